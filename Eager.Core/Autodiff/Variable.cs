@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+
+namespace Eager;
+
+/// <summary>
+/// Mutable state holding a tensor: model weights, optimizer slots, counters. Reading it (the implicit
+/// conversion to <see cref="Tensor"/>) gives its current value; trainable variables read inside a
+/// <see cref="GradientTape"/> are watched by themselves. Created while a graph is being built, it is a
+/// graph variable: its value is set when its initializer runs in a <see cref="Session"/>.
+/// </summary>
+public sealed class Variable
+{
+    private static readonly ConditionalWeakTable<Tensor, Variable> ReadsOf = new();
+    private static int counter;
+    private Tensor? value;
+
+    /// <summary>Creates a variable starting at <paramref name="initialValue"/>.</summary>
+    public Variable(Tensor initialValue, string? name = null, bool trainable = true)
+    {
+        ArgumentNullException.ThrowIfNull(initialValue);
+        Trainable = trainable;
+        Shape = initialValue.Shape;
+        DType = initialValue.DType;
+        var graph = Graph.Current;
+        if (graph is not null && graph.LiftVariables)
+        {
+            // Variables made while tracing a function live outside it (TensorFlow's init_scope).
+            if (initialValue.IsSymbolic)
+                throw new InvalidOperationException($"Variable '{name}': inside Function.Create a variable needs a concrete initial value; create it outside the function or from a concrete tensor.");
+            graph = null;
+        }
+        Name = graph is null ? (name ?? $"Variable_{Interlocked.Increment(ref counter)}") : graph.UniqueName(name ?? "Variable");
+        if (graph is null)
+        {
+            if (!Shape.IsFullyDefined) throw new ArgumentException($"Variable '{Name}': an eager variable needs a fully defined shape, got {Shape}.");
+            if (initialValue.IsSymbolic) throw new ArgumentException($"Variable '{Name}': the initial value is a graph tensor but no graph is being built.");
+            SetValue(initialValue, "Variable");
+        }
+        else
+        {
+            Graph = graph;
+            InitializedValue = graph.Capture(initialValue, "Variable");
+            graph.Variables.Add(this);
+            Initializer = Ops.Assign(this, InitializedValue).Op;
+            Node = Initializer.Node;
+        }
+    }
+
+    /// <summary>The variable's name (unique within its graph).</summary>
+    public string Name { get; }
+
+    /// <summary>Whether tapes watch it by themselves and optimizers update it.</summary>
+    public bool Trainable { get; }
+
+    /// <summary>Shape (fixed).</summary>
+    public Shape Shape { get; }
+
+    /// <summary>Element type (fixed).</summary>
+    public DType DType { get; }
+
+    /// <summary>For a graph variable: its graph; null for an eager variable.</summary>
+    public Graph? Graph { get; }
+
+    /// <summary>For a graph variable: the initial value tensor (TensorFlow's initialized_value).</summary>
+    public Tensor? InitializedValue { get; }
+
+    /// <summary>For a graph variable: the op that assigns the initial value.</summary>
+    public Operation? Initializer { get; }
+
+    /// <summary>For a graph variable: its initializer node (used for control dependencies).</summary>
+    internal Node? Node { get; }
+
+    /// <summary>True once a value has been assigned.</summary>
+    public bool IsInitialized => value is not null;
+
+    /// <summary>The current value without notifying tapes; throws TensorFlow's FailedPrecondition if uninitialised.</summary>
+    public Tensor Value => value ?? throw new InvalidOperationException(
+        $"FailedPrecondition: attempting to use uninitialized value of variable '{Name}'. Run its initializer (Ops.GlobalVariablesInitializer()) first.");
+
+    /// <summary>Sets the value directly (kernels of Assign ops and checkpoint restore); shape and dtype are checked.</summary>
+    internal void SetValue(Tensor t, string op)
+    {
+        if (t.DType != DType || !Shape.IsCompatibleWith(t.Shape) || !t.Shape.IsFullyDefined)
+            throw new ArgumentException($"{op}: variable '{Name}' is {DType.Name()}{Shape}; cannot assign a {t.DType.Name()}{t.Shape} value.");
+        value = t;
+        ReadsOf.AddOrUpdate(t, this);
+    }
+
+    /// <summary>The variable a tensor was read from, if any.</summary>
+    internal static Variable? ReadFrom(Tensor t) => ReadsOf.TryGetValue(t, out var v) ? v : null;
+
+    internal static void MarkRead(Tensor t, Variable v) => ReadsOf.AddOrUpdate(t, v);
+
+    /// <summary>Reads the value (a graph read while building, the current value eagerly) and tells active tapes.</summary>
+    public Tensor Read() => Ops.ReadVariable(this);
+
+    /// <summary>Assigns a new value (same shape and dtype); returns the new value.</summary>
+    public Tensor Assign(Tensor newValue) => Ops.Assign(this, newValue);
+
+    /// <summary>Adds to the value in place; returns the new value.</summary>
+    public Tensor AssignAdd(Tensor delta) => Ops.AssignAdd(this, delta);
+
+    /// <summary>Subtracts from the value in place; returns the new value.</summary>
+    public Tensor AssignSub(Tensor delta) => Ops.AssignSub(this, delta);
+
+    /// <summary>Reads the variable (see <see cref="Read"/>).</summary>
+    public static implicit operator Tensor(Variable v) => v.Read();
+
+    /// <summary>Adds through the read value.</summary>
+    public static Tensor operator +(Variable a, Tensor b) => Ops.Add(a, b);
+
+    /// <summary>Subtracts through the read value.</summary>
+    public static Tensor operator -(Variable a, Tensor b) => Ops.Subtract(a, b);
+
+    /// <summary>Multiplies through the read value.</summary>
+    public static Tensor operator *(Variable a, Tensor b) => Ops.Multiply(a, b);
+
+    /// <summary>Divides through the read value.</summary>
+    public static Tensor operator /(Variable a, Tensor b) => Ops.Divide(a, b);
+
+    /// <summary>Scalar multiply through the read value.</summary>
+    public static Tensor operator *(Variable a, double b) => a.Read() * b;
+
+    /// <summary>Scalar add through the read value.</summary>
+    public static Tensor operator +(Variable a, double b) => a.Read() + b;
+
+    /// <summary>Scalar subtract through the read value.</summary>
+    public static Tensor operator -(Variable a, double b) => a.Read() - b;
+
+    /// <summary>Negation through the read value.</summary>
+    public static Tensor operator -(Variable a) => -a.Read();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"<Variable '{Name}' shape={Shape} dtype={DType.Name()}{(value is null ? "" : " " + value)}>";
+}

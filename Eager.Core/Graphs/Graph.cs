@@ -1,0 +1,155 @@
+using System.Text;
+
+namespace Eager;
+
+/// <summary>
+/// A static dataflow graph (TensorFlow 1 style, and the result of tracing). Build it inside
+/// <c>using (graph.AsDefault())</c>: every op call then adds a node and returns a symbolic tensor.
+/// The default graph is per thread; there is no hidden global graph.
+/// </summary>
+public sealed class Graph
+{
+    [ThreadStatic] private static Stack<Graph>? defaults;
+
+    private readonly List<Node> nodes = [];
+    private readonly HashSet<string> names = new(StringComparer.Ordinal);
+    private readonly Stack<string> nameScopes = new();
+    private readonly Stack<Node[]> controlScopes = new();
+    private readonly Dictionary<Tensor, Tensor> captured = new(ReferenceEqualityComparer.Instance);
+    private readonly object gate = new();
+
+    /// <summary>The graph being built on this thread, or null when running eagerly.</summary>
+    public static Graph? Current => defaults is { Count: > 0 } d ? d.Peek() : null;
+
+    /// <summary>Nodes in creation (topological) order.</summary>
+    public IReadOnlyList<Node> Nodes => nodes;
+
+    /// <summary>Variables created in this graph (their initializers run with GlobalVariablesInitializer).</summary>
+    public List<Variable> Variables { get; } = [];
+
+    /// <summary>True for graphs made by tracing a function: variables created during the trace are made eagerly.</summary>
+    internal bool LiftVariables { get; set; }
+
+    /// <summary>Called for every node added (the function tracer uses it for automatic control dependencies).</summary>
+    internal Action<Node>? NodeAdded { get; set; }
+
+    /// <summary>Makes this graph the default for op calls on this thread until disposed.</summary>
+    public IDisposable AsDefault()
+    {
+        (defaults ??= new Stack<Graph>()).Push(this);
+        return new Scope(() => defaults.Pop());
+    }
+
+    /// <summary>Suspends graph building on this thread (TensorFlow's init_scope): ops inside run eagerly.</summary>
+    public static IDisposable EagerScope()
+    {
+        var saved = defaults;
+        defaults = null;
+        return new Scope(() => defaults = saved);
+    }
+
+    /// <summary>Nodes created inside the scope get control inputs on <paramref name="deps"/> (Tensors or Operations).</summary>
+    public IDisposable ControlDependencies(params object[] deps)
+    {
+        var list = new List<Node>();
+        foreach (var d in deps)
+        {
+            var n = d switch
+            {
+                Tensor t => t.Node ?? throw new ArgumentException("ControlDependencies: a concrete (eager) tensor cannot be a control dependency."),
+                Operation o => o.Node,
+                Node nd => nd,
+                Variable v => v.Node ?? throw new ArgumentException($"ControlDependencies: variable '{v.Name}' is not a graph variable."),
+                _ => throw new ArgumentException($"ControlDependencies: expected Tensor or Operation, got {d?.GetType().Name ?? "null"}."),
+            };
+            if (n.Graph != this) throw new ArgumentException($"ControlDependencies: node '{n.Name}' belongs to another graph.");
+            list.Add(n);
+        }
+        controlScopes.Push([.. list]);
+        return new Scope(() => controlScopes.Pop());
+    }
+
+    /// <summary>Prefixes names of nodes created inside the scope with "name/".</summary>
+    public IDisposable NameScope(string name)
+    {
+        nameScopes.Push(name);
+        return new Scope(() => nameScopes.Pop());
+    }
+
+    /// <summary>A unique node name from a base name and the current name scopes.</summary>
+    internal string UniqueName(string baseName)
+    {
+        var prefix = nameScopes.Count == 0 ? "" : string.Join("/", nameScopes.Reverse()) + "/";
+        var name = prefix + baseName;
+        if (names.Add(name)) return name;
+        for (int i = 1; ; i++)
+        {
+            var candidate = $"{name}_{i}";
+            if (names.Add(candidate)) return candidate;
+        }
+    }
+
+    /// <summary>Adds a node. Concrete inputs become constants; inputs of another graph are refused.</summary>
+    public Node AddNode(OpDef op, Tensor[] inputs, Attrs attrs, string? name = null, TensorSpec[]? outputSpecs = null)
+    {
+        lock (gate)
+        {
+            var ins = new Tensor[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++) ins[i] = Capture(inputs[i], op.Name);
+            var specs = outputSpecs ?? op.Infer(ins, attrs);
+            var ctrl = controlScopes.Count == 0 ? [] : controlScopes.SelectMany(c => c).Distinct().ToArray();
+            var node = new Node(this, nodes.Count, UniqueName(name ?? op.Name), op, ins, attrs, ctrl, specs);
+            nodes.Add(node);
+            NodeAdded?.Invoke(node);
+            return node;
+        }
+    }
+
+    /// <summary>The graph tensor for <paramref name="t"/>: itself if it is ours, a constant if concrete.</summary>
+    internal Tensor Capture(Tensor t, string opName)
+    {
+        if (t.IsSymbolic)
+        {
+            if (t.Graph == this) return t;
+            throw new ArgumentException($"{opName}: input '{t.Name}' belongs to a different graph than the one being built. " +
+                "Tensors cannot cross graphs; pass it as an argument or rebuild it in this graph.");
+        }
+        if (captured.TryGetValue(t, out var c)) return c;
+        var constNode = AddNode(Ops.ConstDef, [], new Attrs { { "value", t } }, "Const");
+        captured[t] = constNode.Outputs[0];
+        return constNode.Outputs[0];
+    }
+
+    /// <summary>Finds a node by name.</summary>
+    public Node? FindNode(string name) => nodes.FirstOrDefault(n => n.Name == name);
+
+    /// <summary>Replaces the node list (used by optimiser passes that rebuild a graph).</summary>
+    internal void ReplaceNodes(IEnumerable<Node> newNodes)
+    {
+        lock (gate)
+        {
+            var list = newNodes.ToList();
+            nodes.Clear();
+            nodes.AddRange(list);
+        }
+    }
+
+    /// <summary>A readable listing, one node per line.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        foreach (var n in nodes) sb.AppendLine(n.ToString());
+        return sb.ToString();
+    }
+
+    private sealed class Scope(Action onDispose) : IDisposable
+    {
+        private Action? action = onDispose;
+
+        public void Dispose()
+        {
+            action?.Invoke();
+            action = null;
+        }
+    }
+}

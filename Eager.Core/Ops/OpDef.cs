@@ -1,0 +1,169 @@
+namespace Eager;
+
+/// <summary>The dtype and (possibly partial) shape of a tensor, without data.</summary>
+public sealed record TensorSpec(Shape Shape, DType DType, string? Name = null)
+{
+    /// <summary>The spec of an existing tensor.</summary>
+    public static TensorSpec Of(Tensor t) => new(t.Shape, t.DType);
+
+    /// <summary>True when <paramref name="t"/> fits this spec (unknown dims match anything).</summary>
+    public bool IsCompatibleWith(Tensor t) => t.DType == DType && Shape.IsCompatibleWith(t.Shape);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"TensorSpec(shape={Shape}, dtype={DType.Name()}{(Name is null ? "" : ", name=" + Name)})";
+}
+
+/// <summary>Validates inputs and attributes and returns the output specs. Throws ArgumentException naming the op.</summary>
+public delegate TensorSpec[] InferFn(Tensor[] inputs, Attrs attrs);
+
+/// <summary>Computes the outputs from concrete inputs. May return views of the inputs.</summary>
+public delegate Tensor[] ComputeFn(Tensor[] inputs, Attrs attrs);
+
+/// <summary>Gradient rule: given the forward call and the gradients of its outputs, the gradients of its inputs
+/// (null for an input with no gradient). Written with public <see cref="Ops"/> only, so it can be recorded,
+/// traced and differentiated again.</summary>
+public delegate Tensor?[] GradientFn(GradContext ctx);
+
+/// <summary>Maps one node to ONNX nodes through an emitter (implemented by Eager.Onnx).</summary>
+public delegate void OnnxExportFn(IOnnxEmitter emitter);
+
+/// <summary>
+/// Everything about one op, in one place: name, shape/dtype inference with validation, the kernel call,
+/// the gradient rule and the ONNX mapping. Creating an OpDef registers it; op names are unique.
+/// </summary>
+public sealed class OpDef
+{
+    /// <summary>Defines and registers an op.</summary>
+    public OpDef(string name, InferFn infer, ComputeFn compute)
+    {
+        Name = name;
+        Infer = infer;
+        Compute = compute;
+        OpRegistry.Register(this);
+    }
+
+    /// <summary>Unique op name ("Add", "Conv2D").</summary>
+    public string Name { get; }
+
+    /// <summary>Shape and dtype inference; the place where bad input is rejected.</summary>
+    public InferFn Infer { get; }
+
+    /// <summary>The kernel call.</summary>
+    public ComputeFn Compute { get; }
+
+    /// <summary>Gradient rule; null when the op has no gradient (integer ops, comparisons, state).</summary>
+    public GradientFn? Gradient { get; init; }
+
+    /// <summary>ONNX mapping; null when the op cannot be exported.</summary>
+    public OnnxExportFn? Onnx { get; set; }
+
+    /// <summary>True for ops with side effects or non-determinism (assign, random, queue): never folded,
+    /// deduplicated or pruned while reachable, and kept in program order inside traced functions.</summary>
+    public bool IsStateful { get; init; }
+
+    /// <summary>Number of outputs when it does not depend on attributes (default 1); informational.</summary>
+    public int Outputs { get; init; } = 1;
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
+
+/// <summary>What a gradient rule sees of the forward call.</summary>
+public sealed class GradContext
+{
+    internal GradContext(OpDef op, Tensor[] inputs, Attrs attrs, Tensor[] outputs, Tensor?[] outputGrads)
+    {
+        Op = op; Inputs = inputs; Attrs = attrs; Outputs = outputs; OutputGrads = outputGrads;
+    }
+
+    /// <summary>The op.</summary>
+    public OpDef Op { get; }
+
+    /// <summary>Forward inputs.</summary>
+    public Tensor[] Inputs { get; }
+
+    /// <summary>Forward attributes.</summary>
+    public Attrs Attrs { get; }
+
+    /// <summary>Forward outputs.</summary>
+    public Tensor[] Outputs { get; }
+
+    /// <summary>Gradients flowing into each output (null where an output is unused).</summary>
+    public Tensor?[] OutputGrads { get; }
+
+    /// <summary>The gradient of output 0, zeros if it has none.</summary>
+    public Tensor Grad => GradOf(0);
+
+    /// <summary>The gradient of output i, zeros shaped like the output if it has none.</summary>
+    public Tensor GradOf(int i) => OutputGrads[i] ?? Ops.ZerosLike(Outputs[i]);
+
+    /// <summary>Input i (shorthand).</summary>
+    public Tensor X(int i = 0) => Inputs[i];
+
+    /// <summary>Output 0 (shorthand).</summary>
+    public Tensor Y => Outputs[0];
+}
+
+/// <summary>Builds ONNX nodes for one Eager node; implemented by Eager.Onnx so Core never sees protobuf.</summary>
+public interface IOnnxEmitter
+{
+    /// <summary>The node being exported.</summary>
+    Node Node { get; }
+
+    /// <summary>The target opset.</summary>
+    int Opset { get; }
+
+    /// <summary>ONNX name of the node's input i.</summary>
+    string Input(int i);
+
+    /// <summary>ONNX name of the node's output i.</summary>
+    string Output(int i);
+
+    /// <summary>Adds an initializer holding <paramref name="value"/> and returns its name.</summary>
+    string Constant(Tensor value, string hint);
+
+    /// <summary>A fresh unique value name.</summary>
+    string Temp(string hint);
+
+    /// <summary>Adds an ONNX node. Attribute values: long, float, string, long[], float[], Tensor.</summary>
+    void Add(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes);
+}
+
+/// <summary>All ops by name. Filled by the <see cref="OpDef"/> constructors in the op family files.</summary>
+public static class OpRegistry
+{
+    private static readonly Dictionary<string, OpDef> ByName = new(StringComparer.Ordinal);
+    private static readonly object Gate = new();
+
+    internal static void Register(OpDef op)
+    {
+        lock (Gate)
+        {
+            if (!ByName.TryAdd(op.Name, op))
+                throw new InvalidOperationException($"Op '{op.Name}' is defined twice; each op is defined in exactly one place.");
+        }
+    }
+
+    /// <summary>Every registered op.</summary>
+    public static IReadOnlyCollection<OpDef> All
+    {
+        get { EnsureLoaded(); lock (Gate) return ByName.Values.ToArray(); }
+    }
+
+    /// <summary>The op with this name, or an exception naming it.</summary>
+    public static OpDef Get(string name)
+    {
+        EnsureLoaded();
+        lock (Gate)
+            return ByName.TryGetValue(name, out var op) ? op : throw new KeyNotFoundException($"No op named '{name}' is registered.");
+    }
+
+    /// <summary>Looks an op up without throwing.</summary>
+    public static bool TryGet(string name, out OpDef? op)
+    {
+        EnsureLoaded();
+        lock (Gate) return ByName.TryGetValue(name, out op);
+    }
+
+    private static void EnsureLoaded() => System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ops).TypeHandle);
+}

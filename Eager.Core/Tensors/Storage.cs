@@ -1,0 +1,64 @@
+using Eager.Kernels.Memory;
+
+namespace Eager;
+
+/// <summary>
+/// The buffer behind one or more tensors (views share it). Buffers come from <see cref="BufferPool{T}"/>
+/// and go back when the storage is finalised (the GC found no tensor using it) or explicitly
+/// released by the runtime when it knows a buffer is dead.
+/// </summary>
+public abstract class Storage
+{
+    /// <summary>Element type.</summary>
+    public abstract DType DType { get; }
+
+    /// <summary>Number of valid elements.</summary>
+    public int Length { get; protected init; }
+
+    /// <summary>A typed storage of fresh (uninitialised) memory.</summary>
+    public static Storage Allocate(DType dtype, int length) => dtype switch
+    {
+        DType.Float32 => new Storage<float>(length),
+        DType.Float64 => new Storage<double>(length),
+        DType.Int32 => new Storage<int>(length),
+        DType.Int64 => new Storage<long>(length),
+        DType.Bool => new Storage<bool>(length),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
+}
+
+/// <summary>Typed storage over a pooled array.</summary>
+public sealed class Storage<T> : Storage where T : unmanaged
+{
+    private T[]? array;
+
+    /// <summary>Rents a pooled buffer of <paramref name="length"/> elements.</summary>
+    public Storage(int length)
+    {
+        Length = length;
+        array = BufferPool<T>.Rent(length);
+    }
+
+    /// <summary>Wraps an array the storage now owns (it is not pooled on release unless it came from the pool).</summary>
+    internal Storage(T[] owned, int length)
+    {
+        Length = length;
+        array = owned;
+    }
+
+    /// <inheritdoc/>
+    public override DType DType => DTypes.Of<T>();
+
+    /// <summary>The backing array (may be longer than <see cref="Storage.Length"/>).</summary>
+    public T[] Array => array ?? throw new ObjectDisposedException(nameof(Storage), "This tensor's buffer was released.");
+
+    /// <summary>The valid elements.</summary>
+    public Span<T> Span => Array.AsSpan(0, Length);
+
+    ~Storage()
+    {
+        var a = array;
+        array = null;
+        if (a != null) BufferPool<T>.Return(a);
+    }
+}

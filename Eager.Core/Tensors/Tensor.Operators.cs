@@ -1,0 +1,49 @@
+namespace Eager;
+
+public sealed partial class Tensor
+{
+    /// <summary>Element-wise sum with broadcasting.</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => Ops.Add(a, b);
+
+    /// <summary>Element-wise difference.</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => Ops.Subtract(a, b);
+
+    /// <summary>Element-wise product.</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => Ops.Multiply(a, b);
+
+    /// <summary>Element-wise quotient.</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => Ops.Divide(a, b);
+
+    /// <summary>Negation.</summary>
+    public static Tensor operator -(Tensor a) => Ops.Negate(a);
+
+    /// <summary>Adds a number (converted to the tensor's dtype).</summary>
+    public static Tensor operator +(Tensor a, double b) => Ops.Add(a, Ops.ScalarLike(a, b));
+
+    /// <summary>Adds to a number.</summary>
+    public static Tensor operator +(double a, Tensor b) => Ops.Add(Ops.ScalarLike(b, a), b);
+
+    /// <summary>Subtracts a number.</summary>
+    public static Tensor operator -(Tensor a, double b) => Ops.Subtract(a, Ops.ScalarLike(a, b));
+
+    /// <summary>Subtracts from a number.</summary>
+    public static Tensor operator -(double a, Tensor b) => Ops.Subtract(Ops.ScalarLike(b, a), b);
+
+    /// <summary>Multiplies by a number.</summary>
+    public static Tensor operator *(Tensor a, double b) => Ops.Multiply(a, Ops.ScalarLike(a, b));
+
+    /// <summary>Multiplies a number.</summary>
+    public static Tensor operator *(double a, Tensor b) => Ops.Multiply(Ops.ScalarLike(b, a), b);
+
+    /// <summary>Divides by a number.</summary>
+    public static Tensor operator /(Tensor a, double b) => Ops.Divide(a, Ops.ScalarLike(a, b));
+
+    /// <summary>Divides a number.</summary>
+    public static Tensor operator /(double a, Tensor b) => Ops.Divide(Ops.ScalarLike(b, a), b);
+
+    /// <summary>Reshapes (a view when possible); one dimension may be -1.</summary>
+    public Tensor Reshape(params int[] shape) => Ops.Reshape(this, shape);
+
+    /// <summary>Reshapes to <paramref name="shape"/>.</summary>
+    public Tensor Reshape(Shape shape) => Ops.Reshape(this, shape.ToArray());
+}

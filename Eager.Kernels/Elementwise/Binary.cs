@@ -1,0 +1,140 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Eager.Kernels.Elementwise;
+
+/// <summary>A binary element-wise operator with a scalar and a SIMD path.</summary>
+public interface IBinaryOp<T> where T : unmanaged
+{
+    /// <summary>Scalar path.</summary>
+    static abstract T Apply(T a, T b);
+
+    /// <summary>Vector path (only called when <see cref="Vectorizable"/>).</summary>
+    static abstract Vector<T> Apply(Vector<T> a, Vector<T> b);
+
+    /// <summary>Whether the vector path exists for T.</summary>
+    static abstract bool Vectorizable { get; }
+}
+
+/// <summary>
+/// Applies a binary operator with NumPy broadcasting. The caller passes the output shape and, for each
+/// input, strides over that shape (0 on broadcast dimensions); the output is contiguous.
+/// </summary>
+public static class Binary
+{
+    /// <summary>out[i] = op(a[ia], b[ib]) over the broadcast output shape.</summary>
+    public static void Apply<T, TOp>(ReadOnlySpan<T> a, int aOffset, ReadOnlySpan<int> aStrides,
+                                     ReadOnlySpan<T> b, int bOffset, ReadOnlySpan<int> bStrides,
+                                     ReadOnlySpan<int> shape, Span<T> dst)
+        where T : unmanaged where TOp : IBinaryOp<T>
+    {
+        int rank = shape.Length;
+        int total = dst.Length;
+        if (total == 0) return;
+        if (rank == 0) { dst[0] = TOp.Apply(a[aOffset], b[bOffset]); return; }
+        // Merge the innermost dims while both inputs stay contiguous (or both broadcast) to get long rows.
+        int inner = shape[rank - 1];
+        int sa = aStrides[rank - 1], sb = bStrides[rank - 1];
+        int outerRank = rank - 1;
+        while (outerRank > 0)
+        {
+            int d = outerRank - 1;
+            bool aOk = (sa == 1 && aStrides[d] == inner) || (sa == 0 && aStrides[d] == 0);
+            bool bOk = (sb == 1 && bStrides[d] == inner) || (sb == 0 && bStrides[d] == 0);
+            if (!aOk || !bOk) break;
+            inner *= shape[d];
+            outerRank--;
+        }
+        Span<int> idx = stackalloc int[Math.Max(outerRank, 1)];
+        idx.Clear();
+        int pa = aOffset, pb = bOffset, o = 0;
+        while (true)
+        {
+            Row<T, TOp>(a, pa, sa, b, pb, sb, dst.Slice(o, inner));
+            o += inner;
+            if (o >= total) break;
+            int ax = outerRank - 1;
+            while (ax >= 0)
+            {
+                idx[ax]++;
+                pa += aStrides[ax]; pb += bStrides[ax];
+                if (idx[ax] < shape[ax]) break;
+                pa -= aStrides[ax] * shape[ax]; pb -= bStrides[ax] * shape[ax];
+                idx[ax] = 0;
+                ax--;
+            }
+            if (ax < 0) break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<T, TOp>(ReadOnlySpan<T> a, int pa, int sa, ReadOnlySpan<T> b, int pb, int sb, Span<T> d)
+        where T : unmanaged where TOp : IBinaryOp<T>
+    {
+        int n = d.Length, i = 0;
+        int w = Vector<T>.Count;
+        if (TOp.Vectorizable && n >= w)
+        {
+            if (sa == 1 && sb == 1)
+            {
+                var av = a.Slice(pa, n); var bv = b.Slice(pb, n);
+                for (; i <= n - w; i += w) TOp.Apply(new Vector<T>(av.Slice(i)), new Vector<T>(bv.Slice(i))).CopyTo(d.Slice(i));
+            }
+            else if (sa == 1 && sb == 0)
+            {
+                var av = a.Slice(pa, n); var bs = new Vector<T>(b[pb]);
+                for (; i <= n - w; i += w) TOp.Apply(new Vector<T>(av.Slice(i)), bs).CopyTo(d.Slice(i));
+            }
+            else if (sa == 0 && sb == 1)
+            {
+                var asv = new Vector<T>(a[pa]); var bv = b.Slice(pb, n);
+                for (; i <= n - w; i += w) TOp.Apply(asv, new Vector<T>(bv.Slice(i))).CopyTo(d.Slice(i));
+            }
+        }
+        for (; i < n; i++) d[i] = TOp.Apply(a[pa + i * sa], b[pb + i * sb]);
+    }
+}
+
+/// <summary>a + b.</summary>
+public readonly struct AddOp<T> : IBinaryOp<T> where T : unmanaged, INumberBase<T>
+{
+    /// <inheritdoc/>
+    public static T Apply(T a, T b) => a + b;
+    /// <inheritdoc/>
+    public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a + b;
+    /// <inheritdoc/>
+    public static bool Vectorizable => Vector<T>.IsSupported;
+}
+
+/// <summary>a - b.</summary>
+public readonly struct SubtractOp<T> : IBinaryOp<T> where T : unmanaged, INumberBase<T>
+{
+    /// <inheritdoc/>
+    public static T Apply(T a, T b) => a - b;
+    /// <inheritdoc/>
+    public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a - b;
+    /// <inheritdoc/>
+    public static bool Vectorizable => Vector<T>.IsSupported;
+}
+
+/// <summary>a * b.</summary>
+public readonly struct MultiplyOp<T> : IBinaryOp<T> where T : unmanaged, INumberBase<T>
+{
+    /// <inheritdoc/>
+    public static T Apply(T a, T b) => a * b;
+    /// <inheritdoc/>
+    public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a * b;
+    /// <inheritdoc/>
+    public static bool Vectorizable => Vector<T>.IsSupported;
+}
+
+/// <summary>a / b (integer division truncates; division by zero throws for integers as in C#).</summary>
+public readonly struct DivideOp<T> : IBinaryOp<T> where T : unmanaged, INumberBase<T>
+{
+    /// <inheritdoc/>
+    public static T Apply(T a, T b) => a / b;
+    /// <inheritdoc/>
+    public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a / b;
+    /// <inheritdoc/>
+    public static bool Vectorizable => Vector<T>.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+}
