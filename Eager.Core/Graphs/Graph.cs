@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Eager;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace Eager;
 /// <c>using (graph.AsDefault())</c>: every op call then adds a node and returns a symbolic tensor.
 /// The default graph is per thread; there is no hidden global graph.
 /// </summary>
-public sealed class Graph
+public sealed partial class Graph
 {
     [ThreadStatic] private static Stack<Graph>? defaults;
 
@@ -105,6 +103,23 @@ public sealed class Graph
         }
     }
 
+    /// <summary>Adds a node exactly as given (name, control inputs, output specs): used to copy and load graphs.
+    /// Inputs must already be tensors of this graph; the name must be unused.</summary>
+    internal Node AddNodeExact(string name, OpDef op, Tensor[] inputs, Attrs attrs, Node[] controlInputs, TensorSpec[] outputSpecs)
+    {
+        lock (gate)
+        {
+            foreach (var t in inputs)
+                if (t.Graph != this) throw new ArgumentException($"{op.Name} '{name}': input {(t.IsSymbolic ? "'" + t.Name + "'" : "(concrete)")} is not a tensor of this graph.");
+            foreach (var c in controlInputs)
+                if (c.Graph != this) throw new ArgumentException($"{op.Name} '{name}': control input '{c.Name}' is not a node of this graph.");
+            if (!names.Add(name)) throw new ArgumentException($"{op.Name}: a node named '{name}' already exists in this graph.");
+            var node = new Node(this, nodes.Count, name, op, inputs, attrs, controlInputs, outputSpecs);
+            nodes.Add(node);
+            return node;
+        }
+    }
+
     /// <summary>The graph tensor for <paramref name="t"/>: itself if it is ours, a constant if concrete.</summary>
     internal Tensor Capture(Tensor t, string opName)
     {
@@ -134,13 +149,8 @@ public sealed class Graph
         }
     }
 
-    /// <summary>A readable listing, one node per line.</summary>
-    public override string ToString()
-    {
-        var sb = new StringBuilder();
-        foreach (var n in nodes) sb.AppendLine(n.ToString());
-        return sb.ToString();
-    }
+    /// <summary>A readable listing: variables, then one node per line (see <see cref="GraphPrinter"/>).</summary>
+    public override string ToString() => GraphPrinter.Print(this);
 
     private sealed class Scope(Action onDispose) : IDisposable
     {

@@ -44,15 +44,8 @@ public sealed class Node
     /// <summary>Symbolic outputs.</summary>
     public Tensor[] Outputs { get; }
 
-    /// <summary>"name = Op(in0, in1; attrs) ^ctrl".</summary>
-    public override string ToString()
-    {
-        var ins = string.Join(", ", Inputs.Select(t => t.Name));
-        var attrs = Attrs.Count == 0 ? "" : $"; {Attrs}";
-        var ctrl = ControlInputs.Length == 0 ? "" : " ^" + string.Join(" ^", ControlInputs.Select(c => c.Name));
-        var outs = string.Join(", ", Outputs.Select(o => $"{o.DType.Name()}{o.Shape}"));
-        return $"{Name} = {Op.Name}({ins}{attrs}){ctrl} -> {outs}";
-    }
+    /// <summary>"name = Op(in0, in1; attrs) ^ctrl -> dtype(shape)" (see <see cref="GraphPrinter"/>).</summary>
+    public override string ToString() => GraphPrinter.Format(this);
 }
 
 /// <summary>A graph node seen as an operation to run (TensorFlow's tf.Operation): initializers, training ops, groups.</summary>

@@ -1,0 +1,74 @@
+namespace Eager;
+
+/// <summary>Graph-building ops (TensorFlow 1 style): placeholders, no-ops, groups and variable initialisation.</summary>
+public static partial class Ops
+{
+    internal static readonly OpDef PlaceholderDef = new("Placeholder",
+        (_, a) => [new TensorSpec(a.Get<Shape>("shape"), a.Get<DType>("dtype"))],
+        (_, a) => throw new InvalidOperationException(
+            $"Placeholder ({a.Get<DType>("dtype").Name()}{a.Get<Shape>("shape")}) was not fed: give it a value in the FeedDict passed to Session.Run."));
+
+    internal static readonly OpDef NoOpDef = new("NoOp", (_, _) => [], (_, _) => []) { Outputs = 0 };
+
+    /// <summary>
+    /// A graph input that takes its value from the <see cref="FeedDict"/> of <see cref="Session.Run(Tensor, FeedDict?)"/>.
+    /// Dimensions of -1 are unknown and accept any size (e.g. a free batch dimension).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No graph is being built on this thread (eager code passes tensors directly).</exception>
+    public static Tensor Placeholder(DType dtype, Shape shape, string? name = null)
+    {
+        var g = RequireGraph("Placeholder", "in eager code pass the tensor itself instead of a placeholder");
+        return g.AddNode(PlaceholderDef, [], new Attrs { { "dtype", dtype }, { "shape", shape } }, name ?? "Placeholder").Outputs[0];
+    }
+
+    /// <summary>An operation that does nothing; with control dependencies it is a synchronisation point.</summary>
+    /// <exception cref="InvalidOperationException">No graph is being built on this thread.</exception>
+    public static Operation NoOp(string? name = null)
+    {
+        var g = RequireGraph("NoOp", "eager code runs every op at once and needs no NoOp");
+        return new Operation(g.AddNode(NoOpDef, [], Attrs.Empty, name ?? "NoOp"));
+    }
+
+    /// <summary>An operation that runs after all of <paramref name="deps"/> (Tensors, Operations or graph Variables' initializers).</summary>
+    /// <exception cref="InvalidOperationException">No graph is being built on this thread.</exception>
+    /// <exception cref="ArgumentException">A dependency is concrete or belongs to another graph.</exception>
+    public static Operation Group(params object[] deps) => Group(deps, null);
+
+    /// <summary>An operation named <paramref name="name"/> that runs after all of <paramref name="deps"/>.</summary>
+    public static Operation Group(IEnumerable<object> deps, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(deps);
+        var g = RequireGraph("Group", "eager code runs every op at once and needs no group");
+        using (g.ControlDependencies([.. deps]))
+            return new Operation(g.AddNode(NoOpDef, [], Attrs.Empty, name ?? "group_deps"));
+    }
+
+    /// <summary>One operation that runs the initializer of every variable of the current graph (TensorFlow's
+    /// global_variables_initializer). Variables are initialised in creation order, so one may start from
+    /// another's value.</summary>
+    /// <exception cref="InvalidOperationException">No graph is being built on this thread.</exception>
+    public static Operation GlobalVariablesInitializer()
+    {
+        var g = RequireGraph("GlobalVariablesInitializer", "eager variables are initialised when they are created");
+        var inits = g.Variables.Where(v => v.Initializer is not null).Select(v => (object)v.Initializer!).ToArray();
+        return Group(inits, "init");
+    }
+
+    /// <summary>One operation that runs the initializers of <paramref name="variables"/> (graph variables only).</summary>
+    public static Operation VariablesInitializer(IEnumerable<Variable> variables)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        var g = RequireGraph("VariablesInitializer", "eager variables are initialised when they are created");
+        var inits = new List<object>();
+        foreach (var v in variables)
+        {
+            if (v.Initializer is null || v.Graph != g)
+                throw new ArgumentException($"VariablesInitializer: variable '{v.Name}' is not a variable of the current graph.");
+            inits.Add(v.Initializer);
+        }
+        return Group(inits, "init");
+    }
+
+    private static Graph RequireGraph(string op, string hint) => Graph.Current ?? throw new InvalidOperationException(
+        $"{op}: no graph is being built on this thread; use it inside 'using (graph.AsDefault())' or Function.Create ({hint}).");
+}

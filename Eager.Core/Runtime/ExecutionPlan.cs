@@ -1,0 +1,86 @@
+namespace Eager;
+
+/// <summary>
+/// A compiled (fetches, feeds, targets) request: the steps to run in order, each reading and writing value
+/// slots. Immutable after construction, so many threads can run it at once; every run has its own slot array,
+/// so concurrent runs never see each other's feeds or intermediates. An intermediate's slot is cleared after
+/// its last reader, so its buffer can go back to the pool while the run continues.
+/// </summary>
+internal sealed class ExecutionPlan
+{
+    /// <summary>One node to run.</summary>
+    internal sealed record Step(string Name, OpDef Op, Attrs Attrs, int[] Inputs, int[] Outputs, TensorSpec[] Specs, bool InferAtRunTime, int[] Release);
+
+    internal ExecutionPlan(Graph graph, Step[] steps, int slotCount, int[] feedSlots, int[] fetchSlots)
+    {
+        Graph = graph;
+        Steps = steps;
+        SlotCount = slotCount;
+        FeedSlots = feedSlots;
+        FetchSlots = fetchSlots;
+    }
+
+    /// <summary>The compiled graph (pruned, rewritten and verified); useful to print in tests.</summary>
+    public Graph Graph { get; }
+
+    /// <summary>Steps in execution order.</summary>
+    public Step[] Steps { get; }
+
+    /// <summary>Number of value slots.</summary>
+    public int SlotCount { get; }
+
+    /// <summary>Slot of each feed, in request order.</summary>
+    public int[] FeedSlots { get; }
+
+    /// <summary>Slot of each fetch, in request order.</summary>
+    public int[] FetchSlots { get; }
+
+    /// <summary>Runs every step with the given feed values (already validated) and returns the fetched values.</summary>
+    public Tensor[] Run(Tensor[] feeds)
+    {
+        var slots = new Tensor?[SlotCount];
+        for (int i = 0; i < feeds.Length; i++) slots[FeedSlots[i]] = feeds[i];
+        // Kernels may call public ops (AssignAdd adds through Ops.Add): they must run eagerly and unrecorded
+        // even when the caller is building a graph or holds a tape.
+        using (Graph.EagerScope())
+        using (GradientTape.NoGradient())
+        {
+            foreach (var step in Steps) RunStep(step, slots);
+        }
+        var result = new Tensor[FetchSlots.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = slots[FetchSlots[i]]!;
+        return result;
+    }
+
+    private static void RunStep(Step step, Tensor?[] slots)
+    {
+        var inputs = new Tensor[step.Inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = slots[step.Inputs[i]]!;
+        Tensor[] outputs;
+        try
+        {
+            // Shapes known only now (unknown dims) are validated by the op before its kernel sees them.
+            if (step.InferAtRunTime) step.Op.Infer(inputs, step.Attrs);
+            outputs = step.Op.Compute(inputs, step.Attrs);
+        }
+        catch (Exception e) when (e.GetType() == typeof(ArgumentException))
+        {
+            throw new ArgumentException($"Session.Run: node '{step.Name}' ({step.Op.Name}) failed: {e.Message}", e);
+        }
+        catch (Exception e) when (e.GetType() == typeof(InvalidOperationException))
+        {
+            throw new InvalidOperationException($"Session.Run: node '{step.Name}' ({step.Op.Name}) failed: {e.Message}", e);
+        }
+        if (outputs.Length != step.Outputs.Length)
+            throw new InvalidOperationException($"Session.Run: node '{step.Name}' ({step.Op.Name}) returned {outputs.Length} outputs; the graph says {step.Outputs.Length}.");
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            var o = outputs[k];
+            var spec = step.Specs[k];
+            if (o.DType != spec.DType || !spec.Shape.IsCompatibleWith(o.Shape))
+                throw new InvalidOperationException($"Session.Run: node '{step.Name}' ({step.Op.Name}) produced {o.DType.Name()}{o.Shape} for output {k}; the graph says {spec.DType.Name()}{spec.Shape}.");
+            slots[step.Outputs[k]] = o;
+        }
+        foreach (var s in step.Release) slots[s] = null;
+    }
+}

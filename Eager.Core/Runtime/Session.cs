@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+
+namespace Eager;
+
+/// <summary>A graph-to-graph rewrite run on every plan's pruned graph before lowering. It must keep the nodes
+/// named in <paramref name="keep"/> (fetches, feeds and targets) with their output dtypes and shapes.</summary>
+public delegate Graph GraphRewriter(Graph graph, IReadOnlySet<string> keep);
+
+/// <summary>How a <see cref="Session"/> compiles plans.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>The optimiser step (a pass pipeline) run on each pruned graph; null runs the graph as built.</summary>
+    public GraphRewriter? Rewriter { get; init; }
+
+    /// <summary>Verify each compiled graph's IR invariants (cheap next to compiling; on by default).</summary>
+    public bool VerifyGraphs { get; init; } = true;
+}
+
+/// <summary>
+/// Runs a <see cref="Graph"/> (TensorFlow 1 style). Each distinct request of fetches, targets and fed tensors is
+/// compiled once into an execution plan (pruned to what it needs, rewritten, verified, lowered) and cached.
+/// <see cref="Run(Tensor, FeedDict?)"/> is thread-safe: concurrent runs share the graph's variables but each has
+/// its own feeds and intermediate values. Variables of a graph hold their values themselves, so sessions over
+/// one graph share them.
+/// </summary>
+public sealed class Session : IDisposable
+{
+    private readonly ConcurrentDictionary<PlanKey, ExecutionPlan> plans = new();
+    private volatile bool disposed;
+
+    /// <summary>A session over <paramref name="graph"/>; nodes added to the graph later can be run too.</summary>
+    public Session(Graph graph, SessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        Graph = graph;
+        Options = options ?? new SessionOptions();
+    }
+
+    /// <summary>The graph this session runs.</summary>
+    public Graph Graph { get; }
+
+    /// <summary>Compilation options.</summary>
+    public SessionOptions Options { get; }
+
+    /// <summary>Number of cached plans (one per distinct request).</summary>
+    public int CachedPlanCount => plans.Count;
+
+    /// <summary>Computes <paramref name="fetch"/>.</summary>
+    /// <exception cref="ArgumentException">A fetch or feed is not a tensor of this graph; a needed placeholder is not fed;
+    /// a feed has the wrong dtype or shape.</exception>
+    /// <exception cref="InvalidOperationException">An uninitialised variable is read (TensorFlow's FailedPrecondition).</exception>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    public Tensor Run(Tensor fetch, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        return Run([fetch], [], feeds)[0];
+    }
+
+    /// <summary>Computes several tensors in one run (shared work is done once); results in fetch order.</summary>
+    public Tensor[] Run(IReadOnlyList<Tensor> fetches, FeedDict? feeds = null) => Run(fetches, [], feeds);
+
+    /// <summary>Runs an operation (an initializer, a training op, a group) for its effects.</summary>
+    public void Run(Operation target, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        Run([], [target], feeds);
+    }
+
+    /// <summary>Reads a graph variable's current value.</summary>
+    public Tensor Run(Variable variable, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        if (variable.Graph != Graph) throw new ArgumentException($"Session.Run: variable '{variable.Name}' is not a variable of this session's graph.");
+        Tensor read;
+        using (Graph.AsDefault()) read = variable.Read();
+        return Run(read, feeds);
+    }
+
+    /// <summary>Runs <paramref name="targets"/> for their effects and returns the values of <paramref name="fetches"/>.</summary>
+    public Tensor[] Run(IReadOnlyList<Tensor> fetches, IReadOnlyList<Operation> targets, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        ArgumentNullException.ThrowIfNull(targets);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var fetchArr = new Tensor[fetches.Count];
+        for (int i = 0; i < fetchArr.Length; i++)
+        {
+            var t = fetches[i] ?? throw new ArgumentNullException(nameof(fetches), $"Session.Run: fetch {i} is null.");
+            if (!t.IsSymbolic) throw new ArgumentException($"Session.Run: fetch {i} is a concrete (eager) tensor {t.DType.Name()}{t.Shape}; fetch graph tensors.");
+            if (t.Graph != Graph) throw new ArgumentException($"Session.Run: fetch '{t.Name}' belongs to another graph than this session's; a session runs only its own graph.");
+            fetchArr[i] = t;
+        }
+        var targetArr = new Node[targets.Count];
+        for (int i = 0; i < targetArr.Length; i++)
+        {
+            var op = targets[i] ?? throw new ArgumentNullException(nameof(targets), $"Session.Run: target {i} is null.");
+            if (op.Graph != Graph) throw new ArgumentException($"Session.Run: operation '{op.Name}' belongs to another graph than this session's.");
+            targetArr[i] = op.Node;
+        }
+        var (feedKeys, feedValues) = CheckFeeds(feeds);
+        var key = new PlanKey(fetchArr, targetArr, feedKeys);
+        if (!plans.TryGetValue(key, out var plan))
+        {
+            plan = PlanBuilder.Build(Graph, key, Options);
+            plan = plans.GetOrAdd(key, plan);
+        }
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return plan.Run(feedValues);
+    }
+
+    /// <summary>The compiled graph for a request (for tests and debugging: what actually runs).</summary>
+    public Graph CompiledGraph(IReadOnlyList<Tensor> fetches, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var (feedKeys, _) = CheckFeeds(feeds);
+        return PlanBuilder.Build(Graph, new PlanKey([.. fetches], [], feedKeys), Options).Graph;
+    }
+
+    /// <summary>Feeds in canonical order, each checked against its tensor's dtype and shape.</summary>
+    private (Tensor[] Keys, Tensor[] Values) CheckFeeds(FeedDict? feeds)
+    {
+        if (feeds is null || feeds.Count == 0) return ([], []);
+        var pairs = feeds.OrderBy(kv => kv.Key.Node!.Id).ThenBy(kv => kv.Key.OutputIndex).ToArray();
+        var keys = new Tensor[pairs.Length];
+        var values = new Tensor[pairs.Length];
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            var (k, v) = (pairs[i].Key, pairs[i].Value);
+            var what = k.Node!.Op == Ops.PlaceholderDef ? $"placeholder '{k.Node.Name}'" : $"tensor '{k.Name}'";
+            if (k.Graph != Graph) throw new ArgumentException($"Session.Run: the fed {what} belongs to another graph than this session's.");
+            if (v.DType != k.DType)
+                throw new ArgumentException($"Session.Run: the feed for {what} is {v.DType.Name()}{v.Shape}, but {what} is {k.DType.Name()}{k.Shape}: dtypes differ (use Ops.Cast or Tensor.From with the right element type).");
+            if (!k.Shape.IsCompatibleWith(v.Shape))
+                throw new ArgumentException($"Session.Run: the feed for {what} has shape {v.Shape}, but {what} has shape {k.Shape} (None matches any size).");
+            keys[i] = k;
+            values[i] = v;
+        }
+        return (keys, values);
+    }
+
+    /// <summary>Drops every cached plan; later calls to Run throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        plans.Clear();
+    }
+}
