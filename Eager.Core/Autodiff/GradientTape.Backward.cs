@@ -3,99 +3,156 @@ namespace Eager;
 public sealed partial class GradientTape
 {
     /// <summary>d target / d source. For a non-scalar target the gradient of its sum, or of
-    /// sum(target * outputGradients) when given. Null (or zeros) when the target does not depend on the source.</summary>
+    /// sum(target * outputGradients) when given. Null (or zeros with <see cref="UnconnectedGradients.Zero"/>) when the
+    /// target does not depend on the source through recorded ops, and always null for an integer or bool source.
+    /// A tensor read from a variable on this tape stands for the variable: the answer is the same as for the variable.</summary>
+    /// <exception cref="InvalidOperationException">A non-persistent tape was asked a second time.</exception>
+    /// <exception cref="ArgumentException"><paramref name="outputGradients"/> does not match the target's shape or dtype.</exception>
     public Tensor? Gradient(Tensor target, Tensor source, Tensor? outputGradients = null, UnconnectedGradients unconnected = UnconnectedGradients.None)
-        => Gradient(target, [Key.Of(source)], outputGradients, unconnected)[0];
-
-    /// <summary>d target / d variable (the sum over every read of the variable on this tape).</summary>
-    public Tensor? Gradient(Tensor target, Variable source, Tensor? outputGradients = null, UnconnectedGradients unconnected = UnconnectedGradients.None)
-        => Gradient(target, [new Key(null, source)], outputGradients, unconnected)[0];
-
-    /// <summary>Gradients with respect to several tensors.</summary>
-    public Tensor?[] Gradient(Tensor target, IEnumerable<Tensor> sources, Tensor? outputGradients = null, UnconnectedGradients unconnected = UnconnectedGradients.None)
-        => Gradient(target, sources.Select(Key.Of).ToArray(), outputGradients, unconnected);
-
-    /// <summary>Gradients with respect to several variables.</summary>
-    public Tensor?[] Gradient(Tensor target, IEnumerable<Variable> sources, Tensor? outputGradients = null, UnconnectedGradients unconnected = UnconnectedGradients.None)
-        => Gradient(target, sources.Select(v => new Key(null, v)).ToArray(), outputGradients, unconnected);
-
-    private readonly record struct Key(Tensor? Tensor, Variable? Variable)
     {
-        public static Key Of(Tensor t)
+        ArgumentNullException.ThrowIfNull(source);
+        return Answer(target, [source], outputGradients, unconnected)[0];
+    }
+
+    /// <summary>d target / d variable: the sum over every read of the variable on this tape.</summary>
+    /// <exception cref="InvalidOperationException">A non-persistent tape was asked a second time.</exception>
+    public Tensor? Gradient(Tensor target, Variable source, Tensor? outputGradients = null, UnconnectedGradients unconnected = UnconnectedGradients.None)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Answer(target, [source], outputGradients, unconnected)[0];
+    }
+
+    /// <summary>Gradients with respect to several tensors (one entry per source, in order).</summary>
+    public Tensor?[] Gradient(Tensor target, IEnumerable<Tensor> sources, Tensor? outputGradients = null, UnconnectedGradients unconnected = UnconnectedGradients.None)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        return Answer(target, [.. sources], outputGradients, unconnected);
+    }
+
+    /// <summary>Gradients with respect to several variables (one entry per variable, in order).</summary>
+    public Tensor?[] Gradient(Tensor target, IEnumerable<Variable> sources, Tensor? outputGradients = null, UnconnectedGradients unconnected = UnconnectedGradients.None)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        return Answer(target, [.. sources], outputGradients, unconnected);
+    }
+
+    /// <summary>A source resolved against this tape: the tensors whose gradients sum to its gradient.</summary>
+    private sealed record Source(Tensor[] Tensors, Tensor? Like, Shape Shape, DType DType);
+
+    private Source Resolve(object s)
+    {
+        lock (gate)
         {
-            ArgumentNullException.ThrowIfNull(t);
-            var v = Variable.ReadFrom(t);
-            return v is null ? new Key(t, null) : new Key(null, v);
+            Variable? v = s as Variable;
+            var t = s as Tensor;
+            if (v is null && t is not null)
+            {
+                // A read of a variable on this tape (or its current value, watched) stands for the variable.
+                var from = Variable.ReadFrom(t);
+                if (from is not null && (IsReadOf(from, t) || (from.IsInitialized && ReferenceEquals(from.Value, t))))
+                    v = from;
+            }
+            if (v is null)
+            {
+                ArgumentNullException.ThrowIfNull(t, "sources");
+                return new Source([t], t, t.Shape, t.DType);
+            }
+            var ts = new List<Tensor>();
+            if (variableReads.TryGetValue(v, out var reads)) ts.AddRange(reads);
+            if (v.IsInitialized && v.Graph is null && watched.Contains(v.Value) && !ts.Contains(v.Value)) ts.Add(v.Value);
+            var like = ts.Count > 0 ? ts[0] : (v.IsInitialized && v.Graph is null ? v.Value : null);
+            return new Source([.. ts], like, v.Shape, v.DType);
         }
     }
 
-    private Tensor?[] Gradient(Tensor target, Key[] sources, Tensor? outputGradients, UnconnectedGradients unconnected)
+    private bool IsReadOf(Variable v, Tensor t) => variableReads.TryGetValue(v, out var l) && l.Contains(t);
+
+    private Tensor?[] Answer(Tensor target, object[] sources, Tensor? outputGradients, UnconnectedGradients unconnected)
     {
         ArgumentNullException.ThrowIfNull(target);
         ThrowIfDisposed();
-        if (used && !Persistent)
-            throw new InvalidOperationException("GradientTape.Gradient: a non-persistent tape can compute gradients only once. Use new GradientTape(persistent: true) to call it again.");
-        used = true;
-        Dictionary<Tensor, Tensor> grads;
-        List<TapeRecord> recs;
-        lock (gate) recs = [.. records];
-        computing = true;
+        BeginAnswer();
         try
         {
-            grads = Backward(target, outputGradients, recs);
+            var resolved = sources.Select(Resolve).ToArray();
+            return Compute(target, resolved, outputGradients, unconnected);
         }
-        finally { computing = false; }
+        finally { EndAnswer(); }
+    }
 
+    private void BeginAnswer()
+    {
+        lock (gate)
+        {
+            if (used && !Persistent)
+                throw new InvalidOperationException("GradientTape.Gradient: a non-persistent tape can compute gradients only once. Use new GradientTape(persistent: true) to call it again.");
+            used = true;
+        }
+    }
+
+    // A non-persistent tape has answered: drop what it recorded now rather than at Dispose.
+    private void EndAnswer()
+    {
+        if (!Persistent) Release();
+    }
+
+    private Tensor?[] Compute(Tensor target, Source[] sources, Tensor? outputGradients, UnconnectedGradients unconnected)
+    {
+        List<TapeRecord> recs;
+        lock (gate) recs = [.. records];
+        var sourceSet = new HashSet<Tensor>(sources.SelectMany(s => s.Tensors), ReferenceEqualityComparer.Instance);
+        var grads = Backward(target, outputGradients, recs, sourceSet);
         var result = new Tensor?[sources.Length];
         for (int i = 0; i < sources.Length; i++)
         {
             var s = sources[i];
+            if (!s.DType.IsFloating) continue; // integer and bool sources carry no gradient
             Tensor? g = null;
-            Tensor like;
-            if (s.Variable is { } v)
-            {
-                List<Tensor> reads;
-                lock (gate) reads = variableReads.TryGetValue(v, out var l) ? [.. l] : [];
-                foreach (var r in reads)
-                    if (grads.TryGetValue(r, out var gr)) g = g is null ? gr : Ops.Add(g, gr);
-                like = reads.Count > 0 ? reads[0] : (Graph.Current is null ? v.Value : v.Read());
-                if (!v.DType.IsFloating) { result[i] = null; continue; }
-            }
-            else
-            {
-                like = s.Tensor!;
-                if (!like.DType.IsFloating) { result[i] = null; continue; }
-                grads.TryGetValue(like, out g);
-            }
-            if (g is null && unconnected == UnconnectedGradients.Zero) g = Ops.ZerosLike(like);
+            foreach (var t in s.Tensors)
+                if (grads.TryGetValue(t, out var gt)) g = g is null ? gt : Ops.Add(g, gt);
+            if (g is null && unconnected == UnconnectedGradients.Zero) g = ZerosFor(s);
             result[i] = g;
-        }
-        if (!Persistent)
-        {
-            lock (gate) { records.Clear(); watched.Clear(); }
         }
         return result;
     }
 
-    private static Dictionary<Tensor, Tensor> Backward(Tensor target, Tensor? outputGradients, List<TapeRecord> recs)
+    private static Tensor ZerosFor(Source s) =>
+        s.Like is not null ? Ops.ZerosLike(s.Like) : Ops.Constant(Tensor.Zeros(s.Shape, s.DType));
+
+    /// <summary>Reverse pass over the records: the gradient of every tensor on a path from a source to the target.</summary>
+    private static Dictionary<Tensor, Tensor> Backward(Tensor target, Tensor? outputGradients, List<TapeRecord> recs, HashSet<Tensor> sources)
     {
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        if (outputGradients is not null && (outputGradients.DType != target.DType || !outputGradients.Shape.IsCompatibleWith(target.Shape)))
+            throw new ArgumentException($"GradientTape.Gradient: outputGradients is {outputGradients.DType.Name()}{outputGradients.Shape}; the target is {target.DType.Name()}{target.Shape}. They must match.");
         if (!target.DType.IsFloating) return grads;
-        var seed = outputGradients ?? Ops.OnesLike(target);
-        if (outputGradients is not null && !outputGradients.Shape.IsCompatibleWith(target.Shape))
-            throw new ArgumentException($"GradientTape.Gradient: outputGradients has shape {outputGradients.Shape}, the target has shape {target.Shape}.");
-        grads[target] = seed;
+
+        // Forward sweep: only records fed (transitively) by a source need their rules run.
+        var reach = new HashSet<Tensor>(sources, ReferenceEqualityComparer.Instance);
+        var needed = new bool[recs.Count];
+        for (int r = 0; r < recs.Count; r++)
+        {
+            foreach (var x in recs[r].Inputs)
+            {
+                if (!reach.Contains(x)) continue;
+                needed[r] = true;
+                foreach (var y in recs[r].Outputs) reach.Add(y);
+                break;
+            }
+        }
+        if (!reach.Contains(target)) return grads;
+
+        grads[target] = outputGradients ?? Ops.OnesLike(target);
         for (int r = recs.Count - 1; r >= 0; r--)
         {
+            if (!needed[r]) continue;
             var rec = recs[r];
             Tensor?[]? outGrads = null;
             for (int k = 0; k < rec.Outputs.Length; k++)
             {
-                if (grads.TryGetValue(rec.Outputs[k], out var g))
-                {
-                    outGrads ??= new Tensor?[rec.Outputs.Length];
-                    outGrads[k] = g;
-                }
+                if (!grads.TryGetValue(rec.Outputs[k], out var g)) continue;
+                outGrads ??= new Tensor?[rec.Outputs.Length];
+                outGrads[k] = g;
             }
             if (outGrads is null) continue;
             var inGrads = rec.Op.Gradient!(new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads));
@@ -105,7 +162,7 @@ public sealed partial class GradientTape
             {
                 var gi = inGrads[i];
                 var x = rec.Inputs[i];
-                if (gi is null || !x.DType.IsFloating) continue;
+                if (gi is null || !x.DType.IsFloating || !reach.Contains(x)) continue;
                 if (gi.DType != x.DType || !gi.Shape.IsCompatibleWith(x.Shape))
                     throw new InvalidOperationException($"Gradient rule of {rec.Op.Name} gave a {gi.DType.Name()}{gi.Shape} gradient for input {i} of {x.DType.Name()}{x.Shape}.");
                 grads[x] = grads.TryGetValue(x, out var prev) ? Ops.Add(prev, gi) : gi;

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace Eager;
 
@@ -17,7 +17,9 @@ public enum UnconnectedGradients
 /// TensorFlow 2 style. Tensors must be watched (<see cref="Watch(Tensor)"/>); trainable variables read
 /// inside the scope are watched by themselves. Gradient rules are ordinary ops, so an outer tape records
 /// the backward pass of an inner one (higher-order gradients) and a tape inside a traced function builds
-/// a symbolic gradient. The active tapes flow with the async context.
+/// a symbolic gradient. A persistent tape also records its own backward passes run inside its scope, so
+/// <c>tape.Gradient(tape.Gradient(y, x), x)</c> works on it as in TensorFlow. The active tapes flow with
+/// the async context.
 /// </summary>
 public sealed partial class GradientTape : IDisposable
 {
@@ -29,12 +31,20 @@ public sealed partial class GradientTape : IDisposable
     private readonly Dictionary<Variable, List<Tensor>> variableReads = new(ReferenceEqualityComparer.Instance);
     private readonly List<TapeRecord> records = [];
     private readonly object gate = new();
+
+    // Tensors derived from watched ones through something this tape did not record, with the reason
+    // (for ExplainNullGradient). Weak keys: the diagnostic must not keep tensors alive.
+    private ConditionalWeakTable<Tensor, string> cuts = new();
+    private bool anyCut;
     private int stopDepth;
-    private bool used, disposed, computing;
+    private bool used, disposed;
 
     private sealed record TapeRecord(OpDef Op, Tensor[] Inputs, Attrs Attrs, Tensor[] Outputs);
 
     /// <summary>Starts recording on the current (async) context.</summary>
+    /// <param name="persistent">When true, <see cref="Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/> may be called
+    /// many times; otherwise once (then the tape stops recording and frees what it holds).</param>
+    /// <param name="watchAccessedVariables">When true, trainable variables read inside the scope are watched by themselves.</param>
     public GradientTape(bool persistent = false, bool watchAccessedVariables = true)
     {
         Persistent = persistent;
@@ -52,19 +62,22 @@ public sealed partial class GradientTape : IDisposable
 
     internal static bool AnyActive => Volatile.Read(ref activeCount) > 0;
 
-    /// <summary>Variables read while recording (in first-read order).</summary>
+    /// <summary>Variables watched by this tape (read while recording, or passed to <see cref="Watch(Variable)"/>), in first-watch order.</summary>
     public IReadOnlyList<Variable> WatchedVariables { get { lock (gate) return [.. variableReads.Keys]; } }
 
-    /// <summary>Watches a tensor: ops on it are recorded.</summary>
+    /// <summary>Watches a tensor: ops on it are recorded. Integer and bool tensors are ignored (they carry no gradient).</summary>
+    /// <exception cref="ObjectDisposedException">The tape was disposed.</exception>
     public void Watch(Tensor t)
     {
         ArgumentNullException.ThrowIfNull(t);
         ThrowIfDisposed();
-        if (!t.DType.IsFloating) return; // integer and bool tensors carry no gradient
+        if (!t.DType.IsFloating) return;
         lock (gate) watched.Add(t);
     }
 
-    /// <summary>Watches a variable (its reads are recorded even when it is not trainable).</summary>
+    /// <summary>Watches a variable: its reads are recorded even when it is not trainable or
+    /// <see cref="WatchAccessedVariables"/> is false.</summary>
+    /// <exception cref="ObjectDisposedException">The tape was disposed.</exception>
     public void Watch(Variable v)
     {
         ArgumentNullException.ThrowIfNull(v);
@@ -73,13 +86,25 @@ public sealed partial class GradientTape : IDisposable
         {
             if (!variableReads.ContainsKey(v)) variableReads[v] = [];
         }
-        if (v.IsInitialized && Graph.Current is null) AddRead(v, v.Value);
+        if (v.IsInitialized && v.Graph is null && Graph.Current is null) AddRead(v, v.Value);
     }
 
     /// <summary>Watches several tensors.</summary>
-    public void Watch(IEnumerable<Tensor> ts) { foreach (var t in ts) Watch(t); }
+    public void Watch(IEnumerable<Tensor> ts)
+    {
+        ArgumentNullException.ThrowIfNull(ts);
+        foreach (var t in ts) Watch(t);
+    }
 
-    /// <summary>Ops run inside the returned scope are not recorded on this tape.</summary>
+    /// <summary>Watches several variables.</summary>
+    public void Watch(IEnumerable<Variable> vs)
+    {
+        ArgumentNullException.ThrowIfNull(vs);
+        foreach (var v in vs) Watch(v);
+    }
+
+    /// <summary>Ops run inside the returned scope are not recorded on this tape (other tapes still record them).</summary>
+    /// <exception cref="ObjectDisposedException">The tape was disposed.</exception>
     public IDisposable StopRecording()
     {
         ThrowIfDisposed();
@@ -87,14 +112,19 @@ public sealed partial class GradientTape : IDisposable
         return new Scope(() => Interlocked.Decrement(ref stopDepth));
     }
 
-    /// <summary>No tape records ops run inside the returned scope (on this async context).</summary>
+    /// <summary>No tape records ops run inside the returned scope (on this async context), like PyTorch's
+    /// <c>torch.no_grad()</c>. Use it for optimizer updates and evaluation.</summary>
     public static IDisposable NoGradient()
     {
         NoGradientDepth.Value++;
         return new Scope(() => NoGradientDepth.Value--);
     }
 
-    private bool Recording => !disposed && !computing && Volatile.Read(ref stopDepth) == 0;
+    /// <summary>True while code runs inside <see cref="NoGradient"/>.</summary>
+    public static bool IsNoGradient => NoGradientDepth.Value > 0;
+
+    // A non-persistent tape stops recording after its one answer: nothing could use the records.
+    private bool Recording => !disposed && !(used && !Persistent);
 
     private void AddRead(Variable v, Tensor t)
     {
@@ -113,30 +143,78 @@ public sealed partial class GradientTape : IDisposable
         if (tapes is null) return;
         foreach (var tape in tapes)
         {
-            if (!tape.Recording) continue;
+            if (!tape.Recording || Volatile.Read(ref tape.stopDepth) > 0) continue;
             bool watchIt;
             lock (tape.gate) watchIt = (tape.WatchAccessedVariables && v.Trainable) || tape.variableReads.ContainsKey(v);
             if (watchIt) tape.AddRead(v, t);
         }
     }
 
+    /// <summary>Called by the dispatcher for every op while any tape is active.</summary>
     internal static void Record(OpDef op, Tensor[] inputs, Attrs attrs, Tensor[] outputs)
     {
-        if (op.Gradient is null || NoGradientDepth.Value > 0) return;
         var tapes = Active.Value;
         if (tapes is null) return;
+        string? scopeReason = NoGradientDepth.Value > 0 ? "it ran inside GradientTape.NoGradient()" : null;
+        foreach (var tape in tapes)
+            if (tape.Recording) tape.RecordOne(op, inputs, attrs, outputs, scopeReason);
+    }
+
+    private void RecordOne(OpDef op, Tensor[] inputs, Attrs attrs, Tensor[] outputs, string? scopeReason)
+    {
+        lock (gate)
+        {
+            bool any = false;
+            foreach (var x in inputs) if (watched.Contains(x)) { any = true; break; }
+            if (!any)
+            {
+                if (anyCut) PropagateCut(inputs, outputs);
+                return;
+            }
+            string? reason = scopeReason
+                ?? (stopDepth > 0 ? "it ran inside tape.StopRecording()" : null)
+                ?? (op.Gradient is null ? "the op has no gradient" : null);
+            if (reason is not null)
+            {
+                foreach (var y in outputs) Cut(y, $"{op.Name} ({reason})");
+                return;
+            }
+            records.Add(new TapeRecord(op, inputs, attrs, outputs));
+            if (anyCut) PropagateCut(inputs, outputs);
+            foreach (var y in outputs)
+            {
+                if (y.DType.IsFloating) watched.Add(y);
+                else Cut(y, $"{op.Name} (its output is {y.DType.Name()}, which carries no gradient)");
+            }
+        }
+    }
+
+    private void Cut(Tensor t, string why)
+    {
+        cuts.AddOrUpdate(t, why);
+        anyCut = true;
+    }
+
+    private void PropagateCut(Tensor[] inputs, Tensor[] outputs)
+    {
+        foreach (var x in inputs)
+        {
+            if (!cuts.TryGetValue(x, out var why)) continue;
+            foreach (var y in outputs) cuts.AddOrUpdate(y, why);
+            return;
+        }
+    }
+
+    internal static bool IsWatchedByAnyTape(Tensor t)
+    {
+        var tapes = Active.Value;
+        if (tapes is null) return false;
         foreach (var tape in tapes)
         {
             if (!tape.Recording) continue;
-            lock (tape.gate)
-            {
-                bool any = false;
-                foreach (var x in inputs) if (tape.watched.Contains(x)) { any = true; break; }
-                if (!any) continue;
-                tape.records.Add(new TapeRecord(op, inputs, attrs, outputs));
-                foreach (var y in outputs) if (y.DType.IsFloating) tape.watched.Add(y);
-            }
+            lock (tape.gate) if (tape.watched.Contains(t)) return true;
         }
+        return false;
     }
 
     /// <summary>Stops recording and frees everything recorded.</summary>
@@ -147,7 +225,21 @@ public sealed partial class GradientTape : IDisposable
         var cur = Active.Value ?? [];
         Active.Value = cur.Where(t => !ReferenceEquals(t, this)).ToArray() is { Length: > 0 } rest ? rest : null;
         Interlocked.Decrement(ref activeCount);
-        lock (gate) { records.Clear(); watched.Clear(); variableReads.Clear(); }
+        Release();
+        lock (gate) variableReads.Clear();
+    }
+
+    // Drops every recorded tensor; the watched variables stay listed (WatchedVariables) until Dispose.
+    private void Release()
+    {
+        lock (gate)
+        {
+            records.Clear();
+            watched.Clear();
+            foreach (var reads in variableReads.Values) reads.Clear();
+            cuts = new();
+            anyCut = false;
+        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
@@ -157,28 +249,5 @@ public sealed partial class GradientTape : IDisposable
         private Action? action = onDispose;
 
         public void Dispose() { action?.Invoke(); action = null; }
-    }
-
-    /// <summary>Explains why the gradient of <paramref name="target"/> with respect to <paramref name="source"/> is null:
-    /// names the first place the chain from source to target was not recorded.</summary>
-    public string ExplainNullGradient(Tensor target, Tensor source)
-    {
-        lock (gate)
-        {
-            var sb = new StringBuilder();
-            if (!source.DType.IsFloating) return $"The source is {source.DType.Name()}: integer and bool tensors carry no gradient.";
-            var srcVar = Variable.ReadFrom(source);
-            bool sourceWatched = watched.Contains(source) || (srcVar is not null && variableReads.ContainsKey(srcVar));
-            if (!sourceWatched)
-                return "The source was never watched by this tape: call tape.Watch(x) before using x, or read a trainable variable inside the tape's scope.";
-            if (!watched.Contains(target))
-            {
-                return "The target was not produced by a recorded op: it was computed before the tape started, inside StopRecording/NoGradient, " +
-                       "by an op without a gradient (comparisons, ArgMax, casts to integers, StopGradient), or from tensors the tape did not watch.";
-            }
-            var users = records.Where(r => r.Inputs.Any(i => ReferenceEquals(i, source))).Select(r => r.Op.Name).Distinct().ToList();
-            if (users.Count == 0) return "The source is watched but no recorded op used it.";
-            return $"The source was used by [{string.Join(", ", users)}] but no recorded chain of ops leads from those to the target.";
-        }
     }
 }

@@ -77,13 +77,19 @@ public sealed class Variable
     public Tensor Value => value ?? throw new InvalidOperationException(
         $"FailedPrecondition: attempting to use uninitialized value of variable '{Name}'. Run its initializer (Ops.GlobalVariablesInitializer()) first.");
 
-    /// <summary>Sets the value directly (kernels of Assign ops and checkpoint restore); shape and dtype are checked.</summary>
-    internal void SetValue(Tensor t, string op)
+    /// <summary>Sets the value directly (kernels of Assign ops and checkpoint restore); shape and dtype are checked.
+    /// The variable holds a fresh tensor object over the same (immutable) storage, so a later read is never mistaken
+    /// for the tensor that was assigned: gradients do not flow through an assignment, as in TensorFlow.</summary>
+    internal Tensor SetValue(Tensor t, string op)
     {
+        if (t.IsSymbolic)
+            throw new InvalidOperationException($"{op}: variable '{Name}' can only hold a concrete value; got the graph tensor '{t.Name}'.");
         if (t.DType != DType || !Shape.IsCompatibleWith(t.Shape) || !t.Shape.IsFullyDefined)
-            throw new ArgumentException($"{op}: variable '{Name}' is {DType.Name()}{Shape}; cannot assign a {t.DType.Name()}{t.Shape} value.");
-        value = t;
-        ReadsOf.AddOrUpdate(t, this);
+            throw new ArgumentException($"{op}: variable '{Name}' is {DType.Name()}{Shape}; cannot assign a {t.DType.Name()}{t.Shape} value. Shapes and dtypes must match.");
+        var held = t.View(t.Shape, t.StridesArray, t.Offset);
+        value = held;
+        ReadsOf.AddOrUpdate(held, this);
+        return held;
     }
 
     /// <summary>The variable a tensor was read from, if any.</summary>
@@ -95,12 +101,15 @@ public sealed class Variable
     public Tensor Read() => Ops.ReadVariable(this);
 
     /// <summary>Assigns a new value (same shape and dtype); returns the new value.</summary>
+    /// <exception cref="ArgumentException">The shape or dtype differs from the variable's.</exception>
     public Tensor Assign(Tensor newValue) => Ops.Assign(this, newValue);
 
     /// <summary>Adds to the value in place; returns the new value.</summary>
+    /// <exception cref="ArgumentException">The shape or dtype differs from the variable's, or the dtype is bool.</exception>
     public Tensor AssignAdd(Tensor delta) => Ops.AssignAdd(this, delta);
 
     /// <summary>Subtracts from the value in place; returns the new value.</summary>
+    /// <exception cref="ArgumentException">The shape or dtype differs from the variable's, or the dtype is bool.</exception>
     public Tensor AssignSub(Tensor delta) => Ops.AssignSub(this, delta);
 
     /// <summary>Reads the variable (see <see cref="Read"/>).</summary>
@@ -121,11 +130,26 @@ public sealed class Variable
     /// <summary>Scalar multiply through the read value.</summary>
     public static Tensor operator *(Variable a, double b) => a.Read() * b;
 
+    /// <summary>Scalar multiply through the read value.</summary>
+    public static Tensor operator *(double a, Variable b) => a * b.Read();
+
     /// <summary>Scalar add through the read value.</summary>
     public static Tensor operator +(Variable a, double b) => a.Read() + b;
 
+    /// <summary>Scalar add through the read value.</summary>
+    public static Tensor operator +(double a, Variable b) => a + b.Read();
+
     /// <summary>Scalar subtract through the read value.</summary>
     public static Tensor operator -(Variable a, double b) => a.Read() - b;
+
+    /// <summary>Scalar subtract through the read value.</summary>
+    public static Tensor operator -(double a, Variable b) => a - b.Read();
+
+    /// <summary>Scalar divide through the read value.</summary>
+    public static Tensor operator /(Variable a, double b) => a.Read() / b;
+
+    /// <summary>Scalar divide through the read value.</summary>
+    public static Tensor operator /(double a, Variable b) => a / b.Read();
 
     /// <summary>Negation through the read value.</summary>
     public static Tensor operator -(Variable a) => -a.Read();

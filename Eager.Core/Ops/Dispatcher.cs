@@ -39,6 +39,10 @@ public static class Dispatcher
         {
             if (outputs[i].DType != specs[i].DType || !specs[i].Shape.IsCompatibleWith(outputs[i].Shape))
                 throw new InvalidOperationException($"{op.Name}: output {i} is {outputs[i].DType.Name()}{outputs[i].Shape}, inference said {specs[i].DType.Name()}{specs[i].Shape}.");
+            // Every output is a new tensor object, even when a kernel hands back an input unchanged: tapes key
+            // gradients by tensor identity, and an output that is its own input would double its gradient.
+            foreach (var x in inputs)
+                if (ReferenceEquals(x, outputs[i])) { outputs[i] = x.View(x.Shape, x.StridesArray, x.Offset); break; }
         }
         if (GradientTape.AnyActive) GradientTape.Record(op, inputs, attrs, outputs);
         GC.KeepAlive(inputs);

@@ -23,24 +23,37 @@ public static partial class Ops
 
     internal static readonly OpDef AssignDef = new("Assign",
         (x, a) => AssignInfer("Assign", x, a),
-        (x, a) => { var v = a.Get<Variable>("variable"); v.SetValue(x[0], "Assign"); return [x[0]]; })
+        (x, a) => [a.Get<Variable>("variable").SetValue(x[0], "Assign")])
     { IsStateful = true };
 
     internal static readonly OpDef AssignAddDef = new("AssignAdd",
         (x, a) => AssignInfer("AssignAdd", x, a),
-        (x, a) => { var v = a.Get<Variable>("variable"); var r = Add(v.Value, x[0]); v.SetValue(r, "AssignAdd"); return [r]; })
+        (x, a) => [UpdateVariable("AssignAdd", a.Get<Variable>("variable"), x[0], Add)])
     { IsStateful = true };
 
     internal static readonly OpDef AssignSubDef = new("AssignSub",
         (x, a) => AssignInfer("AssignSub", x, a),
-        (x, a) => { var v = a.Get<Variable>("variable"); var r = Subtract(v.Value, x[0]); v.SetValue(r, "AssignSub"); return [r]; })
+        (x, a) => [UpdateVariable("AssignSub", a.Get<Variable>("variable"), x[0], Subtract)])
     { IsStateful = true };
+
+    // The arithmetic of an in-place update is part of this op's kernel: run it eagerly (even while a Session
+    // runs inside a graph's AsDefault scope) and unrecorded (the update has no gradient).
+    private static Tensor UpdateVariable(string op, Variable v, Tensor delta, Func<Tensor, Tensor, Tensor> combine)
+    {
+        Tensor r;
+        using (Graph.EagerScope())
+        using (GradientTape.NoGradient())
+            r = combine(v.Value, delta);
+        return v.SetValue(r, op);
+    }
 
     private static TensorSpec[] AssignInfer(string op, Tensor[] x, Attrs a)
     {
         var v = a.Get<Variable>("variable");
         if (x[0].DType != v.DType || !v.Shape.IsCompatibleWith(x[0].Shape))
             throw new ArgumentException($"{op}: variable '{v.Name}' is {v.DType.Name()}{v.Shape}; the value is {x[0].DType.Name()}{x[0].Shape}. Shapes and dtypes must match.");
+        if (op != "Assign" && v.DType == DType.Bool)
+            throw new ArgumentException($"{op}: variable '{v.Name}' is bool{v.Shape}; bool variables have no arithmetic, use Assign.");
         return [new TensorSpec(v.Shape, v.DType)];
     }
 

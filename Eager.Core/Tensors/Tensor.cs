@@ -80,6 +80,7 @@ public sealed partial class Tensor
         get
         {
             if (Storage is null) return false;
+            if (Shape.Size == 0) return true; // nothing to lay out; strides of an empty tensor are arbitrary
             int expect = 1;
             for (int i = Rank - 1; i >= 0; i--)
             {

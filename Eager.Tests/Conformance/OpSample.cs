@@ -20,6 +20,16 @@ public sealed record OpSample(
     /// <summary>Label for test names.</summary>
     public string Label { get; init; } = "";
 
+    /// <summary>False when the op cannot run on float32 inputs (the float32-vs-float64 check is skipped).</summary>
+    public bool Float32 { get; init; } = true;
+
+    /// <summary>False when the call cannot be built in a graph (the shape-inference check then runs eagerly only).
+    /// Use sparingly: ops are expected to trace.</summary>
+    public bool Traceable { get; init; } = true;
+
+    /// <summary>Relative tolerance of the finite-difference gradient check (float64).</summary>
+    public double GradTolerance { get; init; } = 1e-6;
+
     /// <summary>Deterministic float64 inputs for this sample.</summary>
     public Tensor[] MakeInputs(int seed = 1)
     {

@@ -23,4 +23,15 @@ public static partial class OpSamples
         yield return new("StopGradient", [new(3)], x => Ops.StopGradient(x[0]), Differentiable: false);
         yield return new("Const", [], _ => Ops.Constant(Tensor.From(new[] { 1.0, 2.0 })), Differentiable: false);
     }
+
+    /// <summary>Samples for the autodiff ops (Autodiff/CustomGradient.cs).</summary>
+    public static IEnumerable<OpSample> Autodiff()
+    {
+        // f(a, b) = a * a * b with its true derivatives supplied by hand: the check compares them with
+        // finite differences of the forward function.
+        yield return new("CustomGradient", [new(2, 3), new(3)], x => Ops.CustomGradient(
+            f => f[0] * f[0] * f[1],
+            (f, _, g) => [Broadcasting.UnBroadcast(g * f[0] * f[1] * 2.0, f[0]), Broadcasting.UnBroadcast(g * f[0] * f[0], f[1])],
+            x));
+    }
 }
