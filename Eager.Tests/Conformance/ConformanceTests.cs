@@ -40,8 +40,8 @@ public partial class ConformanceTests
         Assert.That(unknown, Is.Empty, $"Samples name ops that are not registered: {string.Join(", ", unknown)}.");
     }
 
-    /// <summary>Shape inference (run by building the call in a graph) equals the eager output exactly, and the
-    /// sample really calls the op it names.</summary>
+    /// <summary>Shape inference (run by building the call in a graph on placeholders of the inputs' shapes) equals
+    /// the eager output exactly, and the sample really calls the op it names.</summary>
     [TestCaseSource(nameof(Samples))]
     public void InferSpecMatchesEager(OpSample sample)
     {
@@ -50,9 +50,7 @@ public partial class ConformanceTests
         Assert.That(eager.IsSymbolic, Is.False);
         if (!sample.Traceable) Assert.Ignore($"{sample} is marked not traceable; only the eager run was checked.");
 
-        var g = new Graph();
-        Tensor symbolic;
-        using (g.AsDefault()) symbolic = sample.Call(inputs);
+        var (g, symbolic) = BuildInGraph(sample, inputs.Select(t => t.Shape).ToArray());
         var nodes = g.Nodes.Where(n => n.Op.Name == sample.Op).ToList();
         Assert.That(nodes, Is.Not.Empty, $"Sample {sample} never calls {sample.Op}. Graph:\n{g}");
         foreach (var n in nodes)
@@ -62,6 +60,32 @@ public partial class ConformanceTests
         }
         Assert.That(symbolic.DType, Is.EqualTo(eager.DType), $"inferred dtype of {sample}");
         Assert.That(symbolic.Shape, Is.EqualTo(eager.Shape), $"inferred shape of {sample}");
+    }
+
+    /// <summary>Shape inference accepts inputs whose dimensions are all unknown (-1), as in a traced function with
+    /// no fixed shapes, and infers a spec the eager output fits.</summary>
+    [TestCaseSource(nameof(Samples))]
+    public void InferSpecAcceptsUnknownDimensions(OpSample sample)
+    {
+        if (!sample.Traceable || !sample.UnknownDims) Assert.Ignore($"{sample} is marked as needing known shapes.");
+        var inputs = sample.MakeInputs();
+        var eager = sample.Call(inputs);
+        var shapes = inputs.Select(t => Shape.Wrap(Enumerable.Repeat(-1, t.Rank).ToArray())).ToArray();
+        var (_, symbolic) = BuildInGraph(sample, shapes);
+        Assert.That(symbolic.DType, Is.EqualTo(eager.DType), $"inferred dtype of {sample} with unknown input shapes");
+        Assert.That(symbolic.Shape.IsCompatibleWith(eager.Shape), Is.True,
+            $"{sample}: inferred {symbolic.Shape} from unknown input shapes; the eager output is {eager.Shape}.");
+    }
+
+    /// <summary>The sample's call built in a new graph on placeholders of the given shapes (float64).</summary>
+    internal static (Graph Graph, Tensor Output) BuildInGraph(OpSample sample, Shape[] shapes)
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var ph = shapes.Select((s, i) => Ops.Placeholder(DType.Float64, s, name: $"x{i}")).ToArray();
+            return (g, sample.Call(ph));
+        }
     }
 
     /// <summary>JAX's check_vjp: &lt;u, J v&gt; by central differences equals &lt;J^T u, v&gt; from the tape, along

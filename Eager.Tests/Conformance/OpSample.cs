@@ -27,6 +27,10 @@ public sealed record OpSample(
     /// Use sparingly: ops are expected to trace.</summary>
     public bool Traceable { get; init; } = true;
 
+    /// <summary>False when the op's shape inference needs some input dimensions known (the unknown-dimension
+    /// check is skipped). Use sparingly: traced functions often have unknown batch sizes.</summary>
+    public bool UnknownDims { get; init; } = true;
+
     /// <summary>Relative tolerance of the finite-difference gradient check (float64).</summary>
     public double GradTolerance { get; init; } = 1e-6;
 
