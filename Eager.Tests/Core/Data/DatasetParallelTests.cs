@@ -19,15 +19,21 @@ public class DatasetParallelTests
     }
 
     [Test]
-    public void ParallelMapRunsElementsConcurrently()
+    public void ParallelMapRunsElementsConcurrentlyUpToTheLimit()
     {
+        // Elements 0 and 1 wait for each other: they can only both finish if they run at the same time.
+        using var rendezvous = new CountdownEvent(2);
         int active = 0, peak = 0;
-        var ds = Dataset.Range(12).Map((Tensor x) =>
+        var ds = Dataset.Range(12).Map(x =>
         {
             int now = Interlocked.Increment(ref active);
             int seen;
             while ((seen = Volatile.Read(ref peak)) < now && Interlocked.CompareExchange(ref peak, now, seen) != seen) { }
-            Thread.Sleep(20);
+            if (x.Item<long>() < 2)
+            {
+                rendezvous.Signal();
+                if (!rendezvous.Wait(TimeSpan.FromSeconds(20))) throw new TimeoutException("elements 0 and 1 did not run concurrently");
+            }
             Interlocked.Decrement(ref active);
             return x;
         }, degreeOfParallelism: 3);
