@@ -2,7 +2,7 @@ using Eager.Kernels.Reduce;
 
 namespace Eager;
 
-/// <summary>Reductions over any set of axes, with keepDims.</summary>
+/// <summary>Reductions over any set of axes, with keepDims: sum, mean, product.</summary>
 public static partial class Ops
 {
     /// <summary>Normalised, sorted, distinct axes; null means all axes.</summary>
@@ -29,8 +29,7 @@ public static partial class Ops
     private static TensorSpec[] ReduceInfer(string op, Tensor[] x, Attrs a, bool numericOnly = true)
     {
         if (numericOnly && x[0].DType == DType.Bool) throw new ArgumentException($"{op}: bool tensor {x[0].Shape} cannot be reduced arithmetically; cast it first.");
-        var axes = a.Ints("axes");
-        foreach (var ax in axes) x[0].Shape.NormalizeAxis(ax, op);
+        var axes = NormalizeAxes(op, x[0].Shape, a.Ints("axes"));
         return [new TensorSpec(ReducedShape(x[0].Shape, axes, a.Bool("keepDims")), x[0].DType)];
     }
 
@@ -42,9 +41,7 @@ public static partial class Ops
         int rowLen = 1;
         foreach (var ax in axes) rowLen *= x.Shape[ax];
         int rows = rowLen == 0 ? ReducedShape(x.Shape, axes, false).Size : x.Shape.Size / rowLen;
-        var permShape = Shape.Wrap(perm.Select(p => x.Shape[p]).ToArray());
-        var permStrides = perm.Select(p => x.Strides[p]).ToArray();
-        var data = x.View(permShape, permStrides, x.Offset).Contiguous();
+        var data = ArrayLayout.Permute(x, perm).Contiguous();
         return (data, rows, rowLen);
     }
 
@@ -61,32 +58,96 @@ public static partial class Ops
         return BroadcastLike(g, x);
     }
 
+    /// <summary>Runs a reduction kernel (one operator struct per dtype) into a new tensor; empty reductions give
+    /// the operator's identity.</summary>
+    internal static Tensor ReduceWith<TF, TD, TI, TL>(Tensor x, int[] axes, bool keepDims)
+        where TF : IReduceOp<float> where TD : IReduceOp<double> where TI : IReduceOp<int> where TL : IReduceOp<long>
+    {
+        var result = Tensor.Empty(ReducedShape(x.Shape, axes, keepDims), x.DType);
+        if (result.Shape.Size == 0) return result;
+        var (data, outer, reduce, inner) = ReducePlan.Of(x, axes);
+        switch (x.DType)
+        {
+            case DType.Float32: ReducePlan.Run<float, TF>(data.Span<float>(), outer, reduce, inner, result.Span<float>()); break;
+            case DType.Float64: ReducePlan.Run<double, TD>(data.Span<double>(), outer, reduce, inner, result.Span<double>()); break;
+            case DType.Int32: ReducePlan.Run<int, TI>(data.Span<int>(), outer, reduce, inner, result.Span<int>()); break;
+            case DType.Int64: ReducePlan.Run<long, TL>(data.Span<long>(), outer, reduce, inner, result.Span<long>()); break;
+            default: throw new ArgumentException($"Reduction of {x.DType.Name()} tensors is not supported.");
+        }
+        data.KeepAlive();
+        return result;
+    }
+
+    /// <summary>Attrs and dispatch shared by the public reduction methods.</summary>
+    private static Tensor Reduction(OpDef op, Tensor x, int[]? axes, bool keepDims)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Dispatcher.Apply1(op, new Attrs { { "axes", NormalizeAxes(op.Name, x.Shape, axes) }, { "keepDims", keepDims } }, x);
+    }
+
     internal static readonly OpDef ReduceSumDef = new("ReduceSum",
         (x, a) => ReduceInfer("ReduceSum", x, a),
-        (x, a) =>
-        {
-            var axes = NormalizeAxes("ReduceSum", x[0].Shape, a.Ints("axes"));
-            var outShape = ReducedShape(x[0].Shape, axes, a.Bool("keepDims"));
-            var (data, rows, len) = ReduceLayout(x[0], axes);
-            var r = Tensor.Empty(outShape, x[0].DType);
-            switch (x[0].DType)
-            {
-                case DType.Float32: RowReduce.Sum<float>(data.Span<float>(), rows, len, r.Span<float>()); break;
-                case DType.Float64: RowReduce.Sum<double>(data.Span<double>(), rows, len, r.Span<double>()); break;
-                case DType.Int32: RowReduce.Sum<int>(data.Span<int>(), rows, len, r.Span<int>()); break;
-                case DType.Int64: RowReduce.Sum<long>(data.Span<long>(), rows, len, r.Span<long>()); break;
-            }
-            data.KeepAlive();
-            return [r];
-        })
+        (x, a) => [ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs)],
     };
 
-    /// <summary>Sum over <paramref name="axes"/> (all when null).</summary>
-    public static Tensor ReduceSum(Tensor x, int[]? axes = null, bool keepDims = false) =>
-        Dispatcher.Apply1(ReduceSumDef, new Attrs { { "axes", NormalizeAxes("ReduceSum", x.Shape, axes) }, { "keepDims", keepDims } }, x);
+    /// <summary>Sum over <paramref name="axes"/> (all when null); negative axes count from the end.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceSum(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceSumDef, x, axes, keepDims);
 
     /// <summary>Sum over one axis.</summary>
     public static Tensor ReduceSum(Tensor x, int axis, bool keepDims = false) => ReduceSum(x, [axis], keepDims);
+
+    internal static readonly OpDef ReduceMeanDef = new("ReduceMean",
+        (x, a) => ReduceInfer("ReduceMean", x, a),
+        (x, a) =>
+        {
+            var axes = a.Ints("axes");
+            var r = ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(x[0], axes, a.Bool("keepDims"));
+            int count = 1;
+            foreach (var ax in axes) count *= x[0].Shape[ax];
+            switch (r.DType)
+            {
+                case DType.Float32: Kernels.Reduce.Reduction.DivideBy(r.Span<float>(), count); break;
+                case DType.Float64: Kernels.Reduce.Reduction.DivideBy(r.Span<double>(), count); break;
+                case DType.Int32: Kernels.Reduce.Reduction.DivideBy(r.Span<int>(), count); break;
+                case DType.Int64: Kernels.Reduce.Reduction.DivideBy(r.Span<long>(), count); break;
+            }
+            return [r];
+        })
+    {
+        Gradient = c =>
+        {
+            var x = c.X(0);
+            var g = ReduceGradBroadcast(c.Grad, x, c.Attrs);
+            var axes = c.Attrs.Ints("axes");
+            if (axes.All(ax => x.Shape[ax] >= 0))
+                return [Divide(g, ScalarLike(g, axes.Aggregate(1, (n, ax) => n * x.Shape[ax])))];
+            // The count is known only at run time: sum ones over the reduced axes.
+            return [Divide(g, ReduceSum(OnesLike(x), axes, keepDims: true))];
+        },
+    };
+
+    /// <summary>Mean over <paramref name="axes"/> (all when null). Integer means truncate, as in TensorFlow.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceMean(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceMeanDef, x, axes, keepDims);
+
+    /// <summary>Mean over one axis.</summary>
+    public static Tensor ReduceMean(Tensor x, int axis, bool keepDims = false) => ReduceMean(x, [axis], keepDims);
+
+    internal static readonly OpDef ReduceProdDef = new("ReduceProd",
+        (x, a) => ReduceInfer("ReduceProd", x, a),
+        (x, a) => [ReduceWith<ProdOp<float>, ProdOp<double>, ProdOp<int>, ProdOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
+    {
+        // d prod / d x_i is the product of the other elements; computed directly so zeros are handled exactly.
+        Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), c.Attrs.Ints("axes")))],
+    };
+
+    /// <summary>Product over <paramref name="axes"/> (all when null); an empty product is 1.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceProd(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceProdDef, x, axes, keepDims);
+
+    /// <summary>Product over one axis.</summary>
+    public static Tensor ReduceProd(Tensor x, int axis, bool keepDims = false) => ReduceProd(x, [axis], keepDims);
 }
