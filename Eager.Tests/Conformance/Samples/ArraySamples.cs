@@ -7,13 +7,14 @@ public static partial class OpSamples
     {
         yield return new("Transpose", [new(2, 3, 4)], x => Ops.Transpose(x[0], [2, 0, 1]));
         yield return new("Transpose", [new(3, 5)], x => Ops.Transpose(x[0])) { Label = "matrix" };
-        yield return new("Squeeze", [new(2, 1, 3, 1)], x => Ops.Squeeze(x[0]));
+        // Squeezing "every size-1 axis" and unstacking need the static shape (TensorFlow would lose the rank).
+        yield return new("Squeeze", [new(2, 1, 3, 1)], x => Ops.Squeeze(x[0])) { UnknownDims = false };
         yield return new("Squeeze", [new(2, 1, 3, 1)], x => Ops.Squeeze(x[0], -1)) { Label = "axis" };
         yield return new("BroadcastTo", [new(3, 1)], x => Ops.BroadcastTo(x[0], new Shape(2, 3, 4)));
         yield return new("Tile", [new(2, 3)], x => Ops.Tile(x[0], 2, 3));
         yield return new("Concat", [new(2, 3), new(2, 2), new(2, 1)], x => Ops.Concat(x, axis: 1));
         yield return new("Stack", [new(2, 3), new(2, 3)], x => Ops.Stack(x, axis: 1));
-        yield return new("Unstack", [new(2, 3, 4)], x => Ops.Unstack(x[0], axis: 1)[2]);
+        yield return new("Unstack", [new(2, 3, 4)], x => Ops.Unstack(x[0], axis: 1)[2]) { UnknownDims = false };
         yield return new("Split", [new(2, 6)], x => Ops.Split(x[0], [1, -1, 2], axis: 1)[1]);
         yield return new("Split", [new(4, 3)], x => Ops.Split(x[0], 2)[0]) { Label = "equal" };
         yield return new("Slice", [new(4, 5)], x => Ops.Slice(x[0], [1, 2], [2, -1]));
