@@ -39,22 +39,64 @@ public static partial class Ops
         var outShape = spec.Shape;
         int m = outShape[-2], n = outShape[-1], k = l.Shape[-1];
         var batchShape = Shape.Wrap(outShape.ToArray()[..^2]);
-        var lb = BroadcastView(l, Shape.Wrap([.. batchShape, m, k])).Contiguous();
-        var rb = BroadcastView(r, Shape.Wrap([.. batchShape, k, n])).Contiguous();
+        // Transposed and broadcast operands stay views: GEMM packing reads any non-negative strides.
+        var lb = NonNegativeStrides(BroadcastView(l, Shape.Wrap([.. batchShape, m, k])));
+        var rb = NonNegativeStrides(BroadcastView(r, Shape.Wrap([.. batchShape, k, n])));
         var result = Tensor.Empty(outShape, l.DType);
-        int batches = batchShape.Size;
-        for (int bi = 0; bi < batches; bi++)
+        switch (l.DType)
         {
-            switch (l.DType)
-            {
-                case DType.Float32: Gemm.Multiply<float>(m, n, k, lb.Span<float>().Slice(bi * m * k), k, rb.Span<float>().Slice(bi * k * n), n, result.Span<float>().Slice(bi * m * n), n); break;
-                case DType.Float64: Gemm.Multiply<double>(m, n, k, lb.Span<double>().Slice(bi * m * k), k, rb.Span<double>().Slice(bi * k * n), n, result.Span<double>().Slice(bi * m * n), n); break;
-                case DType.Int32: Gemm.Multiply<int>(m, n, k, lb.Span<int>().Slice(bi * m * k), k, rb.Span<int>().Slice(bi * k * n), n, result.Span<int>().Slice(bi * m * n), n); break;
-                case DType.Int64: Gemm.Multiply<long>(m, n, k, lb.Span<long>().Slice(bi * m * k), k, rb.Span<long>().Slice(bi * k * n), n, result.Span<long>().Slice(bi * m * n), n); break;
-            }
+            case DType.Float32: MatMulBatches<float>(lb, rb, result, m, n, k); break;
+            case DType.Float64: MatMulBatches<double>(lb, rb, result, m, n, k); break;
+            case DType.Int32: MatMulBatches<int>(lb, rb, result, m, n, k); break;
+            case DType.Int64: MatMulBatches<long>(lb, rb, result, m, n, k); break;
         }
         lb.KeepAlive(); rb.KeepAlive();
         return result;
+    }
+
+    private static Tensor NonNegativeStrides(Tensor t)
+    {
+        foreach (var s in t.Strides) if (s < 0) return t.Contiguous();
+        return t;
+    }
+
+    /// <summary>One GEMM per batch element; one batched call when the batch offsets step evenly.</summary>
+    private static void MatMulBatches<T>(Tensor l, Tensor r, Tensor result, int m, int n, int k) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        T[] la = Broadcasting.Arr<T>(l), ra = Broadcasting.Arr<T>(r);
+        var c = result.Span<T>();
+        ReadOnlySpan<int> ls = l.Strides, rs = r.Strides;
+        int rank = result.Rank, batchRank = rank - 2;
+        int batches = 1;
+        for (int d = 0; d < batchRank; d++) batches *= result.Shape[d];
+        if (batches == 0) return;
+        var lOff = new int[batches];
+        var rOff = new int[batches];
+        Span<int> idx = stackalloc int[Math.Max(batchRank, 1)];
+        idx.Clear();
+        for (int bi = 0, lo = l.Offset, ro = r.Offset; bi < batches; bi++)
+        {
+            lOff[bi] = lo; rOff[bi] = ro;
+            for (int d = batchRank - 1; d >= 0; d--)
+            {
+                lo += ls[d]; ro += rs[d];
+                if (++idx[d] < result.Shape[d]) break;
+                lo -= ls[d] * idx[d]; ro -= rs[d] * idx[d]; idx[d] = 0;
+            }
+        }
+        int lStep = batches > 1 ? lOff[1] - lOff[0] : 0, rStep = batches > 1 ? rOff[1] - rOff[0] : 0;
+        bool even = lStep >= 0 && rStep >= 0;
+        for (int bi = 1; bi < batches && even; bi++)
+            even = lOff[bi] - lOff[bi - 1] == lStep && rOff[bi] - rOff[bi - 1] == rStep;
+        if (even)
+        {
+            Gemm.MultiplyBatched<T>(batches, m, n, k, la.AsSpan(lOff[0]), lStep, ls[rank - 2], ls[rank - 1],
+                ra.AsSpan(rOff[0]), rStep, rs[rank - 2], rs[rank - 1], c, m * n, n);
+            return;
+        }
+        for (int bi = 0; bi < batches; bi++)
+            Gemm.MultiplyStrided<T>(m, n, k, la.AsSpan(lOff[bi]), ls[rank - 2], ls[rank - 1],
+                ra.AsSpan(rOff[bi]), rs[rank - 2], rs[rank - 1], c.Slice(bi * m * n, m * n), n);
     }
 
     internal static readonly OpDef MatMulDef = new("MatMul",

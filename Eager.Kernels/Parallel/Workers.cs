@@ -1,0 +1,53 @@
+namespace Eager.Kernels;
+
+/// <summary>
+/// How kernels split work across cores. Large work is cut into a few chunks run with
+/// <see cref="System.Threading.Tasks.Parallel.For(int, int, Action{int})"/>; small work stays on the calling
+/// thread, because a parallel loop costs a few microseconds to start, more than a small kernel's arithmetic.
+/// </summary>
+public static class Workers
+{
+    private static int count = Environment.ProcessorCount;
+
+    /// <summary>Most threads a kernel uses (default: the processor count). Set to 1 to run everything serially.</summary>
+    public static int Count
+    {
+        get => count;
+        set => count = Math.Max(1, value);
+    }
+
+    /// <summary>Work units (multiply-adds, or element operations) below which a chunk is not worth a thread:
+    /// about 20 us of work, ten times the cost of waking a worker.</summary>
+    public const long MinWorkPerChunk = 1L << 20;
+
+    /// <summary>How many chunks to cut <paramref name="items"/> items of <paramref name="workPerItem"/> units into:
+    /// 1 when the total is small, otherwise up to <see cref="Count"/> (never more than the items).</summary>
+    public static int Chunks(long items, long workPerItem)
+    {
+        if (count <= 1 || items <= 1) return 1;
+        long total = items * Math.Max(1, workPerItem);
+        long byWork = total / MinWorkPerChunk;
+        return (int)Math.Max(1, Math.Min(Math.Min(count, byWork), items));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over [0, <paramref name="items"/>) cut into contiguous ranges,
+    /// in parallel when the total work (<paramref name="items"/> x <paramref name="workPerItem"/>) is large.
+    /// Ranges start at multiples of <paramref name="align"/> so SIMD or cache blocks are not split.
+    /// </summary>
+    public static void For(int items, long workPerItem, Action<int, int> body, int align = 1)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (items <= 0) return;
+        align = Math.Max(1, align);
+        int chunks = Math.Min(Chunks(items, workPerItem), (items + align - 1) / align);
+        if (chunks <= 1) { body(0, items); return; }
+        int blocks = (items + align - 1) / align;
+        System.Threading.Tasks.Parallel.For(0, chunks, c =>
+        {
+            int b0 = (int)((long)blocks * c / chunks), b1 = (int)((long)blocks * (c + 1) / chunks);
+            int start = b0 * align, end = Math.Min(items, b1 * align);
+            if (start < end) body(start, end);
+        });
+    }
+}
