@@ -63,6 +63,89 @@ public static partial class Ops
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [Tensor.Ones(x[0].Shape, x[0].DType)]);
 
+    internal static readonly OpDef PowDef = new("Pow",
+        (x, _) => BinaryInfer("Pow", x),
+        (x, _) =>
+        {
+            if (x[1].DType.IsInteger && x[1].ToDoubleArray().Any(v => v < 0))
+                throw new ArgumentException($"Pow: integers to negative integer powers are not allowed (exponent {x[1].DType.Name()}{x[1].Shape} has a negative element). Cast to float first.");
+            return [Broadcasting.Run<PowOp<float>, PowOp<double>, PowOp<int>, PowOp<long>>(x[0], x[1], Broadcasting.Shape("Pow", x[0].Shape, x[1].Shape))];
+        })
+    {
+        Gradient = c =>
+        {
+            var (x, y, g) = (c.X(0), c.X(1), c.Grad);
+            // As TensorFlow: log(x) is taken as 0 where x <= 0, where no real-valued gradient for y exists.
+            var positive = x > 0.0;
+            var logX = Where(positive, Log(Where(positive, x, OnesLike(x))), ZerosLike(x));
+            return [Broadcasting.UnBroadcast(g * y * Pow(x, y - 1.0), x), Broadcasting.UnBroadcast(g * c.Y * logX, y)];
+        },
+    };
+
+    internal static readonly OpDef MaximumDef = new("Maximum",
+        (x, _) => BinaryInfer("Maximum", x),
+        (x, _) => [Broadcasting.Run<MaximumOp<float>, MaximumOp<double>, MaximumOp<int>, MaximumOp<long>>(x[0], x[1], Broadcasting.Shape("Maximum", x[0].Shape, x[1].Shape))])
+    {
+        Gradient = c => SelectedGradient(c, GreaterEqual(c.X(0), c.X(1))),
+    };
+
+    internal static readonly OpDef MinimumDef = new("Minimum",
+        (x, _) => BinaryInfer("Minimum", x),
+        (x, _) => [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(x[0], x[1], Broadcasting.Shape("Minimum", x[0].Shape, x[1].Shape))])
+    {
+        Gradient = c => SelectedGradient(c, LessEqual(c.X(0), c.X(1))),
+    };
+
+    /// <summary>Routes the gradient to input 0 where <paramref name="firstChosen"/> holds and to input 1 elsewhere
+    /// (ties go to the first input, as TensorFlow's Maximum/Minimum gradients).</summary>
+    private static Tensor?[] SelectedGradient(GradContext c, Tensor firstChosen)
+    {
+        var zeros = ZerosLike(c.Grad);
+        return [Broadcasting.UnBroadcast(Where(firstChosen, c.Grad, zeros), c.X(0)), Broadcasting.UnBroadcast(Where(firstChosen, zeros, c.Grad), c.X(1))];
+    }
+
+    internal static readonly OpDef SquaredDifferenceDef = new("SquaredDifference",
+        (x, _) => BinaryInfer("SquaredDifference", x),
+        (x, _) => [Broadcasting.Run<SquaredDifferenceOp<float>, SquaredDifferenceOp<double>, SquaredDifferenceOp<int>, SquaredDifferenceOp<long>>(x[0], x[1], Broadcasting.Shape("SquaredDifference", x[0].Shape, x[1].Shape))])
+    {
+        Gradient = c =>
+        {
+            var d = c.Grad * (c.X(0) - c.X(1)) * 2.0;
+            return [Broadcasting.UnBroadcast(d, c.X(0)), Broadcasting.UnBroadcast(-d, c.X(1))];
+        },
+    };
+
+    internal static readonly OpDef ClipByValueDef = new("ClipByValue",
+        (x, _) =>
+        {
+            BinaryInfer("ClipByValue", [x[0], x[1]]);
+            BinaryInfer("ClipByValue", [x[0], x[2]]);
+            var s = Broadcasting.Shape("ClipByValue", Broadcasting.Shape("ClipByValue", x[0].Shape, x[1].Shape), x[2].Shape);
+            if (!s.IsCompatibleWith(x[0].Shape))
+                throw new ArgumentException($"ClipByValue: the bounds {x[1].Shape} and {x[2].Shape} would broadcast x {x[0].Shape} to {s}; bounds must broadcast to x's shape.");
+            return [TensorSpec.Of(x[0])];
+        },
+        (x, _) =>
+        {
+            var low = Broadcasting.Run<MaximumOp<float>, MaximumOp<double>, MaximumOp<int>, MaximumOp<long>>(x[0], x[1], x[0].Shape);
+            return [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(low, x[2], x[0].Shape)];
+        })
+    {
+        Gradient = c =>
+        {
+            var (x, g) = (c.X(0), c.Grad);
+            var zeros = ZerosLike(g);
+            var below = Less(x, c.X(1));
+            var above = Greater(x, c.X(2));
+            return
+            [
+                Where(LogicalOr(below, above), zeros, g),
+                Broadcasting.UnBroadcast(Where(below, g, zeros), c.X(1)),
+                Broadcasting.UnBroadcast(Where(above, g, zeros), c.X(2)),
+            ];
+        },
+    };
+
     /// <summary>a + b with broadcasting; same dtype required.</summary>
     public static Tensor Add(Tensor a, Tensor b) => Dispatcher.Apply1(AddDef, Attrs.Empty, a, b);
 
@@ -83,6 +166,40 @@ public static partial class Ops
 
     /// <summary>Ones with x's shape and dtype.</summary>
     public static Tensor OnesLike(Tensor x) => Dispatcher.Apply1(OnesLikeDef, Attrs.Empty, x);
+
+    /// <summary>a^b element-wise with broadcasting. Integer tensors need non-negative exponents (TensorFlow's rule).
+    /// The gradient for b uses log(a), taken as 0 where a &lt;= 0.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, shapes that do not broadcast, or a negative integer exponent.</exception>
+    public static Tensor Pow(Tensor a, Tensor b) => Dispatcher.Apply1(PowDef, Attrs.Empty, a, b);
+
+    /// <summary>a^exponent with the exponent converted to a's dtype.</summary>
+    public static Tensor Pow(Tensor a, double exponent) => Pow(a, ScalarLike(a, exponent));
+
+    /// <summary>Element-wise max(a, b) with broadcasting (NaN if either is NaN). Ties send the gradient to a.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
+    public static Tensor Maximum(Tensor a, Tensor b) => Dispatcher.Apply1(MaximumDef, Attrs.Empty, a, b);
+
+    /// <summary>Element-wise min(a, b) with broadcasting (NaN if either is NaN). Ties send the gradient to a.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
+    public static Tensor Minimum(Tensor a, Tensor b) => Dispatcher.Apply1(MinimumDef, Attrs.Empty, a, b);
+
+    /// <summary>(a - b)^2 element-wise with broadcasting.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
+    public static Tensor SquaredDifference(Tensor a, Tensor b) => Dispatcher.Apply1(SquaredDifferenceDef, Attrs.Empty, a, b);
+
+    /// <summary>min(max(x, min), max) element-wise; the bounds broadcast to x's shape (scalars, or per-channel rows).
+    /// The result has x's shape. Gradient: to x inside the bounds, to a bound where it clipped.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or bounds that would enlarge x's shape.</exception>
+    public static Tensor ClipByValue(Tensor x, Tensor min, Tensor max) => Dispatcher.Apply1(ClipByValueDef, Attrs.Empty, x, min, max);
+
+    /// <summary>Clips x to [min, max] with scalar bounds converted to x's dtype.</summary>
+    public static Tensor ClipByValue(Tensor x, double min, double max) => ClipByValue(x, ScalarLike(x, min), ScalarLike(x, max));
+
+    /// <summary>Same as <see cref="ClipByValue(Tensor, Tensor, Tensor)"/>.</summary>
+    public static Tensor Clip(Tensor x, Tensor min, Tensor max) => ClipByValue(x, min, max);
+
+    /// <summary>Same as <see cref="ClipByValue(Tensor, double, double)"/>.</summary>
+    public static Tensor Clip(Tensor x, double min, double max) => ClipByValue(x, min, max);
 
     /// <summary>A scalar of x's dtype (a C# number used as an operand takes the tensor's dtype).</summary>
     internal static Tensor ScalarLike(Tensor x, double value) => Tensor.Scalar(value, x.DType);

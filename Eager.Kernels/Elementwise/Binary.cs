@@ -72,9 +72,10 @@ public static class Binary
         where T : unmanaged where TOp : IBinaryOp<T>
     {
         int n = d.Length, i = 0;
-        int w = Vector<T>.Count;
-        if (TOp.Vectorizable && n >= w)
+        // Vector<T>.Count throws for T without SIMD support (bool), so it is read only for vectorizable ops.
+        if (TOp.Vectorizable && n >= Vector<T>.Count)
         {
+            int w = Vector<T>.Count;
             if (sa == 1 && sb == 1)
             {
                 var av = a.Slice(pa, n); var bv = b.Slice(pb, n);

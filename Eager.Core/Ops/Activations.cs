@@ -1,0 +1,103 @@
+using Eager.Kernels.Elementwise;
+
+namespace Eager;
+
+/// <summary>Activation functions. Gradients are written in ops, so they differentiate again.</summary>
+public static partial class Ops
+{
+    internal static readonly OpDef TanhDef = FloatUnary<TanhOp<float>, TanhOp<double>>("Tanh",
+        c => [c.Grad * (1.0 - Square(c.Y))]);
+
+    internal static readonly OpDef SigmoidDef = FloatUnary<SigmoidOp<float>, SigmoidOp<double>>("Sigmoid",
+        c => [c.Grad * c.Y * (1.0 - c.Y)]);
+
+    // A select rather than g * mask, as TensorFlow's ReluGrad: an inf or NaN gradient stays out of the dead half.
+    internal static readonly OpDef ReluDef = NumericUnary<ReluOp<float>, ReluOp<double>, ReluOp<int>, ReluOp<long>>("Relu",
+        c => [Where(c.X() > 0.0, c.Grad, ZerosLike(c.Grad))]);
+
+    internal static readonly OpDef Relu6Def = NumericUnary<Relu6Op<float>, Relu6Op<double>, Relu6Op<int>, Relu6Op<long>>("Relu6",
+        c => [Where(LogicalAnd(c.X() > 0.0, c.X() < 6.0), c.Grad, ZerosLike(c.Grad))]);
+
+    // For x <= 0, d/dx (e^x - 1) = e^x = y + 1.
+    internal static readonly OpDef EluDef = FloatUnary<EluOp<float>, EluOp<double>>("Elu",
+        c => [Where(c.X() > 0.0, c.Grad, c.Grad * (c.Y + 1.0))]);
+
+    // For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = y + scale*alpha.
+    internal static readonly OpDef SeluDef = FloatUnary<SeluOp<float>, SeluOp<double>>("Selu",
+        c => [Where(c.X() > 0.0, c.Grad * SeluOp<double>.Scale, c.Grad * (c.Y + SeluOp<double>.Scale * SeluOp<double>.Alpha))]);
+
+    internal static readonly OpDef SoftplusDef = FloatUnary<SoftplusOp<float>, SoftplusOp<double>>("Softplus",
+        c => [c.Grad * Sigmoid(c.X())]);
+
+    internal static readonly OpDef LeakyReluDef = new("LeakyRelu",
+        (x, _) => UnaryInfer("LeakyRelu", x[0], floatOnly: true),
+        (x, a) => [x[0].DType == DType.Float32
+            ? Map<float, LeakyReluOp<float>>(x[0], new((float)a.Double("alpha")))
+            : Map<double, LeakyReluOp<double>>(x[0], new(a.Double("alpha")))])
+    {
+        Gradient = c => [Where(c.X() > 0.0, c.Grad, c.Grad * c.Attrs.Double("alpha"))],
+    };
+
+    internal static readonly OpDef GeluDef = new("Gelu",
+        (x, _) => UnaryInfer("Gelu", x[0], floatOnly: true),
+        (x, a) => [x[0].DType == DType.Float32
+            ? Map<float, GeluOp<float>>(x[0], new(a.Bool("approximate")))
+            : Map<double, GeluOp<double>>(x[0], new(a.Bool("approximate")))])
+    {
+        Gradient = c => [c.Grad * (c.Attrs.Bool("approximate") ? GeluTanhSlope(c.X()) : GeluErfSlope(c.X()))],
+    };
+
+    /// <summary>d/dx x Phi(x) = Phi(x) + x phi(x), with Phi(x) = (1 + erf(x/sqrt 2))/2 and phi the normal density.</summary>
+    private static Tensor GeluErfSlope(Tensor x)
+    {
+        var cdf = (Erf(x * GeluOp<double>.InvSqrt2) + 1.0) * 0.5;
+        var pdf = Exp(Square(x) * -0.5) * 0.3989422804014327; // 1/sqrt(2 pi)
+        return cdf + x * pdf;
+    }
+
+    /// <summary>d/dx of x/2 (1 + tanh u), u = c (x + k x^3): (1 + t)/2 + x/2 (1 - t^2) c (1 + 3 k x^2).</summary>
+    private static Tensor GeluTanhSlope(Tensor x)
+    {
+        var x2 = Square(x);
+        var t = Tanh((x + x * x2 * GeluOp<double>.Cubic) * GeluOp<double>.SqrtTwoOverPi);
+        var du = (x2 * (3 * GeluOp<double>.Cubic) + 1.0) * GeluOp<double>.SqrtTwoOverPi;
+        return (t + 1.0) * 0.5 + x * 0.5 * (1.0 - Square(t)) * du;
+    }
+
+    /// <summary>Hyperbolic tangent element-wise.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Tanh(Tensor x) => Dispatcher.Apply1(TanhDef, Attrs.Empty, x);
+
+    /// <summary>Logistic sigmoid 1 / (1 + e^-x) element-wise.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Sigmoid(Tensor x) => Dispatcher.Apply1(SigmoidDef, Attrs.Empty, x);
+
+    /// <summary>max(x, 0) element-wise. Any numeric dtype. The gradient at 0 is 0, as TensorFlow.</summary>
+    /// <exception cref="ArgumentException">x is bool.</exception>
+    public static Tensor Relu(Tensor x) => Dispatcher.Apply1(ReluDef, Attrs.Empty, x);
+
+    /// <summary>min(max(x, 0), 6) element-wise. Any numeric dtype.</summary>
+    /// <exception cref="ArgumentException">x is bool.</exception>
+    public static Tensor Relu6(Tensor x) => Dispatcher.Apply1(Relu6Def, Attrs.Empty, x);
+
+    /// <summary>Exponential linear unit: x for x &gt; 0, e^x - 1 otherwise.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Elu(Tensor x) => Dispatcher.Apply1(EluDef, Attrs.Empty, x);
+
+    /// <summary>Scaled exponential linear unit with the fixed alpha and scale of Klambauer et al. (2017).</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Selu(Tensor x) => Dispatcher.Apply1(SeluDef, Attrs.Empty, x);
+
+    /// <summary>x for x &gt; 0, alpha * x otherwise (TensorFlow's default alpha is 0.2).</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor LeakyRelu(Tensor x, double alpha = 0.2) => Dispatcher.Apply1(LeakyReluDef, new Attrs { { "alpha", alpha } }, x);
+
+    /// <summary>log(1 + e^x) element-wise, without overflow for large x or loss of precision for very negative x.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Softplus(Tensor x) => Dispatcher.Apply1(SoftplusDef, Attrs.Empty, x);
+
+    /// <summary>Gaussian error linear unit x * Phi(x) with the exact erf form, or the tanh approximation of
+    /// Hendrycks and Gimpel when <paramref name="approximate"/> is true.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Gelu(Tensor x, bool approximate = false) => Dispatcher.Apply1(GeluDef, new Attrs { { "approximate", approximate } }, x);
+}

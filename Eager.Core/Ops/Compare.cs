@@ -1,0 +1,215 @@
+using System.Numerics;
+using Eager.Kernels.Elementwise;
+
+namespace Eager;
+
+/// <summary>Comparisons and logic (bool results, no gradient), Where, and Cast.</summary>
+public static partial class Ops
+{
+    private static TensorSpec[] CompareInfer(string op, Tensor[] x, bool allowBool)
+    {
+        Broadcasting.SameDType(op, x[0], x[1]);
+        if (!allowBool && x[0].DType == DType.Bool)
+            throw new ArgumentException($"{op}: bool tensors {x[0].Shape} and {x[1].Shape} have no order; compare numbers, or use Equal/NotEqual/LogicalAnd.");
+        return [new TensorSpec(Broadcasting.Shape(op, x[0].Shape, x[1].Shape), DType.Bool)];
+    }
+
+    private static Tensor CompareRun<TF, TD, TI, TL, TB>(string op, Tensor a, Tensor b)
+        where TF : ICompareOp<float> where TD : ICompareOp<double> where TI : ICompareOp<int> where TL : ICompareOp<long>
+        where TB : IBinaryOp<bool>
+    {
+        var shape = Broadcasting.Shape(op, a.Shape, b.Shape);
+        var r = Tensor.Empty(shape, DType.Bool);
+        var sa = Broadcasting.StridesFor(a, shape);
+        var sb = Broadcasting.StridesFor(b, shape);
+        var dst = r.Span<bool>();
+        switch (a.DType)
+        {
+            case DType.Float32: Compare.Apply<float, TF>(Broadcasting.Arr<float>(a), a.Offset, sa, Broadcasting.Arr<float>(b), b.Offset, sb, shape.Span, dst); break;
+            case DType.Float64: Compare.Apply<double, TD>(Broadcasting.Arr<double>(a), a.Offset, sa, Broadcasting.Arr<double>(b), b.Offset, sb, shape.Span, dst); break;
+            case DType.Int32: Compare.Apply<int, TI>(Broadcasting.Arr<int>(a), a.Offset, sa, Broadcasting.Arr<int>(b), b.Offset, sb, shape.Span, dst); break;
+            case DType.Int64: Compare.Apply<long, TL>(Broadcasting.Arr<long>(a), a.Offset, sa, Broadcasting.Arr<long>(b), b.Offset, sb, shape.Span, dst); break;
+            case DType.Bool: Binary.Apply<bool, TB>(Broadcasting.Arr<bool>(a), a.Offset, sa, Broadcasting.Arr<bool>(b), b.Offset, sb, shape.Span, dst); break;
+        }
+        a.KeepAlive(); b.KeepAlive();
+        return r;
+    }
+
+    private static OpDef Comparison<TF, TD, TI, TL, TB>(string name, bool allowBool)
+        where TF : ICompareOp<float> where TD : ICompareOp<double> where TI : ICompareOp<int> where TL : ICompareOp<long>
+        where TB : IBinaryOp<bool>
+        => new(name, (x, _) => CompareInfer(name, x, allowBool), (x, _) => [CompareRun<TF, TD, TI, TL, TB>(name, x[0], x[1])]);
+
+    internal static readonly OpDef EqualDef = Comparison<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>, BoolEqualOp>("Equal", true);
+    internal static readonly OpDef NotEqualDef = Comparison<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>, BoolNotEqualOp>("NotEqual", true);
+    internal static readonly OpDef LessDef = Comparison<LessOp<float>, LessOp<double>, LessOp<int>, LessOp<long>, Unsupported<bool>>("Less", false);
+    internal static readonly OpDef LessEqualDef = Comparison<LessEqualOp<float>, LessEqualOp<double>, LessEqualOp<int>, LessEqualOp<long>, Unsupported<bool>>("LessEqual", false);
+    internal static readonly OpDef GreaterDef = Comparison<GreaterOp<float>, GreaterOp<double>, GreaterOp<int>, GreaterOp<long>, Unsupported<bool>>("Greater", false);
+    internal static readonly OpDef GreaterEqualDef = Comparison<GreaterEqualOp<float>, GreaterEqualOp<double>, GreaterEqualOp<int>, GreaterEqualOp<long>, Unsupported<bool>>("GreaterEqual", false);
+
+    private static TensorSpec[] LogicalInfer(string op, Tensor[] x)
+    {
+        foreach (var t in x)
+            if (t.DType != DType.Bool)
+                throw new ArgumentException($"{op}: expects bool tensors, got {string.Join(" and ", x.Select(i => i.DType.Name() + i.Shape))}. Compare first (e.g. x > 0) or use Ops.Cast(x, DType.Bool).");
+        return [new TensorSpec(x.Length == 1 ? x[0].Shape : Broadcasting.Shape(op, x[0].Shape, x[1].Shape), DType.Bool)];
+    }
+
+    private static Tensor LogicalRun<TOp>(string op, Tensor a, Tensor b) where TOp : IBinaryOp<bool>
+    {
+        var shape = Broadcasting.Shape(op, a.Shape, b.Shape);
+        var r = Tensor.Empty(shape, DType.Bool);
+        Binary.Apply<bool, TOp>(Broadcasting.Arr<bool>(a), a.Offset, Broadcasting.StridesFor(a, shape),
+                                Broadcasting.Arr<bool>(b), b.Offset, Broadcasting.StridesFor(b, shape), shape.Span, r.Span<bool>());
+        a.KeepAlive(); b.KeepAlive();
+        return r;
+    }
+
+    internal static readonly OpDef LogicalAndDef = new("LogicalAnd", (x, _) => LogicalInfer("LogicalAnd", x), (x, _) => [LogicalRun<LogicalAndOp>("LogicalAnd", x[0], x[1])]);
+    internal static readonly OpDef LogicalOrDef = new("LogicalOr", (x, _) => LogicalInfer("LogicalOr", x), (x, _) => [LogicalRun<LogicalOrOp>("LogicalOr", x[0], x[1])]);
+    internal static readonly OpDef LogicalNotDef = new("LogicalNot", (x, _) => LogicalInfer("LogicalNot", x), (x, _) => [Map<bool, LogicalNotOp>(x[0], default)]);
+
+    private static Shape WhereShape(Tensor[] x)
+    {
+        if (x[0].DType != DType.Bool)
+            throw new ArgumentException($"Where: the condition must be bool, got {x[0].DType.Name()}{x[0].Shape}. Compare first (e.g. x > 0).");
+        if (x[1].DType != x[2].DType)
+            throw new ArgumentException($"Where: x and y dtypes differ: {x[1].DType.Name()}{x[1].Shape} and {x[2].DType.Name()}{x[2].Shape}. Use Ops.Cast.");
+        try
+        {
+            return Broadcasting.Shape("Where", Broadcasting.Shape("Where", x[0].Shape, x[1].Shape), x[2].Shape);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Where: condition {x[0].Shape}, x {x[1].Shape} and y {x[2].Shape} cannot be broadcast together. {e.Message}", e);
+        }
+    }
+
+    private static void SelectInto<T>(Tensor c, Tensor x, Tensor y, Tensor r) where T : unmanaged
+    {
+        var s = r.Shape;
+        Select.Apply(Broadcasting.Arr<bool>(c), c.Offset, Broadcasting.StridesFor(c, s),
+                     Broadcasting.Arr<T>(x), x.Offset, Broadcasting.StridesFor(x, s),
+                     Broadcasting.Arr<T>(y), y.Offset, Broadcasting.StridesFor(y, s), s.Span, r.Span<T>());
+    }
+
+    internal static readonly OpDef WhereDef = new("Where",
+        (x, _) => [new TensorSpec(WhereShape(x), x[1].DType)],
+        (x, _) =>
+        {
+            var r = Tensor.Empty(WhereShape(x), x[1].DType);
+            switch (r.DType)
+            {
+                case DType.Float32: SelectInto<float>(x[0], x[1], x[2], r); break;
+                case DType.Float64: SelectInto<double>(x[0], x[1], x[2], r); break;
+                case DType.Int32: SelectInto<int>(x[0], x[1], x[2], r); break;
+                case DType.Int64: SelectInto<long>(x[0], x[1], x[2], r); break;
+                case DType.Bool: SelectInto<bool>(x[0], x[1], x[2], r); break;
+            }
+            foreach (var t in x) t.KeepAlive();
+            return [r];
+        })
+    {
+        Gradient = c =>
+        {
+            var zeros = ZerosLike(c.Grad);
+            return [null, Broadcasting.UnBroadcast(Where(c.X(0), c.Grad, zeros), c.X(1)), Broadcasting.UnBroadcast(Where(c.X(0), zeros, c.Grad), c.X(2))];
+        },
+    };
+
+    internal static readonly OpDef CastDef = new("Cast",
+        (x, a) => [new TensorSpec(x[0].Shape, a.Get<DType>("dtype"))],
+        (x, a) => [CastCompute(x[0], a.Get<DType>("dtype"))])
+    {
+        // Only float-to-float casts carry a gradient (TensorFlow returns None for integer and bool ends).
+        Gradient = c => [c.X().DType.IsFloating && c.Y.DType.IsFloating ? Cast(c.Grad, c.X().DType) : null],
+    };
+
+    private static Tensor CastCompute(Tensor x, DType to)
+    {
+        var src = x.Contiguous();
+        var r = Tensor.Empty(x.Shape, to);
+        switch (src.DType)
+        {
+            case DType.Float32: CastFrom<float>(src.Span<float>(), r); break;
+            case DType.Float64: CastFrom<double>(src.Span<double>(), r); break;
+            case DType.Int32: CastFrom<int>(src.Span<int>(), r); break;
+            case DType.Int64: CastFrom<long>(src.Span<long>(), r); break;
+            case DType.Bool:
+                var b = src.Span<bool>();
+                switch (to)
+                {
+                    case DType.Float32: TypeConvert.FromBool(b, r.Span<float>()); break;
+                    case DType.Float64: TypeConvert.FromBool(b, r.Span<double>()); break;
+                    case DType.Int32: TypeConvert.FromBool(b, r.Span<int>()); break;
+                    case DType.Int64: TypeConvert.FromBool(b, r.Span<long>()); break;
+                    case DType.Bool: b.CopyTo(r.Span<bool>()); break;
+                }
+                break;
+        }
+        src.KeepAlive();
+        return r;
+    }
+
+    private static void CastFrom<TFrom>(ReadOnlySpan<TFrom> s, Tensor r) where TFrom : unmanaged, INumberBase<TFrom>
+    {
+        switch (r.DType)
+        {
+            case DType.Float32: TypeConvert.Numbers(s, r.Span<float>()); break;
+            case DType.Float64: TypeConvert.Numbers(s, r.Span<double>()); break;
+            case DType.Int32: TypeConvert.Numbers(s, r.Span<int>()); break;
+            case DType.Int64: TypeConvert.Numbers(s, r.Span<long>()); break;
+            case DType.Bool: TypeConvert.ToBool(s, r.Span<bool>()); break;
+        }
+    }
+
+    /// <summary>a == b element-wise with broadcasting, as a bool tensor (NaN equals nothing). Any dtype, same for both.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, or shapes do not broadcast.</exception>
+    public static Tensor Equal(Tensor a, Tensor b) => Dispatcher.Apply1(EqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a != b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, or shapes do not broadcast.</exception>
+    public static Tensor NotEqual(Tensor a, Tensor b) => Dispatcher.Apply1(NotEqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a &lt; b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor Less(Tensor a, Tensor b) => Dispatcher.Apply1(LessDef, Attrs.Empty, a, b);
+
+    /// <summary>a &lt;= b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor LessEqual(Tensor a, Tensor b) => Dispatcher.Apply1(LessEqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a &gt; b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor Greater(Tensor a, Tensor b) => Dispatcher.Apply1(GreaterDef, Attrs.Empty, a, b);
+
+    /// <summary>a &gt;= b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor GreaterEqual(Tensor a, Tensor b) => Dispatcher.Apply1(GreaterEqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a AND b on bool tensors, with broadcasting.</summary>
+    /// <exception cref="ArgumentException">an input is not bool, or shapes do not broadcast.</exception>
+    public static Tensor LogicalAnd(Tensor a, Tensor b) => Dispatcher.Apply1(LogicalAndDef, Attrs.Empty, a, b);
+
+    /// <summary>a OR b on bool tensors, with broadcasting.</summary>
+    /// <exception cref="ArgumentException">an input is not bool, or shapes do not broadcast.</exception>
+    public static Tensor LogicalOr(Tensor a, Tensor b) => Dispatcher.Apply1(LogicalOrDef, Attrs.Empty, a, b);
+
+    /// <summary>NOT x on a bool tensor.</summary>
+    /// <exception cref="ArgumentException">x is not bool.</exception>
+    public static Tensor LogicalNot(Tensor x) => Dispatcher.Apply1(LogicalNotDef, Attrs.Empty, x);
+
+    /// <summary>Element-wise cond ? x : y, all three broadcast together (TensorFlow 2's where with x and y).
+    /// The gradient flows to x where cond holds and to y elsewhere; cond gets none.</summary>
+    /// <exception cref="ArgumentException">cond is not bool, x and y dtypes differ, or shapes do not broadcast.</exception>
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Dispatcher.Apply1(WhereDef, Attrs.Empty, condition, x, y);
+
+    /// <summary>x converted to <paramref name="dtype"/> (x itself when it already has it). Floats to integers
+    /// truncate toward zero and saturate; numbers to bool give true for non-zero; bool to numbers gives 1 and 0.
+    /// Only float-to-float casts carry a gradient (cast back to x's dtype).</summary>
+    public static Tensor Cast(Tensor x, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.DType == dtype ? x : Dispatcher.Apply1(CastDef, new Attrs { { "dtype", dtype } }, x);
+    }
+}

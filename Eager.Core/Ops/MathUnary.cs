@@ -1,0 +1,147 @@
+using Eager.Kernels.Elementwise;
+
+namespace Eager;
+
+/// <summary>Element-wise unary math: abs, sign, exp, log, roots, trigonometry, rounding, erf.</summary>
+public static partial class Ops
+{
+    /// <summary>Validates a unary op's input: float32/float64 only, or any numeric dtype.</summary>
+    private static TensorSpec[] UnaryInfer(string op, Tensor x, bool floatOnly)
+    {
+        if (floatOnly && !x.DType.IsFloating)
+            throw new ArgumentException($"{op}: expects a float32 or float64 tensor, got {x.DType.Name()}{x.Shape}. Cast it first, e.g. Ops.Cast(x, DType.Float32).");
+        if (x.DType == DType.Bool)
+            throw new ArgumentException($"{op}: bool tensor {x.Shape} has no arithmetic; cast it first with Ops.Cast.");
+        return [TensorSpec.Of(x)];
+    }
+
+    /// <summary>Runs a unary kernel over x (any layout) into a new contiguous tensor of x's dtype.</summary>
+    internal static Tensor Map<T, TOp>(Tensor x, TOp op) where T : unmanaged where TOp : struct, IUnaryOp<T>
+    {
+        var r = Tensor.Empty(x.Shape, x.DType);
+        Unary.Apply(Broadcasting.Arr<T>(x), x.Offset, x.Shape.Span, x.Strides, r.Span<T>(), op);
+        x.KeepAlive();
+        return r;
+    }
+
+    private static Tensor MapFloat<TF, TD>(Tensor x)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double> => x.DType switch
+    {
+        DType.Float32 => Map<float, TF>(x, default),
+        DType.Float64 => Map<double, TD>(x, default),
+        _ => throw new ArgumentException($"Unary kernel: unsupported dtype {x.DType.Name()}."),
+    };
+
+    private static Tensor MapNumeric<TF, TD, TI, TL>(Tensor x)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+        where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long> => x.DType switch
+    {
+        DType.Int32 => Map<int, TI>(x, default),
+        DType.Int64 => Map<long, TL>(x, default),
+        _ => MapFloat<TF, TD>(x),
+    };
+
+    /// <summary>Defines a float-only unary op from its float32 and float64 operators.</summary>
+    private static OpDef FloatUnary<TF, TD>(string name, GradientFn? gradient)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: true), (x, _) => [MapFloat<TF, TD>(x[0])]) { Gradient = gradient };
+
+    /// <summary>Defines a unary op that also accepts int32 and int64.</summary>
+    private static OpDef NumericUnary<TF, TD, TI, TL>(string name, GradientFn? gradient)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+        where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long>
+        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: false), (x, _) => [MapNumeric<TF, TD, TI, TL>(x[0])]) { Gradient = gradient };
+
+    internal static readonly OpDef AbsDef = NumericUnary<AbsOp<float>, AbsOp<double>, AbsOp<int>, AbsOp<long>>("Abs",
+        c => [c.Grad * Sign(c.X())]);
+
+    // TensorFlow's Sign gradient is zeros (not None), so chains through Sign stay connected.
+    internal static readonly OpDef SignDef = NumericUnary<SignOp<float>, SignOp<double>, SignOp<int>, SignOp<long>>("Sign",
+        c => [ZerosLike(c.X())]);
+
+    internal static readonly OpDef SquareDef = NumericUnary<SquareOp<float>, SquareOp<double>, SquareOp<int>, SquareOp<long>>("Square",
+        c => [c.Grad * (c.X() * 2.0)]);
+
+    internal static readonly OpDef ExpDef = FloatUnary<ExpOp<float>, ExpOp<double>>("Exp",
+        c => [c.Grad * c.Y]);
+
+    internal static readonly OpDef LogDef = FloatUnary<LogOp<float>, LogOp<double>>("Log",
+        c => [c.Grad / c.X()]);
+
+    internal static readonly OpDef Log1pDef = FloatUnary<Log1pOp<float>, Log1pOp<double>>("Log1p",
+        c => [c.Grad / (c.X() + 1.0)]);
+
+    internal static readonly OpDef SqrtDef = FloatUnary<SqrtOp<float>, SqrtOp<double>>("Sqrt",
+        c => [c.Grad / (c.Y * 2.0)]);
+
+    internal static readonly OpDef RsqrtDef = FloatUnary<RsqrtOp<float>, RsqrtOp<double>>("Rsqrt",
+        c => [c.Grad * (c.Y * c.Y * c.Y) * -0.5]);
+
+    internal static readonly OpDef SinDef = FloatUnary<SinOp<float>, SinOp<double>>("Sin",
+        c => [c.Grad * Cos(c.X())]);
+
+    internal static readonly OpDef CosDef = FloatUnary<CosOp<float>, CosOp<double>>("Cos",
+        c => [-(c.Grad * Sin(c.X()))]);
+
+    // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2).
+    internal static readonly OpDef ErfDef = FloatUnary<ErfOp<float>, ErfOp<double>>("Erf",
+        c => [c.Grad * Exp(-Square(c.X())) * 1.1283791670955126]);
+
+    // Floor and Round are piecewise constant; like TensorFlow they have no gradient (None).
+    internal static readonly OpDef FloorDef = FloatUnary<FloorOp<float>, FloorOp<double>>("Floor", null);
+
+    internal static readonly OpDef RoundDef = NumericUnary<RoundOp<float>, RoundOp<double>, CopyOp<int>, CopyOp<long>>("Round", null);
+
+    /// <summary>|x| element-wise. Any numeric dtype; integer MinValue wraps as in TensorFlow.</summary>
+    /// <exception cref="ArgumentException">x is bool.</exception>
+    public static Tensor Abs(Tensor x) => Dispatcher.Apply1(AbsDef, Attrs.Empty, x);
+
+    /// <summary>-1, 0 or +1 by the sign of each element (NaN stays NaN). Gradient: zeros.</summary>
+    /// <exception cref="ArgumentException">x is bool.</exception>
+    public static Tensor Sign(Tensor x) => Dispatcher.Apply1(SignDef, Attrs.Empty, x);
+
+    /// <summary>x * x element-wise. Any numeric dtype.</summary>
+    /// <exception cref="ArgumentException">x is bool.</exception>
+    public static Tensor Square(Tensor x) => Dispatcher.Apply1(SquareDef, Attrs.Empty, x);
+
+    /// <summary>e^x element-wise.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Exp(Tensor x) => Dispatcher.Apply1(ExpDef, Attrs.Empty, x);
+
+    /// <summary>Natural logarithm element-wise (-inf at 0, NaN below).</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Log(Tensor x) => Dispatcher.Apply1(LogDef, Attrs.Empty, x);
+
+    /// <summary>log(1 + x) element-wise, accurate for tiny x.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Log1p(Tensor x) => Dispatcher.Apply1(Log1pDef, Attrs.Empty, x);
+
+    /// <summary>Square root element-wise.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Sqrt(Tensor x) => Dispatcher.Apply1(SqrtDef, Attrs.Empty, x);
+
+    /// <summary>1 / sqrt(x) element-wise.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Rsqrt(Tensor x) => Dispatcher.Apply1(RsqrtDef, Attrs.Empty, x);
+
+    /// <summary>Sine element-wise (radians).</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Sin(Tensor x) => Dispatcher.Apply1(SinDef, Attrs.Empty, x);
+
+    /// <summary>Cosine element-wise (radians).</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Cos(Tensor x) => Dispatcher.Apply1(CosDef, Attrs.Empty, x);
+
+    /// <summary>The error function erf(x) element-wise.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Erf(Tensor x) => Dispatcher.Apply1(ErfDef, Attrs.Empty, x);
+
+    /// <summary>Largest integer not above x, element-wise. No gradient.</summary>
+    /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
+    public static Tensor Floor(Tensor x) => Dispatcher.Apply1(FloorDef, Attrs.Empty, x);
+
+    /// <summary>Nearest integer element-wise, halves to even (0.5 -> 0, 1.5 -> 2, -2.5 -> -2) as TensorFlow.
+    /// Integer tensors are returned unchanged (copied). No gradient.</summary>
+    /// <exception cref="ArgumentException">x is bool.</exception>
+    public static Tensor Round(Tensor x) => Dispatcher.Apply1(RoundDef, Attrs.Empty, x);
+}

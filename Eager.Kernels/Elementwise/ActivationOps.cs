@@ -1,0 +1,132 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Eager.Kernels.Elementwise;
+
+// Activation functions. Formulas follow TensorFlow's kernels; the ones built on exp go through
+// SpecialFunctions in float64 where a naive float formula would cancel or overflow.
+
+/// <summary>Hyperbolic tangent.</summary>
+public readonly struct TanhOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Apply(T x) => T.Tanh(x);
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => TensorPrimitives.Tanh(x, dst);
+}
+
+/// <summary>1 / (1 + e^-x).</summary>
+public readonly struct SigmoidOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Apply(T x) => T.One / (T.One + T.Exp(-x));
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => TensorPrimitives.Sigmoid(x, dst);
+}
+
+/// <summary>max(x, 0); NaN stays NaN.</summary>
+public readonly struct ReluOp<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public T Apply(T x) => T.Max(x, T.Zero);
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => TensorPrimitives.Max(x, T.Zero, dst);
+}
+
+/// <summary>min(max(x, 0), 6).</summary>
+public readonly struct Relu6Op<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
+{
+    private static T Six => T.CreateTruncating(6);
+
+    /// <inheritdoc/>
+    public T Apply(T x) => T.Min(T.Max(x, T.Zero), Six);
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst)
+    {
+        TensorPrimitives.Max(x, T.Zero, dst);
+        TensorPrimitives.Min(dst, Six, dst);
+    }
+}
+
+/// <summary>x for x &gt; 0, e^x - 1 otherwise.</summary>
+public readonly struct EluOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Apply(T x) => x > T.Zero ? x : T.CreateTruncating(SpecialFunctions.Expm1(double.CreateTruncating(x)));
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => Unary.Loop(x, dst, this);
+}
+
+/// <summary>Scaled ELU (Klambauer et al. 2017): scale * (x for x &gt; 0, alpha * (e^x - 1) otherwise).</summary>
+public readonly struct SeluOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The paper's alpha.</summary>
+    public const double Alpha = 1.6732632423543772848170429916717;
+
+    /// <summary>The paper's scale (lambda).</summary>
+    public const double Scale = 1.0507009873554804934193349852946;
+
+    /// <inheritdoc/>
+    public T Apply(T x)
+    {
+        double v = double.CreateTruncating(x);
+        return T.CreateTruncating(v > 0 ? Scale * v : Scale * Alpha * SpecialFunctions.Expm1(v));
+    }
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => Unary.Loop(x, dst, this);
+}
+
+/// <summary>x for x &gt; 0, alpha * x otherwise.</summary>
+public readonly struct LeakyReluOp<T>(T alpha) : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Apply(T x) => x > T.Zero ? x : x * alpha;
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => Unary.Loop(x, dst, this);
+}
+
+/// <summary>log(1 + e^x), stable for large |x| (max(x, 0) + log1p(e^-|x|)).</summary>
+public readonly struct SoftplusOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Apply(T x) => T.CreateTruncating(SpecialFunctions.Softplus(double.CreateTruncating(x)));
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => Unary.Loop(x, dst, this);
+}
+
+/// <summary>
+/// Gaussian error linear unit. Exact: x * Phi(x) = x/2 * erfc(-x/sqrt 2) (erfc keeps the far negative tail
+/// accurate, where 1 + erf(x/sqrt 2) would cancel). Approximate: x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+/// </summary>
+public readonly struct GeluOp<T>(bool approximate) : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>sqrt(2/pi).</summary>
+    public const double SqrtTwoOverPi = 0.79788456080286536;
+
+    /// <summary>1/sqrt(2).</summary>
+    public const double InvSqrt2 = 0.70710678118654752;
+
+    /// <summary>The cubic coefficient of the tanh form.</summary>
+    public const double Cubic = 0.044715;
+
+    /// <inheritdoc/>
+    public T Apply(T x)
+    {
+        double v = double.CreateTruncating(x);
+        double r = approximate
+            ? 0.5 * v * (1.0 + Math.Tanh(SqrtTwoOverPi * (v + Cubic * v * v * v)))
+            : 0.5 * v * SpecialFunctions.Erfc(-v * InvSqrt2);
+        return T.CreateTruncating(r);
+    }
+
+    /// <inheritdoc/>
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => Unary.Loop(x, dst, this);
+}
