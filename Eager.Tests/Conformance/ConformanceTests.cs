@@ -62,8 +62,9 @@ public partial class ConformanceTests
         Assert.That(symbolic.Shape, Is.EqualTo(eager.Shape), $"inferred shape of {sample}");
     }
 
-    /// <summary>Shape inference accepts inputs whose dimensions are all unknown (-1), as in a traced function with
-    /// no fixed shapes, and infers a spec the eager output fits.</summary>
+    /// <summary>With every input dimension unknown (-1), as in a traced function with no fixed shapes, shape
+    /// inference either infers a spec the eager output fits or refuses with an ArgumentException that says a
+    /// dimension is unknown. A wrong guess fails.</summary>
     [TestCaseSource(nameof(Samples))]
     public void InferSpecAcceptsUnknownDimensions(OpSample sample)
     {
@@ -71,7 +72,13 @@ public partial class ConformanceTests
         var inputs = sample.MakeInputs();
         var eager = sample.Call(inputs);
         var shapes = inputs.Select(t => Shape.Wrap(Enumerable.Repeat(-1, t.Rank).ToArray())).ToArray();
-        var (_, symbolic) = BuildInGraph(sample, shapes);
+        Tensor symbolic;
+        try { (_, symbolic) = BuildInGraph(sample, shapes); }
+        catch (ArgumentException e) when (e.Message.Contains("unknown", StringComparison.OrdinalIgnoreCase))
+        {
+            Assert.Pass($"{sample} needs known dimensions and says so: {e.Message}");
+            return;
+        }
         Assert.That(symbolic.DType, Is.EqualTo(eager.DType), $"inferred dtype of {sample} with unknown input shapes");
         Assert.That(symbolic.Shape.IsCompatibleWith(eager.Shape), Is.True,
             $"{sample}: inferred {symbolic.Shape} from unknown input shapes; the eager output is {eager.Shape}.");
