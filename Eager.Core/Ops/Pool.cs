@@ -1,0 +1,163 @@
+using System.Numerics;
+using Eager.Kernels.Conv;
+using Eager.Kernels.Pool;
+
+namespace Eager;
+
+/// <summary>
+/// 2-D max and average pooling over NHWC tensors, with their backward passes as ops of their own: MaxPoolGrad
+/// routes each gradient to its window's (first) maximum; MaxPoolGradGrad is its adjoint; AvgPoolGrad spreads each
+/// gradient evenly over its window's real cells. Averages under SAME padding count only real cells, as TensorFlow.
+/// </summary>
+public static partial class Ops
+{
+    private static TensorSpec[] PoolInfer(string op, Tensor x, Attrs a)
+    {
+        Window.Floating(op, x, "input");
+        Window.Rank4(op, "the input", x, "NHWC");
+        var k = a.Ints("poolSize");
+        var (h, w) = Window.OutputSize(op, "pool", x.Shape, k[0], k[1], a);
+        return [new TensorSpec(Shape.Wrap([x.Shape[0], h, w, x.Shape[3]]), x.DType)];
+    }
+
+    /// <summary>Checks a gradient (or gradient-of-gradient) operand against the shape a pool gives for <paramref name="input"/>.</summary>
+    private static void CheckPoolGrad(string op, Shape input, Tensor grad, Shape expected, string role)
+    {
+        Window.Rank4(op, "the " + role, grad, "NHWC");
+        for (int i = 0; i < 4; i++)
+            if (Window.Differ(expected[i], grad.Shape[i]))
+                throw new ArgumentException($"{op}: pooling an input {input} gives {expected}, but the {role} has shape {grad.Shape}.");
+    }
+
+    private static ConvGeometry PoolGeometry(string op, Shape input, Attrs a)
+    {
+        var k = a.Ints("poolSize");
+        return Window.Geometry(op, input, k[0], k[1], input[3], a);
+    }
+
+    private delegate void PoolKernel<T>(in ConvGeometry g, ReadOnlySpan<T> p, ReadOnlySpan<T> q, Span<T> r) where T : unmanaged;
+
+    /// <summary>Runs a pool kernel on concrete tensors: geometry from <paramref name="input"/>, operands p and q (q may be p).</summary>
+    private static Tensor PoolRun(string op, Shape input, Tensor p, Tensor q, Shape result, Attrs a,
+                                  PoolKernel<float> f32, PoolKernel<double> f64)
+    {
+        var g = PoolGeometry(op, input, a);
+        var pc = p.Contiguous(); var qc = q.Contiguous();
+        var r = Tensor.Empty(result, p.DType);
+        if (p.DType == DType.Float32) f32(g, pc.Span<float>(), qc.Span<float>(), r.Span<float>());
+        else f64(g, pc.Span<double>(), qc.Span<double>(), r.Span<double>());
+        pc.KeepAlive(); qc.KeepAlive();
+        return r;
+    }
+
+    private static void MaxFwd<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> _, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Pooling.MaxForward(g, x, y);
+
+    private static void AvgFwd<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> _, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Pooling.AvgForward(g, x, y);
+
+    private static void AvgBwd<T>(in ConvGeometry g, ReadOnlySpan<T> dy, ReadOnlySpan<T> _, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> => Pooling.AvgBackward(g, dy, dx);
+
+    internal static readonly OpDef MaxPool2DDef = new("MaxPool2D",
+        (x, a) => PoolInfer("MaxPool2D", x[0], a),
+        (x, a) => [PoolRun("MaxPool2D", x[0].Shape, x[0], x[0], PoolInfer("MaxPool2D", x[0], a)[0].Shape, a, MaxFwd, MaxFwd)])
+    {
+        Gradient = c => [MaxPoolGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+    };
+
+    internal static readonly OpDef MaxPoolGradDef = new("MaxPoolGrad",
+        (x, a) =>
+        {
+            var y = PoolInfer("MaxPoolGrad", x[0], a)[0];
+            Broadcasting.SameDType("MaxPoolGrad", x[0], x[1]);
+            CheckPoolGrad("MaxPoolGrad", x[0].Shape, x[1], y.Shape, "output gradient");
+            return [TensorSpec.Of(x[0])];
+        },
+        (x, a) => [PoolRun("MaxPoolGrad", x[0].Shape, x[0], x[1], x[0].Shape, a, Pooling.MaxBackward, Pooling.MaxBackward)])
+    {
+        // inputs (input, outGrad): piecewise constant in the input, linear in outGrad.
+        Gradient = c => [null, MaxPoolGradGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+    };
+
+    internal static readonly OpDef MaxPoolGradGradDef = new("MaxPoolGradGrad",
+        (x, a) =>
+        {
+            var y = PoolInfer("MaxPoolGradGrad", x[0], a)[0];
+            Broadcasting.SameDType("MaxPoolGradGrad", x[0], x[1]);
+            CheckPoolGrad("MaxPoolGradGrad", x[0].Shape, x[1], x[0].Shape, "input-shaped gradient");
+            return [y];
+        },
+        (x, a) => [PoolRun("MaxPoolGradGrad", x[0].Shape, x[0], x[1], PoolInfer("MaxPoolGradGrad", x[0], a)[0].Shape, a, Pooling.MaxBackwardAdjoint, Pooling.MaxBackwardAdjoint)])
+    {
+        Gradient = c => [null, MaxPoolGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+    };
+
+    internal static readonly OpDef AvgPool2DDef = new("AvgPool2D",
+        (x, a) => PoolInfer("AvgPool2D", x[0], a),
+        (x, a) => [PoolRun("AvgPool2D", x[0].Shape, x[0], x[0], PoolInfer("AvgPool2D", x[0], a)[0].Shape, a, AvgFwd, AvgFwd)])
+    {
+        Gradient = c => [AvgPoolGrad(GradInputShape("AvgPool2D", c.X(0)), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+    };
+
+    internal static readonly OpDef AvgPoolGradDef = new("AvgPoolGrad",
+        (x, a) =>
+        {
+            const string op = "AvgPoolGrad";
+            Window.Floating(op, x[0], "output gradient");
+            Window.Rank4(op, "the output gradient", x[0], "NHWC");
+            var given = a.Ints("inputShape");
+            var input = Shape.Wrap([given[0] >= 0 ? given[0] : x[0].Shape[0], given[1], given[2], given[3]]);
+            var k = a.Ints("poolSize");
+            var (h, w) = Window.OutputSize(op, "pool", input, k[0], k[1], a);
+            CheckPoolGrad(op, input, x[0], Shape.Wrap([input[0], h, w, input[3]]), "output gradient");
+            return [new TensorSpec(input, x[0].DType)];
+        },
+        (x, a) =>
+        {
+            var given = a.Ints("inputShape");
+            var input = Shape.Wrap([given[0] >= 0 ? given[0] : x[0].Shape[0], given[1], given[2], given[3]]);
+            return [PoolRun("AvgPoolGrad", input, x[0], x[0], input, a, AvgBwd, AvgBwd)];
+        })
+    {
+        // AvgPoolGrad is the adjoint of the (linear) average pool, so its own gradient is the pool.
+        Gradient = c => [AvgPool2D(c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+    };
+
+    /// <summary>
+    /// Max pooling over NHWC <paramref name="input"/>: [batch, outHeight, outWidth, channels] with output sizes as
+    /// <see cref="Conv2D"/> (the pool as the kernel). Padding cells never win a max.
+    /// </summary>
+    /// <param name="input">NHWC, float32 or float64.</param>
+    /// <param name="poolSize">Window size: an int or (height, width).</param>
+    /// <param name="strides">Window step; default the pool size (as Keras).</param>
+    /// <param name="padding">"SAME" or "VALID", any case.</param>
+    /// <exception cref="ArgumentException">Rank other than 4, a pool larger than a VALID input, a bad padding string or
+    /// non-positive sizes, a non-float dtype.</exception>
+    public static Tensor MaxPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(MaxPool2DDef, Window.PoolAttrs("MaxPool2D", poolSize, strides, padding), input);
+
+    /// <summary>Average pooling; under SAME padding each window averages only its real cells (TensorFlow's semantics).</summary>
+    /// <exception cref="ArgumentException">As <see cref="MaxPool2D"/>.</exception>
+    public static Tensor AvgPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(AvgPool2DDef, Window.PoolAttrs("AvgPool2D", poolSize, strides, padding), input);
+
+    /// <summary>The gradient of <see cref="MaxPool2D"/>: each value of <paramref name="outputGradient"/> goes to the
+    /// first maximal cell of its window in <paramref name="input"/>; the result is shaped like the input.</summary>
+    /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
+    public static Tensor MaxPoolGrad(Tensor input, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(MaxPoolGradDef, Window.PoolAttrs("MaxPoolGrad", poolSize, strides, padding), input, outputGradient);
+
+    /// <summary>The adjoint of <see cref="MaxPoolGrad"/> in its gradient argument: picks, for each window of
+    /// <paramref name="input"/>, the value of <paramref name="inputGradient"/> (input-shaped) at the window's maximum.</summary>
+    /// <exception cref="ArgumentException">When <paramref name="inputGradient"/> is not shaped like the input.</exception>
+    public static Tensor MaxPoolGradGrad(Tensor input, Tensor inputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(MaxPoolGradGradDef, Window.PoolAttrs("MaxPoolGradGrad", poolSize, strides, padding), input, inputGradient);
+
+    /// <summary>The gradient of <see cref="AvgPool2D"/> for an input of <paramref name="inputShape"/> (an unknown batch
+    /// is taken from the gradient).</summary>
+    /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
+    public static Tensor AvgPoolGrad(Shape inputShape, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID")
+    {
+        var a = Window.PoolAttrs("AvgPoolGrad", poolSize, strides, padding);
+        a.Add("inputShape", InputShapeAttr("AvgPoolGrad", inputShape));
+        return Dispatcher.Apply1(AvgPoolGradDef, a, outputGradient);
+    }
+}

@@ -1,0 +1,200 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Eager.Kernels.Conv;
+using Eager.Kernels.Memory;
+
+namespace Eager.Kernels.Pool;
+
+/// <summary>
+/// Max and average pooling in NHWC layout and their backward passes. Channels are contiguous, so every window
+/// tap is one vector operation over the channel run. Padding taps are skipped: a max never sees them and an
+/// average divides by the number of real cells only (TensorFlow's SAME semantics). Ties in a max window go to
+/// the first maximal tap in row-major window order, in the forward argmax and in every gradient.
+/// </summary>
+public static unsafe class Pooling
+{
+    /// <summary>output[N, OH, OW, C] = max over each window.</summary>
+    public static void MaxForward<T>(in ConvGeometry g, ReadOnlySpan<T> input, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.InChannels;
+        var geo = g;
+        fixed (T* pIn = input, pOut = output)
+        {
+            T* inP = pIn, outP = pOut;
+            int inLen = input.Length, outLen = output.Length;
+            Convolution.Run(g.Batch * g.OutHeight, Work(g), row =>
+            {
+                var src = new ReadOnlySpan<T>(inP, inLen);
+                var dst = new Span<T>(outP, outLen);
+                int n = row / geo.OutHeight, oh = row - n * geo.OutHeight;
+                for (int ow = 0; ow < geo.OutWidth; ow++)
+                {
+                    var o = dst.Slice((row * geo.OutWidth + ow) * c, c);
+                    bool first = true;
+                    foreach (var (off, _) in geo.Taps(n, oh, ow))
+                    {
+                        if (first) { src.Slice(off, c).CopyTo(o); first = false; }
+                        else TensorPrimitives.Max(o, src.Slice(off, c), o);
+                    }
+                    if (first) o.Fill(T.NegativeInfinity);
+                }
+            });
+        }
+    }
+
+    /// <summary>output = window max and argmax[N, OH, OW, C] = flat input index of the first maximal tap:
+    /// ((n * H + h) * W + w) * C + c with the batch term only when <paramref name="includeBatchInIndex"/>.</summary>
+    public static void MaxWithArgmax<T>(in ConvGeometry g, ReadOnlySpan<T> input, Span<T> output, Span<long> argmax, bool includeBatchInIndex)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.InChannels;
+        var best = BufferPool<T>.Rent(c);
+        var at = BufferPool<int>.Rent(c);
+        for (int n = 0; n < g.Batch; n++)
+        {
+            long batchBase = includeBatchInIndex ? 0 : (long)n * g.InHeight * g.InWidth * c;
+            for (int oh = 0; oh < g.OutHeight; oh++)
+                for (int ow = 0; ow < g.OutWidth; ow++)
+                {
+                    int p = ((n * g.OutHeight + oh) * g.OutWidth + ow) * c;
+                    WindowArgMax(g, input, n, oh, ow, best.AsSpan(0, c), at.AsSpan(0, c));
+                    best.AsSpan(0, c).CopyTo(output.Slice(p, c));
+                    for (int ci = 0; ci < c; ci++) argmax[p + ci] = at[ci] + ci - batchBase;
+                }
+        }
+        BufferPool<T>.Return(best);
+        BufferPool<int>.Return(at);
+    }
+
+    /// <summary>inputGrad = d(sum(maxpool(input) * outGrad)) / d input: each outGrad value goes to its window's argmax.</summary>
+    public static void MaxBackward<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> outGrad, Span<T> inputGrad)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.InChannels;
+        inputGrad.Slice(0, g.InputLength).Clear();
+        var geo = g;
+        fixed (T* pIn = input, pG = outGrad, pD = inputGrad)
+        {
+            T* inP = pIn, gP = pG, dP = pD;
+            int inLen = input.Length, gLen = outGrad.Length, dLen = inputGrad.Length;
+            // Windows may overlap inside an image: images run in parallel, pixels of one image in order.
+            Convolution.Run(g.Batch, Work(g), n =>
+            {
+                var best = BufferPool<T>.Rent(c);
+                var at = BufferPool<int>.Rent(c);
+                var src = new ReadOnlySpan<T>(inP, inLen);
+                var gs = new ReadOnlySpan<T>(gP, gLen);
+                var dst = new Span<T>(dP, dLen);
+                for (int oh = 0; oh < geo.OutHeight; oh++)
+                    for (int ow = 0; ow < geo.OutWidth; ow++)
+                    {
+                        WindowArgMax(geo, src, n, oh, ow, best.AsSpan(0, c), at.AsSpan(0, c));
+                        var gy = gs.Slice(((n * geo.OutHeight + oh) * geo.OutWidth + ow) * c, c);
+                        for (int ci = 0; ci < c; ci++) dst[at[ci] + ci] += gy[ci];
+                    }
+                BufferPool<T>.Return(best);
+                BufferPool<int>.Return(at);
+            });
+        }
+    }
+
+    /// <summary>output[N, OH, OW, C] = inputGradGrad at each window's argmax: the adjoint of <see cref="MaxBackward"/>
+    /// in its gradient argument (TensorFlow's MaxPoolGradGrad).</summary>
+    public static void MaxBackwardAdjoint<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> inputGradGrad, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.InChannels;
+        var best = BufferPool<T>.Rent(c);
+        var at = BufferPool<int>.Rent(c);
+        for (int n = 0; n < g.Batch; n++)
+            for (int oh = 0; oh < g.OutHeight; oh++)
+                for (int ow = 0; ow < g.OutWidth; ow++)
+                {
+                    WindowArgMax(g, input, n, oh, ow, best.AsSpan(0, c), at.AsSpan(0, c));
+                    var o = output.Slice(((n * g.OutHeight + oh) * g.OutWidth + ow) * c, c);
+                    for (int ci = 0; ci < c; ci++) o[ci] = inputGradGrad[at[ci] + ci];
+                }
+        BufferPool<T>.Return(best);
+        BufferPool<int>.Return(at);
+    }
+
+    /// <summary>output[N, OH, OW, C] = mean of each window's real (non-padding) cells.</summary>
+    public static void AvgForward<T>(in ConvGeometry g, ReadOnlySpan<T> input, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.InChannels;
+        var geo = g;
+        fixed (T* pIn = input, pOut = output)
+        {
+            T* inP = pIn, outP = pOut;
+            int inLen = input.Length, outLen = output.Length;
+            Convolution.Run(g.Batch * g.OutHeight, Work(g), row =>
+            {
+                var src = new ReadOnlySpan<T>(inP, inLen);
+                var dst = new Span<T>(outP, outLen);
+                int n = row / geo.OutHeight, oh = row - n * geo.OutHeight;
+                for (int ow = 0; ow < geo.OutWidth; ow++)
+                {
+                    var o = dst.Slice((row * geo.OutWidth + ow) * c, c);
+                    o.Clear();
+                    int count = 0;
+                    foreach (var (off, _) in geo.Taps(n, oh, ow)) { TensorPrimitives.Add(o, src.Slice(off, c), o); count++; }
+                    if (count > 1) TensorPrimitives.Multiply(o, T.One / T.CreateChecked(count), o);
+                }
+            });
+        }
+    }
+
+    /// <summary>inputGrad = d(sum(avgpool(input) * outGrad)) / d input: each outGrad value spread evenly over its window's real cells.</summary>
+    public static void AvgBackward<T>(in ConvGeometry g, ReadOnlySpan<T> outGrad, Span<T> inputGrad)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.InChannels;
+        inputGrad.Slice(0, g.InputLength).Clear();
+        var geo = g;
+        fixed (T* pG = outGrad, pD = inputGrad)
+        {
+            T* gP = pG, dP = pD;
+            int gLen = outGrad.Length, dLen = inputGrad.Length;
+            Convolution.Run(g.Batch, Work(g), n =>
+            {
+                var scaled = BufferPool<T>.Rent(c);
+                var s = scaled.AsSpan(0, c);
+                var gs = new ReadOnlySpan<T>(gP, gLen);
+                var dst = new Span<T>(dP, dLen);
+                for (int oh = 0; oh < geo.OutHeight; oh++)
+                    for (int ow = 0; ow < geo.OutWidth; ow++)
+                    {
+                        int count = 0;
+                        foreach (var _ in geo.Taps(n, oh, ow)) count++;
+                        if (count == 0) continue;
+                        TensorPrimitives.Multiply(gs.Slice(((n * geo.OutHeight + oh) * geo.OutWidth + ow) * c, c), T.One / T.CreateChecked(count), s);
+                        foreach (var (off, _) in geo.Taps(n, oh, ow)) { var d = dst.Slice(off, c); TensorPrimitives.Add(d, s, d); }
+                    }
+                BufferPool<T>.Return(scaled);
+            });
+        }
+    }
+
+    /// <summary>Per channel, the max of one window and the input offset (of channel 0) of its first maximal tap.</summary>
+    private static void WindowArgMax<T>(in ConvGeometry g, ReadOnlySpan<T> input, int n, int oh, int ow, Span<T> best, Span<int> at)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = best.Length;
+        bool first = true;
+        foreach (var (off, _) in g.Taps(n, oh, ow))
+        {
+            var x = input.Slice(off, c);
+            if (first) { x.CopyTo(best); at.Fill(off); first = false; continue; }
+            for (int ci = 0; ci < c; ci++)
+            {
+                // NaN wins, as in the forward max, so its gradient is routed to it.
+                if (x[ci] > best[ci] || (T.IsNaN(x[ci]) && !T.IsNaN(best[ci]))) { best[ci] = x[ci]; at[ci] = off; }
+            }
+        }
+        if (first) { best.Fill(T.NegativeInfinity); at.Clear(); }
+    }
+
+    private static long Work(in ConvGeometry g) => (long)g.OutPixels * g.KernelHeight * g.KernelWidth * g.InChannels;
+}

@@ -1,0 +1,97 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Eager.Kernels.Memory;
+
+namespace Eager.Kernels.Softmax;
+
+/// <summary>
+/// Softmax and log-softmax along one axis of a row-major block viewed as [outer, n, inner] (the axis has n
+/// entries, consecutive entries inner elements apart). The max is subtracted first, so large logits neither
+/// overflow nor lose the small ones. When inner is 1 each row is contiguous and TensorPrimitives does the work;
+/// otherwise each axis entry is a contiguous run of inner elements and the same steps run element-wise.
+/// </summary>
+public static class SoftmaxRows
+{
+    /// <summary>y = exp(x - max) / sum(exp(x - max)) along the axis.</summary>
+    public static void Softmax<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int n, int inner)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0 || inner == 0 || outer == 0) return;
+        if (inner == 1)
+        {
+            for (int r = 0; r < outer; r++)
+            {
+                var src = x.Slice(r * n, n); var dst = y.Slice(r * n, n);
+                TensorPrimitives.Subtract(src, TensorPrimitives.Max(src), dst);
+                TensorPrimitives.Exp(dst, dst);
+                TensorPrimitives.Multiply(dst, T.One / TensorPrimitives.Sum<T>(dst), dst);
+            }
+            return;
+        }
+        var scratch = BufferPool<T>.Rent(2 * inner);
+        var max = scratch.AsSpan(0, inner); var sum = scratch.AsSpan(inner, inner);
+        for (int r = 0; r < outer; r++)
+        {
+            var src = x.Slice(r * n * inner, n * inner); var dst = y.Slice(r * n * inner, n * inner);
+            ColumnMax(src, n, inner, max);
+            sum.Clear();
+            for (int i = 0; i < n; i++)
+            {
+                var d = dst.Slice(i * inner, inner);
+                TensorPrimitives.Subtract(src.Slice(i * inner, inner), max, d);
+                TensorPrimitives.Exp(d, d);
+                TensorPrimitives.Add(sum, d, sum);
+            }
+            for (int i = 0; i < n; i++) { var d = dst.Slice(i * inner, inner); TensorPrimitives.Divide(d, sum, d); }
+        }
+        BufferPool<T>.Return(scratch);
+    }
+
+    /// <summary>y = x - max - log(sum(exp(x - max))) along the axis.</summary>
+    public static void LogSoftmax<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int n, int inner)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0 || inner == 0 || outer == 0) return;
+        if (inner == 1)
+        {
+            for (int r = 0; r < outer; r++) LogSoftmaxRow(x.Slice(r * n, n), y.Slice(r * n, n));
+            return;
+        }
+        var scratch = BufferPool<T>.Rent(3 * inner);
+        var max = scratch.AsSpan(0, inner); var sum = scratch.AsSpan(inner, inner); var e = scratch.AsSpan(2 * inner, inner);
+        for (int r = 0; r < outer; r++)
+        {
+            var src = x.Slice(r * n * inner, n * inner); var dst = y.Slice(r * n * inner, n * inner);
+            ColumnMax(src, n, inner, max);
+            sum.Clear();
+            for (int i = 0; i < n; i++)
+            {
+                var d = dst.Slice(i * inner, inner);
+                TensorPrimitives.Subtract(src.Slice(i * inner, inner), max, d);
+                TensorPrimitives.Exp(d, e);
+                TensorPrimitives.Add(sum, e, sum);
+            }
+            TensorPrimitives.Log(sum, sum);
+            for (int i = 0; i < n; i++) { var d = dst.Slice(i * inner, inner); TensorPrimitives.Subtract(d, sum, d); }
+        }
+        BufferPool<T>.Return(scratch);
+    }
+
+    /// <summary>One contiguous row: dst = src - max - log(sum(exp(src - max))). src and dst may be the same span.</summary>
+    public static void LogSoftmaxRow<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (src.Length == 0) return;
+        T max = TensorPrimitives.Max(src);
+        // exp goes through dst first, then dst is overwritten with the shifted logits.
+        TensorPrimitives.Subtract(src, max, dst);
+        TensorPrimitives.Exp(dst, dst);
+        T shift = max + T.Log(TensorPrimitives.Sum<T>(dst));
+        TensorPrimitives.Subtract(src, shift, dst);
+    }
+
+    private static void ColumnMax<T>(ReadOnlySpan<T> block, int n, int inner, Span<T> max) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        block.Slice(0, inner).CopyTo(max);
+        for (int i = 1; i < n; i++) TensorPrimitives.Max(max, block.Slice(i * inner, inner), max);
+    }
+}
