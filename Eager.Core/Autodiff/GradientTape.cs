@@ -62,6 +62,9 @@ public sealed partial class GradientTape : IDisposable
 
     internal static bool AnyActive => Volatile.Read(ref activeCount) > 0;
 
+    /// <summary>True when a tape is recording on this async context (Function runs its body eagerly then, so the tape sees every op).</summary>
+    internal static bool ActiveHere => Active.Value is { Length: > 0 };
+
     /// <summary>Variables watched by this tape (read while recording, or passed to <see cref="Watch(Variable)"/>), in first-watch order.</summary>
     public IReadOnlyList<Variable> WatchedVariables { get { lock (gate) return [.. variableReads.Keys]; } }
 
