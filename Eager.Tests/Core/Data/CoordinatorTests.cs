@@ -114,6 +114,7 @@ public class CoordinatorTests
         Assert.Throws<OutOfRangeException>(() => q.Dequeue(Limit));
         foreach (var t in threads) t.Join(Limit);
         Assert.That(runner.Exceptions.Single(), Is.InstanceOf<InvalidDataException>());
-        Assert.Throws<ArgumentException>(() => new QueueRunner(q));
+        Assert.Throws<ArgumentException>(() => new QueueRunner(q, Array.Empty<Action>()));
+        Assert.Throws<ArgumentException>(() => new QueueRunner(q, Array.Empty<Operation>()));
     }
 }
