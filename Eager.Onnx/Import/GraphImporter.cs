@@ -1,0 +1,73 @@
+using Eager.Onnx.Proto;
+
+namespace Eager.Onnx.Import;
+
+/// <summary>
+/// Evaluates an ONNX graph with Eager ops: eagerly on concrete inputs, or while a graph is being built
+/// (tracing), adding nodes. Nodes whose inputs are all constants are computed at import time, so shape
+/// arithmetic on initializers (Shape/Gather/Concat/Reshape chains) folds away.
+/// </summary>
+internal sealed class GraphImporter
+{
+    private readonly ModelProto model;
+    private readonly Dictionary<string, Tensor> initializers = new(StringComparer.Ordinal);
+
+    public GraphImporter(ModelProto model)
+    {
+        this.model = model;
+        Opset = (int)(model.OpsetImport.FirstOrDefault(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx")?.Version ?? 13);
+        foreach (var init in model.Graph.Initializer) initializers[init.Name] = OnnxTensors.FromProto(init);
+        var unsupported = model.Graph.Node
+            .Where(n => !(string.IsNullOrEmpty(n.Domain) || n.Domain == "ai.onnx") || !OnnxOps.Handlers.ContainsKey(n.OpType))
+            .Select(n => string.IsNullOrEmpty(n.Domain) ? n.OpType : $"{n.Domain}.{n.OpType}").Distinct().ToList();
+        if (unsupported.Count > 0)
+            throw new NotSupportedException($"ONNX import: unsupported operator(s) {string.Join(", ", unsupported)} (opset {Opset}). Supported: {string.Join(", ", OnnxOps.Handlers.Keys.Order())}.");
+        Inputs = model.Graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
+    }
+
+    public int Opset { get; }
+
+    /// <summary>The graph inputs that are not initializers, in order.</summary>
+    public IReadOnlyList<ValueInfoProto> Inputs { get; }
+
+    /// <summary>The input's spec: dtype and shape with -1 for symbolic dims.</summary>
+    public static TensorSpec SpecOf(ValueInfoProto v)
+    {
+        var tt = v.Type?.TensorType ?? throw new NotSupportedException($"ONNX input '{v.Name}' is not a tensor.");
+        var dims = tt.Shape?.Dim.Select(d => d.HasDimValue ? checked((int)d.DimValue) : -1).ToArray() ?? [];
+        return new TensorSpec(new Shape(dims), OnnxTensors.FromElemType(tt.ElemType, $"input '{v.Name}'"), v.Name);
+    }
+
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count != Inputs.Count)
+            throw new ArgumentException($"ONNX model expects {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}), got {inputs.Count}.");
+        var values = new Dictionary<string, Tensor>(initializers, StringComparer.Ordinal);
+        for (int i = 0; i < inputs.Count; i++) values[Inputs[i].Name] = inputs[i];
+        foreach (var node in model.Graph.Node)
+        {
+            var ins = node.Input.Select(n => string.IsNullOrEmpty(n) ? null
+                : values.TryGetValue(n, out var t) ? t
+                : throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node or input defines.")).ToArray();
+            var ctx = new ImportContext(node, ins, Opset);
+            Tensor[] outs;
+            bool allConst = ins.All(t => t is null || !t.IsSymbolic);
+            try
+            {
+                if (allConst && Graph.Current is not null)
+                {
+                    using (Graph.EagerScope()) outs = OnnxOps.Handlers[node.OpType](ctx);
+                }
+                else outs = OnnxOps.Handlers[node.OpType](ctx);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): {e.Message}", e);
+            }
+            for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
+                if (!string.IsNullOrEmpty(node.Output[i])) values[node.Output[i]] = outs[i];
+        }
+        return model.Graph.Output.Select(o => values.TryGetValue(o.Name, out var t) ? t
+            : throw new InvalidDataException($"ONNX graph output '{o.Name}' is never computed.")).ToArray();
+    }
+}

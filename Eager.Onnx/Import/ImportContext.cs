@@ -1,0 +1,74 @@
+using System.Text;
+using Eager.Onnx.Proto;
+
+namespace Eager.Onnx.Import;
+
+/// <summary>What an ONNX operator importer sees: the node, its resolved inputs, attributes and the opset.</summary>
+public sealed class ImportContext
+{
+    internal ImportContext(NodeProto node, Tensor?[] inputs, int opset)
+    {
+        Node = node; Inputs = inputs; Opset = opset;
+    }
+
+    /// <summary>The ONNX node.</summary>
+    public NodeProto Node { get; }
+
+    /// <summary>Inputs; null where the node leaves an optional input empty.</summary>
+    public Tensor?[] Inputs { get; }
+
+    /// <summary>The model's default-domain opset.</summary>
+    public int Opset { get; }
+
+    /// <summary>Input i, or an error naming the node when it is missing.</summary>
+    public Tensor In(int i) => i < Inputs.Length && Inputs[i] is { } t ? t
+        : throw new InvalidDataException($"ONNX {Node.OpType} node '{Node.Name}': required input {i} is missing.");
+
+    /// <summary>Optional input i.</summary>
+    public Tensor? Opt(int i) => i < Inputs.Length ? Inputs[i] : null;
+
+    private AttributeProto? Attr(string name) => Node.Attribute.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>An int attribute.</summary>
+    public long Int(string name, long fallback) => Attr(name) is { } a ? a.I : fallback;
+
+    /// <summary>A float attribute.</summary>
+    public float Float(string name, float fallback) => Attr(name) is { } a ? a.F : fallback;
+
+    /// <summary>A string attribute.</summary>
+    public string Str(string name, string fallback) => Attr(name) is { } a ? Encoding.UTF8.GetString(a.S.Span) : fallback;
+
+    /// <summary>An ints attribute.</summary>
+    public long[]? Ints(string name) => Attr(name) is { } a ? [.. a.Ints] : null;
+
+    /// <summary>A tensor attribute.</summary>
+    public Tensor? TensorAttr(string name) => Attr(name) is { T: { } t } ? OnnxTensors.FromProto(t) : null;
+
+    /// <summary>True when the attribute is present.</summary>
+    public bool Has(string name) => Attr(name) is not null;
+
+    /// <summary>The concrete value of input i (a constant or initializer), or a clear error when it is computed at run time.</summary>
+    public Tensor Const(int i)
+    {
+        var t = In(i);
+        if (t.IsSymbolic)
+            throw new NotSupportedException($"ONNX {Node.OpType} node '{Node.Name}': input {i} ('{Node.Input[i]}') must be a constant known at import time.");
+        return t;
+    }
+
+    /// <summary>Input i read as int64 values (shapes, axes, pads).</summary>
+    public long[] ConstInts(int i)
+    {
+        var t = Const(i);
+        return t.DType switch
+        {
+            DType.Int64 => t.ToArray<long>(),
+            DType.Int32 => t.ToArray<int>().Select(v => (long)v).ToArray(),
+            _ => throw new InvalidDataException($"ONNX {Node.OpType} node '{Node.Name}': input {i} must be int64, got {t.DType.Name()}."),
+        };
+    }
+
+    /// <summary>An error naming the node for an attribute value we do not support.</summary>
+    public NotSupportedException Unsupported(string what) =>
+        new($"ONNX {Node.OpType} node '{Node.Name}' (opset {Opset}): {what} is not supported.");
+}

@@ -1,0 +1,58 @@
+namespace Eager.Onnx.Import;
+
+/// <summary>
+/// ONNX operator importers, keyed by ONNX op type. This is ONNX's vocabulary mapped onto Eager ops
+/// (the reverse of each op's own export mapping); each entry returns the node's outputs.
+/// </summary>
+internal static partial class OnnxOps
+{
+    public static readonly Dictionary<string, Func<ImportContext, Tensor[]>> Handlers = Build();
+
+    private static Dictionary<string, Func<ImportContext, Tensor[]>> Build()
+    {
+        var h = new Dictionary<string, Func<ImportContext, Tensor[]>>(StringComparer.Ordinal);
+        AddElementwise(h);
+        AddShapeOps(h);
+        return h;
+    }
+
+    private static void AddElementwise(Dictionary<string, Func<ImportContext, Tensor[]>> h)
+    {
+        h["Add"] = c => [Ops.Add(c.In(0), c.In(1))];
+        h["Sub"] = c => [Ops.Subtract(c.In(0), c.In(1))];
+        h["Mul"] = c => [Ops.Multiply(c.In(0), c.In(1))];
+        h["Div"] = c => [Ops.Divide(c.In(0), c.In(1))];
+        h["Neg"] = c => [Ops.Negate(c.In(0))];
+        h["Identity"] = c => [c.In(0)];
+        h["MatMul"] = c => [MatMulNumpy(c.In(0), c.In(1))];
+        h["Sum"] = c => [c.Inputs.Select((_, i) => c.In(i)).Aggregate(Ops.Add)];
+    }
+
+    private static void AddShapeOps(Dictionary<string, Func<ImportContext, Tensor[]>> h)
+    {
+        h["Constant"] = c => [c.TensorAttr("value") ?? throw c.Unsupported("a Constant without a 'value' tensor")];
+        h["Reshape"] = c =>
+        {
+            var x = c.In(0);
+            var target = c.Opset >= 5 ? c.ConstInts(1) : c.Ints("shape") ?? throw c.Unsupported("Reshape without a shape");
+            bool allowZero = c.Int("allowzero", 0) != 0;
+            var dims = new int[target.Length];
+            for (int i = 0; i < dims.Length; i++)
+                dims[i] = target[i] == 0 && !allowZero ? x.Shape[i] : checked((int)target[i]);
+            return [Ops.Reshape(x, dims)];
+        };
+    }
+
+    /// <summary>ONNX MatMul follows numpy.matmul: 1-D operands are promoted and the added dim removed.</summary>
+    private static Tensor MatMulNumpy(Tensor a, Tensor b)
+    {
+        bool va = a.Rank == 1, vb = b.Rank == 1;
+        if (va) a = Ops.ExpandDims(a, 0);
+        if (vb) b = Ops.ExpandDims(b, 1);
+        var r = Ops.MatMul(a, b);
+        if (va && vb) return Ops.Reshape(r, []);
+        if (va) return Ops.ReshapeLike(r, Ops.ReduceSum(r, [r.Rank - 2])) ;
+        if (vb) return Ops.ReshapeLike(r, Ops.ReduceSum(r, [r.Rank - 1]));
+        return r;
+    }
+}
