@@ -40,12 +40,22 @@ internal sealed class GraphImporter
 
     public Tensor[] Run(IReadOnlyList<Tensor> inputs)
     {
+        var values = Evaluate(inputs, null);
+        return model.Graph.Output.Select(o => values.TryGetValue(o.Name, out var t) ? t
+            : throw new InvalidDataException($"ONNX graph output '{o.Name}' is never computed.")).ToArray();
+    }
+
+    /// <summary>Runs nodes until every value in <paramref name="wanted"/> is computed (all nodes when null).</summary>
+    public Dictionary<string, Tensor> Evaluate(IReadOnlyList<Tensor> inputs, IReadOnlyCollection<string>? wanted)
+    {
         if (inputs.Count != Inputs.Count)
             throw new ArgumentException($"ONNX model expects {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}), got {inputs.Count}.");
         var values = new Dictionary<string, Tensor>(initializers, StringComparer.Ordinal);
         for (int i = 0; i < inputs.Count; i++) values[Inputs[i].Name] = inputs[i];
+        var missing = wanted is null ? null : new HashSet<string>(wanted.Where(w => !values.ContainsKey(w)), StringComparer.Ordinal);
         foreach (var node in model.Graph.Node)
         {
+            if (missing is { Count: 0 }) break;
             var ins = node.Input.Select(n => string.IsNullOrEmpty(n) ? null
                 : values.TryGetValue(n, out var t) ? t
                 : throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node or input defines.")).ToArray();
@@ -65,9 +75,9 @@ internal sealed class GraphImporter
                 throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): {e.Message}", e);
             }
             for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
-                if (!string.IsNullOrEmpty(node.Output[i])) values[node.Output[i]] = outs[i];
+                if (!string.IsNullOrEmpty(node.Output[i])) { values[node.Output[i]] = outs[i]; missing?.Remove(node.Output[i]); }
         }
-        return model.Graph.Output.Select(o => values.TryGetValue(o.Name, out var t) ? t
-            : throw new InvalidDataException($"ONNX graph output '{o.Name}' is never computed.")).ToArray();
+        if (missing is { Count: > 0 }) throw new ArgumentException($"ONNX model: no node computes {string.Join(", ", missing)}.");
+        return values;
     }
 }

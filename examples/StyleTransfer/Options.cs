@@ -1,0 +1,72 @@
+namespace StyleTransfer;
+
+/// <summary>Command-line options. Users and scripts rely on these names.</summary>
+internal sealed class Options
+{
+    public string Content { get; set; } = Path.Combine(AppContext.BaseDirectory, "images", "chelsea.png");
+    public string Style { get; set; } = Path.Combine(AppContext.BaseDirectory, "images", "starry_night.jpg");
+    public string Out { get; set; } = "stylized.png";
+    public int Size { get; set; } = 192;
+    public int Steps { get; set; } = 60;
+    public string? Weights { get; set; }
+    public string Optimizer { get; set; } = "adam";
+    public bool Eager { get; set; }
+    public int SaveEvery { get; set; }
+    public double ContentWeight { get; set; } = 1;
+    public double StyleWeight { get; set; } = 1e3;
+    public double TvWeight { get; set; } = 1e-4;
+    public double LearningRate { get; set; } = 4;
+    public bool Help { get; set; }
+
+    public const string Usage = """
+        Neural style transfer (Gatys, Ecker and Bethge) with Eager.
+
+        Usage: StyleTransfer [options]
+          --content PATH      content image (JPEG/PNG); default: the bundled chelsea.png
+          --style PATH        style image; default: the bundled starry_night.jpg
+          --out PATH          output PNG (default stylized.png); a loss plot is written beside it
+          --size N            pixels of the longer side (default 192)
+          --steps N           optimisation steps (default 60)
+          --weights PATH      pretrained VGG19: a safetensors file (torchvision or Keras names) or an ONNX file;
+                              without it the pretrained ResNet-18 from the NuGet package
+                              Microsoft.ML.DnnImageFeaturizer.ResNet18 provides the features
+          --optimizer NAME    adam (default) or lbfgs
+          --eager             run the step eagerly instead of as a traced graph (and report both speeds)
+          --save-every N      also write the image every N steps
+          --content-weight X, --style-weight X, --tv-weight X, --lr X   loss weights and Adam's learning rate
+          --help              this text
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {args[i]} needs a value.");
+            int NextInt() => int.TryParse(Next(), out var v) && v > 0 ? v : throw new ArgumentException($"Option {args[i - 1]} needs a positive integer.");
+            double NextDouble() => double.TryParse(Next(), System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ArgumentException($"Option {args[i - 1]} needs a non-negative number.");
+            switch (args[i])
+            {
+                case "--content": o.Content = Next(); break;
+                case "--style": o.Style = Next(); break;
+                case "--out": o.Out = Next(); break;
+                case "--size": o.Size = NextInt(); break;
+                case "--steps": o.Steps = NextInt(); break;
+                case "--weights": o.Weights = Next(); break;
+                case "--optimizer":
+                    o.Optimizer = Next().ToLowerInvariant();
+                    if (o.Optimizer is not ("adam" or "lbfgs")) throw new ArgumentException($"--optimizer must be adam or lbfgs, got '{o.Optimizer}'.");
+                    break;
+                case "--eager": o.Eager = true; break;
+                case "--save-every": o.SaveEvery = NextInt(); break;
+                case "--content-weight": o.ContentWeight = NextDouble(); break;
+                case "--style-weight": o.StyleWeight = NextDouble(); break;
+                case "--tv-weight": o.TvWeight = NextDouble(); break;
+                case "--lr": o.LearningRate = NextDouble(); break;
+                case "--help" or "-h": o.Help = true; break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Run with --help for the list.");
+            }
+        }
+        return o;
+    }
+}
