@@ -23,6 +23,9 @@ internal sealed class GraphImporter
         if (unsupported.Count > 0)
             throw new NotSupportedException($"ONNX import: unsupported operator(s) {string.Join(", ", unsupported)} (opset {Opset}). Supported: {string.Join(", ", OnnxOps.Handlers.Keys.Order())}.");
         Inputs = model.Graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
+        foreach (var v in Inputs.Concat(model.Graph.Output))
+            if (v.Type?.TensorType is null)
+                throw new NotSupportedException($"ONNX import: '{v.Name}' is a {v.Type?.ValueCase.ToString() ?? "untyped"} value; only tensors are supported.");
     }
 
     public int Opset { get; }

@@ -13,6 +13,7 @@ internal static partial class OnnxOps
         var h = new Dictionary<string, Func<ImportContext, Tensor[]>>(StringComparer.Ordinal);
         AddElementwise(h);
         AddShapeOps(h);
+        AddShapeOps2(h);
         return h;
     }
 
@@ -51,8 +52,8 @@ internal static partial class OnnxOps
         if (vb) b = Ops.ExpandDims(b, 1);
         var r = Ops.MatMul(a, b);
         if (va && vb) return Ops.Reshape(r, []);
-        if (va) return Ops.ReshapeLike(r, Ops.ReduceSum(r, [r.Rank - 2])) ;
-        if (vb) return Ops.ReshapeLike(r, Ops.ReduceSum(r, [r.Rank - 1]));
+        if (va) return Ops.Squeeze(r, r.Rank - 2);
+        if (vb) return Ops.Squeeze(r, r.Rank - 1);
         return r;
     }
 }

@@ -45,12 +45,13 @@ public class NodeConformanceTests
         var op = model.Graph.Node.Last().OpType;
         GraphImporter importer;
         Tensor[] outputs;
-        var dataDir = Directory.GetDirectories(dir, "test_data_set_*").Order(StringComparer.Ordinal).First();
-        var inputs = Directory.GetFiles(dataDir, "input_*.pb").Order(StringComparer.Ordinal).Select(OnnxTensors.ReadFile).ToList();
-        var expected = Directory.GetFiles(dataDir, "output_*.pb").Order(StringComparer.Ordinal).Select(OnnxTensors.ReadFile).ToList();
+        List<Tensor> expected;
         try
         {
             importer = new GraphImporter(model);
+            var dataDir = Directory.GetDirectories(dir, "test_data_set_*").Order(StringComparer.Ordinal).First();
+            var inputs = Directory.GetFiles(dataDir, "input_*.pb").Order(StringComparer.Ordinal).Select(OnnxTensors.ReadFile).ToList();
+            expected = Directory.GetFiles(dataDir, "output_*.pb").Order(StringComparer.Ordinal).Select(OnnxTensors.ReadFile).ToList();
             outputs = importer.Run(inputs.Take(importer.Inputs.Count).ToList());
         }
         catch (NotSupportedException e)
