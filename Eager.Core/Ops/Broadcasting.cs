@@ -10,6 +10,10 @@ internal static class Broadcasting
     /// Unknown (-1) dims are assumed compatible.</summary>
     public static Shape Shape(string op, Shape a, Shape b)
     {
+        // Fast paths without allocation: the common same-shape and tensor-with-scalar cases.
+        if (b.Rank == 0) return a;
+        if (a.Rank == 0) return b;
+        if (a.Rank == b.Rank && a.Span.SequenceEqual(b.Span)) return a;
         int r = Math.Max(a.Rank, b.Rank);
         var dims = new int[r];
         for (int i = 0; i < r; i++)
@@ -29,11 +33,18 @@ internal static class Broadcasting
     /// <summary>Strides of <paramref name="t"/> viewed at the broadcast <paramref name="outShape"/> (0 where broadcast).</summary>
     public static int[] StridesFor(Tensor t, Shape outShape)
     {
-        int r = outShape.Rank, off = r - t.Rank;
-        var s = new int[r];
-        var ts = t.Strides;
-        for (int i = 0; i < t.Rank; i++) s[i + off] = t.Shape[i] == 1 && outShape[i + off] != 1 ? 0 : ts[i];
+        var s = new int[outShape.Rank];
+        StridesFor(t, outShape, s);
         return s;
+    }
+
+    /// <summary>Writes the broadcast strides of <paramref name="t"/> into <paramref name="s"/> (length outShape.Rank).</summary>
+    public static void StridesFor(Tensor t, Shape outShape, Span<int> s)
+    {
+        int r = outShape.Rank, off = r - t.Rank;
+        var ts = t.Strides;
+        s[..off].Clear();
+        for (int i = 0; i < t.Rank; i++) s[i + off] = t.Shape[i] == 1 && outShape[i + off] != 1 ? 0 : ts[i];
     }
 
     /// <summary>Same dtype or an error naming both.</summary>
@@ -48,8 +59,9 @@ internal static class Broadcasting
         where TF : IBinaryOp<float> where TD : IBinaryOp<double> where TI : IBinaryOp<int> where TL : IBinaryOp<long>
     {
         var result = Tensor.Empty(outShape, a.DType);
-        var sa = StridesFor(a, outShape);
-        var sb = StridesFor(b, outShape);
+        Span<int> sa = stackalloc int[outShape.Rank], sb = stackalloc int[outShape.Rank];
+        StridesFor(a, outShape, sa);
+        StridesFor(b, outShape, sb);
         switch (a.DType)
         {
             case DType.Float32: Binary.Apply<float, TF>(Arr<float>(a), a.Offset, sa, Arr<float>(b), b.Offset, sb, outShape.Span, result.Span<float>()); break;

@@ -128,9 +128,14 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Row-major strides (in elements) for a fully defined shape.</summary>
+    private static readonly int[] UnitStride = [1];
+
+    /// <summary>Row-major strides (in elements) for a fully defined shape. Shared for ranks 0 and 1: never mutate the result.</summary>
     internal int[] ContiguousStrides()
     {
+        // Stride arrays are never mutated once a tensor holds them, so the common ranks share one.
+        if (Rank == 0) return [];
+        if (Rank == 1) return UnitStride;
         var s = new int[Rank];
         int acc = 1;
         for (int i = Rank - 1; i >= 0; i--) { s[i] = acc; acc *= Math.Max(dims![i], 1); }

@@ -30,13 +30,18 @@ public abstract class Storage
 /// <summary>Typed storage over a pooled array.</summary>
 public sealed class Storage<T> : Storage where T : unmanaged
 {
-    private T[]? array;
+    private readonly T[]? array;
+
+    // Only arrays the pool takes back get a finalizable lease. Small arrays are plain GC memory, and a
+    // finalizable object costs about ten plain allocations, more than a whole op on a 16-element tensor.
+    private readonly PoolLease<T>? lease;
 
     /// <summary>Rents a pooled buffer of <paramref name="length"/> elements.</summary>
     public Storage(int length)
     {
         Length = length;
         array = BufferPool<T>.Rent(length);
+        if (array.Length >= BufferPool<T>.MinPooledLength) lease = new PoolLease<T>(array);
     }
 
     /// <summary>Wraps an array the storage now owns (it is not pooled on release unless it came from the pool).</summary>
@@ -44,6 +49,7 @@ public sealed class Storage<T> : Storage where T : unmanaged
     {
         Length = length;
         array = owned;
+        if (owned.Length >= BufferPool<T>.MinPooledLength) lease = new PoolLease<T>(owned);
     }
 
     /// <inheritdoc/>
@@ -54,8 +60,17 @@ public sealed class Storage<T> : Storage where T : unmanaged
 
     /// <summary>The valid elements.</summary>
     public Span<T> Span => Array.AsSpan(0, Length);
+}
 
-    ~Storage()
+/// <summary>
+/// Returns a pooled array when the <see cref="Storage{T}"/> holding it is unreachable: the storage is the
+/// lease's only owner, so the lease is finalised only once no tensor can reach the array.
+/// </summary>
+internal sealed class PoolLease<T>(T[] array) where T : unmanaged
+{
+    private T[]? array = array;
+
+    ~PoolLease()
     {
         var a = array;
         array = null;
