@@ -72,7 +72,7 @@ public sealed partial class GradientTape
                 return unconnected == UnconnectedGradients.Zero ? Ops.Constant(Tensor.Zeros(outShape, s.DType)) : null;
             bool recorded = Graph.Current is not null || grads.Any(g => g is not null && (g.IsSymbolic || IsWatchedByAnyTape(g)));
             return recorded
-                ? AssembleWithOps(grads, lead, tDims, sDims, s.DType)
+                ? AssembleWithOps(grads, lead, tDims, sDims)
                 : AssembleByCopy(grads, b, rows, Shape.Wrap(sDims).Size, outShape, s.DType);
         }
         finally { EndAnswer(); }
@@ -99,23 +99,13 @@ public sealed partial class GradientTape
         return Tensor.FromDoubles(values, outShape, dtype);
     }
 
-    // sum_j onehot_j (shaped lead ++ T ++ 1s) * grad_j (shaped lead ++ 1s ++ S): only public ops, so it is
-    // recorded by outer tapes and traced into graphs.
-    private static Tensor AssembleWithOps(Tensor?[] grads, int[] lead, int[] tDims, int[] sDims, DType dtype)
+    // Rows stacked along the target axis (zeros for unconnected rows), then reshaped: only public ops, so the
+    // result is recorded by outer tapes and traced into graphs.
+    private static Tensor AssembleWithOps(Tensor?[] grads, int[] lead, int[] tDims, int[] sDims)
     {
-        var onesT = Enumerable.Repeat(1, tDims.Length).ToArray();
-        var onesS = Enumerable.Repeat(1, sDims.Length).ToArray();
-        var eShape = Shape.Wrap([.. lead.Select(_ => 1), .. tDims, .. onesS]);
-        int[] gShape = [.. lead, .. onesT, .. sDims];
-        Tensor? acc = null;
-        for (int j = 0; j < grads.Length; j++)
-        {
-            if (grads[j] is not { } g) continue;
-            var e = new double[eShape.Size];
-            e[j] = 1;
-            var term = Ops.Multiply(Ops.Constant(Tensor.FromDoubles(e, eShape, dtype)), Ops.Reshape(g, gShape));
-            acc = acc is null ? term : Ops.Add(acc, term);
-        }
-        return acc!;
+        var like = grads.First(g => g is not null)!;
+        var rows = grads.Select(g => g ?? Ops.ZerosLike(like)).ToArray();
+        var stacked = Ops.Stack(rows, axis: lead.Length);
+        return Ops.Reshape(stacked, [.. lead, .. tDims, .. sDims]);
     }
 }

@@ -142,6 +142,10 @@ public class CustomGradientTests
             // The symbolic gradient is grad * 10 (the user's rule), not 2 x grad.
             Assert.That(dx.Node!.Op.Name, Is.EqualTo("Multiply"));
             Assert.That(dx.Node.Inputs.Any(i => i.Node!.Op.Name == "OnesLike"), Is.True);
+            using var sess = new Session(g);
+            var both = sess.Run(new[] { y, dx });
+            Assert.That(both[0].ToArray<double>(), Is.EqualTo(new[] { 1.0, 4.0 }));
+            Assert.That(both[1].ToArray<double>(), Is.EqualTo(new[] { 10.0, 10.0 }));
         }
     }
 }

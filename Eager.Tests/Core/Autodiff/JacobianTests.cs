@@ -178,4 +178,45 @@ public class JacobianTests
         tape.Watch(i);
         Assert.That(tape.Jacobian(i * i, i), Is.Null);
     }
+
+    [Test]
+    public void BatchJacobianUnderAnOuterTapeMatchesTheCopiedOne()
+    {
+        var x = Tensor.From(new double[,] { { 1, 2 }, { 3, -1 }, { 0.5, 0 } });
+        Tensor copied, built;
+        using (var tape = new GradientTape())
+        {
+            tape.Watch(x);
+            copied = tape.BatchJacobian(x * x * x, x)!;
+        }
+        using (var outer = new GradientTape())
+        {
+            outer.Watch(x);
+            using var tape = new GradientTape();
+            tape.Watch(x);
+            built = tape.BatchJacobian(x * x * x, x)!;
+            Assert.That(outer.Gradient(built, x)!.ToArray<double>(), Is.EqualTo(x.ToArray<double>().Select(v => 6 * v).ToArray()).Within(1e-12),
+                "d/dx of sum of diag(3x^2) per row is 6x");
+        }
+        Assert.That(built.Shape, Is.EqualTo(new Shape(3, 2, 2)));
+        Assert.That(built.ToArray<double>(), Is.EqualTo(copied.ToArray<double>()));
+    }
+
+    [Test]
+    public void JacobianInAGraphRunsInASession()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var x = Ops.Placeholder(DType.Float64, new Shape(3), name: "x");
+            using var tape = new GradientTape();
+            tape.Watch(x);
+            var j = tape.Jacobian(x * x, x)!;
+            Assert.That(j.IsSymbolic, Is.True);
+            Assert.That(j.Shape, Is.EqualTo(new Shape(3, 3)));
+            using var sess = new Session(g);
+            var value = sess.Run(j, new FeedDict { { x, Tensor.From(new[] { 1.0, 2.0, 3.0 }) } });
+            Assert.That(value.ToArray<double>(), Is.EqualTo(new[] { 2.0, 0, 0, 0, 4, 0, 0, 0, 6 }));
+        }
+    }
 }
