@@ -46,6 +46,26 @@ public sealed class Variable
         }
     }
 
+    /// <summary>A variable restored from a graph file, without nodes: a graph variable (non-null <paramref name="graph"/>)
+    /// gets its initializer from <see cref="BindInitializer"/> once the file's nodes exist.</summary>
+    internal Variable(string name, Shape shape, DType dtype, bool trainable, Graph? graph)
+    {
+        Name = name;
+        Shape = shape;
+        DType = dtype;
+        Trainable = trainable;
+        Graph = graph;
+        graph?.Variables.Add(this);
+    }
+
+    /// <summary>Sets a restored graph variable's initializer (an Assign node whose input is the initial value).</summary>
+    internal void BindInitializer(Operation initializer)
+    {
+        Initializer = initializer;
+        Node = initializer.Node;
+        InitializedValue = initializer.Node.Inputs[0];
+    }
+
     /// <summary>The variable's name (unique within its graph).</summary>
     public string Name { get; }
 
@@ -62,13 +82,13 @@ public sealed class Variable
     public Graph? Graph { get; }
 
     /// <summary>For a graph variable: the initial value tensor (TensorFlow's initialized_value).</summary>
-    public Tensor? InitializedValue { get; }
+    public Tensor? InitializedValue { get; private set; }
 
     /// <summary>For a graph variable: the op that assigns the initial value.</summary>
-    public Operation? Initializer { get; }
+    public Operation? Initializer { get; private set; }
 
     /// <summary>For a graph variable: its initializer node (used for control dependencies).</summary>
-    internal Node? Node { get; }
+    internal Node? Node { get; private set; }
 
     /// <summary>True once a value has been assigned.</summary>
     public bool IsInitialized => value is not null;

@@ -127,6 +127,21 @@ public sealed class ConcreteFunction
         return session.Run(outputs, targets, feeds);
     }
 
+    /// <summary>Writes the function (graph, signature, and the current values of the variables it uses) to
+    /// <paramref name="path"/> atomically, in the format of docs/graph-format.md.</summary>
+    /// <exception cref="NotSupportedException">A node holds an attribute a file cannot store.</exception>
+    public void Save(string path) => GraphFile.Save(path, Graph, new GraphSignature(Name, inputs, outputs));
+
+    /// <summary>Reads a function saved with <see cref="Save"/>. Its variables are new eager variables holding the saved values.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a function file, is truncated or corrupted, is too large, or uses an unknown op.</exception>
+    public static ConcreteFunction Load(string path, long maxBytes = GraphFile.DefaultMaxBytes)
+    {
+        var (graph, signature) = GraphFile.Load(path, maxBytes);
+        if (signature is null) throw new InvalidDataException($"'{path}' holds a graph, not a function; load it with Graph.Load.");
+        return new ConcreteFunction(signature.Name, graph, signature.Inputs, signature.Outputs);
+    }
+
     /// <summary>The graph as text, with its signature.</summary>
     public override string ToString() =>
         $"ConcreteFunction {Name}({string.Join(", ", InputSpecs.Select(s => $"{s.Name}: {s.DType.Name()}{s.Shape}"))}) -> " +
