@@ -20,7 +20,28 @@ public sealed partial class Dataset
         int dop = Parallelism(degreeOfParallelism, "Map");
         Tensor[] Apply(Tensor[] e) => fn(e) ?? throw new InvalidOperationException("Dataset.Map: the function returned null; return the new components.");
         return Then(() => dop == 1 ? this.Select(Apply) : ParallelMapIterator(this, Apply, dop),
-            dop == 1 ? "Map()" : $"Map(parallel {dop})");
+            dop == 1 ? "Map()" : $"Map(parallel {dop})", () => TraceSpec(ElementSpec, fn));
+    }
+
+    /// <summary>The output spec of a map function, found as TensorFlow does: by calling it on placeholders in a scratch
+    /// graph. Null when the input spec is unknown or the function cannot be traced (it reads values, say).</summary>
+    private static TensorSpec[]? TraceSpec(IReadOnlyList<TensorSpec>? input, Func<Tensor[], Tensor[]> fn)
+    {
+        if (input is null) return null;
+        try
+        {
+            using (Graph.EagerScope())
+            using (GradientTape.NoGradient())
+            {
+                var g = new Graph();
+                using (g.AsDefault())
+                    return fn([.. input.Select((sp, i) => Ops.Placeholder(sp.DType, sp.Shape, $"component{i}"))])?.Select(TensorSpec.Of).ToArray();
+            }
+        }
+        catch (Exception)
+        {
+            return null; // the pipeline still runs; only graph iterators need the spec, and they say so
+        }
     }
 
     /// <summary>Map for single-component elements: <c>ds.Map(x => x * 2f)</c>.</summary>

@@ -94,7 +94,8 @@ public sealed partial class Dataset
         CheckBatchSize(batchSize, "Batch");
         return Then(() => BatchIterator(this, batchSize, dropRemainder, (items, c) =>
             Batching.Stack(items, $"Dataset.Batch component {c}", "Use PaddedBatch for variable-length elements.")),
-            $"Batch({batchSize}{(dropRemainder ? ", dropRemainder" : "")})");
+            $"Batch({batchSize}{(dropRemainder ? ", dropRemainder" : "")})",
+            () => ElementSpec?.Select(sp => new TensorSpec(Shape.Wrap([dropRemainder ? batchSize : -1, .. sp.Shape]), sp.DType)).ToArray());
     }
 
     /// <summary>
@@ -117,7 +118,10 @@ public sealed partial class Dataset
             var max = Batching.MaxShape(items, rank, what);
             var target = shapes is null ? max : Shape.Wrap(shapes[c].Select((d, i) => d < 0 ? max[i] : d).ToArray());
             return Batching.Pad(items, target, values?[c] ?? 0, what);
-        }), $"PaddedBatch({batchSize}{(dropRemainder ? ", dropRemainder" : "")})");
+        }), $"PaddedBatch({batchSize}{(dropRemainder ? ", dropRemainder" : "")})",
+            () => ElementSpec?.Select((sp, c) => new TensorSpec(Shape.Wrap([dropRemainder ? batchSize : -1,
+                .. sp.Shape.Select((d, i) => shapes is not null && c < shapes.Length && shapes[c].Rank == sp.Shape.Rank && shapes[c][i] >= 0 ? shapes[c][i] : d)]),
+                sp.DType)).ToArray());
     }
 
     private static void CheckBatchSize(int batchSize, string op)
@@ -171,7 +175,8 @@ public sealed partial class Dataset
                 foreach (var e in enumerators) e.Dispose();
             }
         }
-        return new Dataset(Zipped, $"Zip({string.Join(", ", parts.Select(p => p.Description))})");
+        return new Dataset(Zipped, $"Zip({string.Join(", ", parts.Select(p => p.Description))})",
+            () => parts.All(p => p.ElementSpec is not null) ? [.. parts.SelectMany(p => p.ElementSpec!)] : null);
     }
 
     /// <summary>Keeps the elements of the first full pass in memory and replays them on later passes.</summary>

@@ -29,12 +29,21 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
     public const int Autotune = -1;
 
     private readonly Func<IEnumerable<Tensor[]>> iterate;
+    private readonly Lazy<TensorSpec[]?> spec;
 
-    private Dataset(Func<IEnumerable<Tensor[]>> iterate, string description)
+    private Dataset(Func<IEnumerable<Tensor[]>> iterate, string description, Func<TensorSpec[]?>? spec)
     {
         this.iterate = iterate;
         Description = description;
+        this.spec = new Lazy<TensorSpec[]?>(spec ?? (() => null));
     }
+
+    /// <summary>
+    /// The dtype and shape of each component of every element, where known without running the pipeline
+    /// (-1 for a dimension that varies, such as the size of a last, smaller batch); null when unknown (elements from
+    /// an enumerable, or a Map whose function cannot be traced). Graph iterators need it.
+    /// </summary>
+    public IReadOnlyList<TensorSpec>? ElementSpec => spec.Value;
 
     /// <summary>The chain of operations that builds this dataset, e.g. "FromTensorSlices((10,)).Batch(4)".</summary>
     public string Description { get; }
@@ -70,7 +79,9 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
     /// <inheritdoc/>
     public override string ToString() => "Dataset " + Description;
 
-    private Dataset Then(Func<IEnumerable<Tensor[]>> next, string step) => new(next, Description + "." + step);
+    /// <summary>The next step of the chain; its elements have this dataset's spec unless <paramref name="nextSpec"/> says otherwise.</summary>
+    private Dataset Then(Func<IEnumerable<Tensor[]>> next, string step, Func<TensorSpec[]?>? nextSpec = null) =>
+        new(next, Description + "." + step, nextSpec ?? (() => spec.Value));
 
     /// <summary>One element per row of the inputs: slices every component along axis 0 (views, no copies).</summary>
     /// <param name="components">Tensors of rank 1 or more with equal first dimensions.</param>
@@ -93,7 +104,8 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
         {
             for (int r = 0; r < n; r++) yield return parts.Select(t => Batching.Slice(t, r)).ToArray();
         }
-        return new Dataset(Slices, $"FromTensorSlices({string.Join(", ", parts.Select(p => p.Shape))})");
+        return new Dataset(Slices, $"FromTensorSlices({string.Join(", ", parts.Select(p => p.Shape))})",
+            () => [.. parts.Select(p => new TensorSpec(Shape.Wrap(p.Shape.ToArray()[1..]), p.DType))]);
     }
 
     /// <summary>A dataset of exactly one element: the given components.</summary>
@@ -101,21 +113,22 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
     {
         CheckComponents(components, "FromTensors");
         var parts = (Tensor[])components.Clone();
-        return new Dataset(() => [(Tensor[])parts.Clone()], $"FromTensors({string.Join(", ", parts.Select(p => p.Shape))})");
+        return new Dataset(() => [(Tensor[])parts.Clone()], $"FromTensors({string.Join(", ", parts.Select(p => p.Shape))})",
+            () => [.. parts.Select(TensorSpec.Of)]);
     }
 
     /// <summary>Elements from an enumerable, enumerated again on every pass (iterator methods and collections can be).</summary>
     public static Dataset FromEnumerable(IEnumerable<Tensor[]> elements)
     {
         ArgumentNullException.ThrowIfNull(elements);
-        return new Dataset(() => Checked(elements, "FromEnumerable"), "FromEnumerable");
+        return new Dataset(() => Checked(elements, "FromEnumerable"), "FromEnumerable", null);
     }
 
     /// <summary>Single-component elements from an enumerable of tensors.</summary>
     public static Dataset FromEnumerable(IEnumerable<Tensor> elements)
     {
         ArgumentNullException.ThrowIfNull(elements);
-        return new Dataset(() => Checked(elements.Select(t => new[] { t }), "FromEnumerable"), "FromEnumerable");
+        return new Dataset(() => Checked(elements.Select(t => new[] { t }), "FromEnumerable"), "FromEnumerable", null);
     }
 
     /// <summary>Elements from a generator called once per pass (TensorFlow's from_generator).</summary>
@@ -123,7 +136,7 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
     {
         ArgumentNullException.ThrowIfNull(generator);
         return new Dataset(() => Checked(generator() ?? throw new InvalidOperationException("Dataset.FromGenerator: the generator returned null."), "FromGenerator"),
-            "FromGenerator");
+            "FromGenerator", null);
     }
 
     /// <summary>Elements dequeued from <paramref name="queue"/> until it is closed and drained.</summary>
@@ -140,7 +153,8 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
                 yield return item;
             }
         }
-        return new Dataset(Drain, $"FromQueue({queue.Name})");
+        return new Dataset(Drain, $"FromQueue({queue.Name})",
+            () => queue.Shapes is { } shapes ? [.. shapes.Select((sh, i) => new TensorSpec(sh, queue.DTypes[i]))] : null);
     }
 
     /// <summary>Scalars 0, 1, ..., stop-1 (int64, as in TensorFlow).</summary>
@@ -156,7 +170,7 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
             for (long v = start; step > 0 ? v < stop : v > stop; v += step)
                 yield return [dtype == DType.Int64 ? Tensor.Scalar(v) : Tensor.Scalar((double)v, dtype)];
         }
-        return new Dataset(Values, $"Range({start}, {stop}, {step})");
+        return new Dataset(Values, $"Range({start}, {stop}, {step})", () => [new TensorSpec(Shape.Scalar, dtype)]);
     }
 
     private static void CheckComponents(Tensor[] components, string op)

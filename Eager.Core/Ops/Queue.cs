@@ -1,10 +1,11 @@
 namespace Eager;
 
 /// <summary>
-/// Queue ops: the same <see cref="QueueBase"/> objects used from graphs, so a <see cref="Session"/> can fill and drain
+/// Input-pipeline ops. Queue ops: the same <see cref="QueueBase"/> objects used from graphs, so a <see cref="Session"/> can fill and drain
 /// them (TensorFlow 1's QueueEnqueueV2 and friends). The queue travels in the attribute "queue"; "timeout_ms" bounds
 /// how long a run may block (-1: forever). All are stateful: never folded, merged or reordered.
 /// Users normally call the forwarding methods on the queue: <c>queue.EnqueueOp(x)</c>, <c>queue.DequeueOp()</c>.
+/// Iterator ops pull the elements of a <see cref="Dataset"/> pass (attribute "iterator") into a graph.
 /// </summary>
 public static partial class Ops
 {
@@ -42,6 +43,36 @@ public static partial class Ops
         (_, a) => { QueueOf(a); return [new TensorSpec(Shape.Scalar, DType.Int32)]; },
         (_, a) => [Tensor.Scalar(QueueOf(a).Size)])
     { IsStateful = true };
+
+    internal static readonly OpDef IteratorGetNextDef = new("IteratorGetNext",
+        (_, a) => [.. IteratorOf(a).ElementSpec.Select(s => new TensorSpec(s.Shape, s.DType))],
+        (_, a) => IteratorOf(a).Next())
+    { IsStateful = true };
+
+    internal static readonly OpDef IteratorResetDef = new("IteratorReset",
+        (_, a) => { IteratorOf(a); return []; },
+        (_, a) => { IteratorOf(a).Reset(); return []; })
+    { IsStateful = true, Outputs = 0 };
+
+    private static DatasetIterator IteratorOf(Attrs a) => a.Has("iterator") && a["iterator"] is DatasetIterator it
+        ? it
+        : throw new ArgumentException("Iterator op: the attribute 'iterator' must hold the DatasetIterator the op reads.");
+
+    /// <summary>The next element of a dataset iterator: symbolic in a graph (each run takes one), concrete eagerly.</summary>
+    /// <exception cref="OutOfRangeException">Eagerly: the pass is over.</exception>
+    public static Tensor[] IteratorGetNext(DatasetIterator iterator)
+    {
+        ArgumentNullException.ThrowIfNull(iterator);
+        return Dispatcher.Apply(IteratorGetNextDef, [], new Attrs { { "iterator", iterator } }, "IteratorGetNext");
+    }
+
+    /// <summary>A graph op that starts a new pass of the iterator when run.</summary>
+    public static Operation IteratorReset(DatasetIterator iterator)
+    {
+        ArgumentNullException.ThrowIfNull(iterator);
+        var g = RequireGraph("DatasetIterator.ResetOp", "in eager code call iterator.Reset() directly");
+        return new Operation(g.AddNode(IteratorResetDef, [], new Attrs { { "iterator", iterator } }, "IteratorReset"));
+    }
 
     private static QueueBase QueueOf(Attrs a) => a.Has("queue") && a["queue"] is QueueBase q
         ? q

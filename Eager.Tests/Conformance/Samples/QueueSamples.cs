@@ -53,6 +53,26 @@ public static partial class OpSamples
         }, Differentiable: false);
     }
 
+    /// <summary>Samples for the dataset iterator ops (also in Ops/Queue.cs).</summary>
+    public static IEnumerable<OpSample> Iterator()
+    {
+        yield return new("IteratorGetNext", [new(2, 3)], x =>
+        {
+            var it = Dataset.FromTensors(Tensor.Ones(new Shape(2, 3), x[0].DType)).Repeat().MakeIterator();
+            return it.GetNext()[0] * x[0];
+        }, Differentiable: false);
+        yield return new("IteratorReset", [new(3)], x =>
+        {
+            var it = Dataset.Range(0, 3, dtype: x[0].DType).MakeIterator();
+            if (Graph.Current is { } g)
+            {
+                using (g.ControlDependencies(it.ResetOp())) return x[0] + it.GetNext()[0];
+            }
+            it.Reset();
+            return x[0] + it.GetNext()[0];
+        }, Differentiable: false);
+    }
+
     private static Tensor EnqueueThenDequeue(Tensor x, QueueBase? queue = null)
     {
         var q = queue ?? new PaddingFIFOQueue(2, [x.DType], [x.Shape]);
