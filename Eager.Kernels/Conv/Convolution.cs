@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using Eager.Kernels.Memory;
 using GemmKernel = Eager.Kernels.Gemm.Gemm;
 
@@ -15,16 +16,12 @@ public static unsafe class Convolution
     /// <summary>Scratch elements per im2col chunk: large enough for GEMM efficiency, small enough to stay in cache levels.</summary>
     private const int ChunkElements = 1 << 18;
 
-    /// <summary>Below this many multiply-adds a call stays on one thread.</summary>
-    private const long ParallelWork = 1L << 21;
-
     /// <summary>output[OutPixels, OutChannels] = conv(input, filter).</summary>
     public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> filter, Span<T> output)
         where T : unmanaged, INumber<T>
     {
         int m = g.OutPixels, k = g.PatchSize, o = g.OutChannels;
         if (m == 0 || o == 0) return;
-        if (k == 0) { output.Slice(0, m * o).Clear(); return; }
         if (g.IsPointwise) { GemmKernel.Multiply(m, o, k, input, k, filter, o, output, o); return; }
         int rows = ChunkRows(k, m);
         int chunks = (m + rows - 1) / rows;
@@ -33,12 +30,16 @@ public static unsafe class Convolution
         {
             T* inP = pIn, fP = pF, outP = pOut;
             int inLen = input.Length, fLen = filter.Length, outLen = output.Length;
-            Run(chunks, (long)m * k * o, ci =>
+            // Chunks of output pixels are independent: im2col and GEMM of different chunks run in parallel.
+            Workers.For(chunks, (long)rows * k * o, (c0, c1) =>
             {
-                int m0 = ci * rows, r = Math.Min(rows, m - m0);
-                var col = BufferPool<T>.Rent(r * k);
-                Im2Col.Gather(geo, new ReadOnlySpan<T>(inP, inLen), m0, r, col);
-                GemmKernel.Multiply(r, o, k, col, k, new ReadOnlySpan<T>(fP, fLen), o, new Span<T>(outP, outLen).Slice(m0 * o), o);
+                var col = BufferPool<T>.Rent(rows * k);
+                for (int ci = c0; ci < c1; ci++)
+                {
+                    int m0 = ci * rows, r = Math.Min(rows, m - m0);
+                    Im2Col.Gather(geo, new ReadOnlySpan<T>(inP, inLen), m0, r, col);
+                    GemmKernel.Multiply(r, o, k, col, k, new ReadOnlySpan<T>(fP, fLen), o, new Span<T>(outP, outLen).Slice(m0 * o), o);
+                }
                 BufferPool<T>.Return(col);
             });
         }
@@ -51,36 +52,31 @@ public static unsafe class Convolution
         int m = g.OutPixels, k = g.PatchSize, o = g.OutChannels;
         inputGrad.Slice(0, g.InputLength).Clear();
         if (m == 0 || o == 0 || k == 0) return;
-        var filterT = BufferPool<T>.Rent(o * k);
-        Transpose2D.Copy(filter, k, o, filterT);
-        if (g.IsPointwise)
-        {
-            GemmKernel.Multiply(m, k, o, outGrad, o, filterT, k, inputGrad, k);
-            BufferPool<T>.Return(filterT);
-            return;
-        }
-        // Windows overlap inside an image, so images run in parallel and each image's chunks in order.
+        // col [M, K] = outGrad [M, O] x filter^T; the GEMM reads the filter transposed in place.
+        if (g.IsPointwise) { GemmKernel.Multiply(false, true, m, k, o, outGrad, o, filter, o, inputGrad, k); return; }
         int hw = g.OutHeight * g.OutWidth;
         int rows = ChunkRows(k, hw);
         var geo = g;
-        fixed (T* pG = outGrad, pIn = inputGrad, pFt = filterT)
+        fixed (T* pG = outGrad, pF = filter, pIn = inputGrad)
         {
-            T* gP = pG, inP = pIn, ftP = pFt;
-            int gLen = outGrad.Length, inLen = inputGrad.Length;
-            Run(g.Batch, (long)m * k * o, n =>
+            T* gP = pG, fP = pF, inP = pIn;
+            int gLen = outGrad.Length, fLen = filter.Length, inLen = inputGrad.Length;
+            // Windows overlap inside an image, so images run in parallel and each image's chunks in order.
+            Workers.For(g.Batch, (long)hw * k * o, (n0, n1) =>
             {
                 var col = BufferPool<T>.Rent(rows * k);
-                var ft = new ReadOnlySpan<T>(ftP, o * k);
-                for (int m0 = n * hw; m0 < (n + 1) * hw; m0 += rows)
+                for (int n = n0; n < n1; n++)
                 {
-                    int r = Math.Min(rows, (n + 1) * hw - m0);
-                    GemmKernel.Multiply(r, k, o, new ReadOnlySpan<T>(gP, gLen).Slice(m0 * o), o, ft, k, col, k);
-                    Im2Col.ScatterAdd(geo, col, m0, r, new Span<T>(inP, inLen));
+                    for (int m0 = n * hw; m0 < (n + 1) * hw; m0 += rows)
+                    {
+                        int r = Math.Min(rows, (n + 1) * hw - m0);
+                        GemmKernel.Multiply(false, true, r, k, o, new ReadOnlySpan<T>(gP, gLen).Slice(m0 * o), o, new ReadOnlySpan<T>(fP, fLen), o, col, k);
+                        Im2Col.ScatterAdd(geo, col, m0, r, new Span<T>(inP, inLen));
+                    }
                 }
                 BufferPool<T>.Return(col);
             });
         }
-        BufferPool<T>.Return(filterT);
     }
 
     /// <summary>filterGrad = d(sum(output * outGrad)) / d filter, as [PatchSize, OutChannels] (HWIO).</summary>
@@ -90,58 +86,44 @@ public static unsafe class Convolution
         int m = g.OutPixels, k = g.PatchSize, o = g.OutChannels;
         filterGrad.Slice(0, k * o).Clear();
         if (m == 0 || o == 0 || k == 0) return;
-        // filterGrad^T [O, K] = outGrad^T [O, M] x col [M, K], accumulated over chunks of M. Transposing the
-        // outGrad chunk is cheaper than transposing col, since K (= kh*kw*c) is usually larger than O.
-        int rows = ChunkRows(Math.Max(k, o), m);
+        // filterGrad [K, O] += col^T [K, r] x outGrad [r, O] over chunks of output pixels; the GEMM reads col transposed.
+        if (g.IsPointwise) { GemmKernel.Multiply(true, false, k, o, m, input, k, outGrad, o, filterGrad, o); return; }
+        int rows = ChunkRows(k, m);
         int chunks = (m + rows - 1) / rows;
-        int workers = (long)m * k * o < ParallelWork ? 1 : Math.Min(Environment.ProcessorCount, chunks);
-        var partials = new T[workers][];
         var geo = g;
-        fixed (T* pIn = input, pG = outGrad)
+        var gate = new object();
+        fixed (T* pIn = input, pG = outGrad, pW = filterGrad)
         {
-            T* inP = pIn, gP = pG;
+            T* inP = pIn, gP = pG, wP = pW;
             int inLen = input.Length, gLen = outGrad.Length;
-            Run(workers, workers > 1 ? ParallelWork : 0, w =>
+            // Each worker sums its chunks into a private [K, O] block, added to the result once at the end.
+            Workers.For(chunks, (long)rows * k * o, (c0, c1) =>
             {
-                var acc = BufferPool<T>.Rent(o * k);
-                acc.AsSpan(0, o * k).Clear();
-                var col = geo.IsPointwise ? null : BufferPool<T>.Rent(rows * k);
-                var gT = BufferPool<T>.Rent(rows * o);
+                var acc = BufferPool<T>.Rent(k * o);
+                var col = BufferPool<T>.Rent(rows * k);
+                var accSpan = acc.AsSpan(0, k * o);
+                accSpan.Clear();
                 var inSpan = new ReadOnlySpan<T>(inP, inLen);
-                for (int ci = w; ci < chunks; ci += workers)
+                for (int ci = c0; ci < c1; ci++)
                 {
                     int m0 = ci * rows, r = Math.Min(rows, m - m0);
-                    ReadOnlySpan<T> c = col is null ? inSpan.Slice(m0 * k, r * k) : col;
-                    if (col is not null) Im2Col.Gather(geo, inSpan, m0, r, col);
-                    Transpose2D.Copy(new ReadOnlySpan<T>(gP, gLen).Slice(m0 * o, r * o), r, o, gT);
-                    GemmKernel.Multiply(o, k, r, gT, r, c, k, acc, k, accumulate: true);
+                    Im2Col.Gather(geo, inSpan, m0, r, col);
+                    GemmKernel.Multiply(true, false, k, o, r, col, k, new ReadOnlySpan<T>(gP, gLen).Slice(m0 * o), o, accSpan, o, accumulate: true);
                 }
-                if (col is not null) BufferPool<T>.Return(col);
-                BufferPool<T>.Return(gT);
-                partials[w] = acc;
+                lock (gate)
+                {
+                    var w = new Span<T>(wP, k * o);
+                    TensorPrimitives.Add(w, accSpan, w);
+                }
+                BufferPool<T>.Return(col);
+                BufferPool<T>.Return(acc);
             });
         }
-        for (int w = 1; w < workers; w++)
-        {
-            var a = partials[0].AsSpan(0, o * k);
-            var b = partials[w].AsSpan(0, o * k);
-            for (int i = 0; i < a.Length; i++) a[i] += b[i];
-            BufferPool<T>.Return(partials[w]);
-        }
-        Transpose2D.Copy(partials[0], o, k, filterGrad);
-        BufferPool<T>.Return(partials[0]);
     }
 
     private static int ChunkRows(int width, int total) => Math.Max(1, Math.Min(total, ChunkElements / Math.Max(width, 1)));
 
-    /// <summary>Runs body(0..count-1), on the thread pool when the work is large enough to pay for it.</summary>
-    internal static void Run(int count, long work, Action<int> body)
-    {
-        if (count <= 1 || work < ParallelWork || Environment.ProcessorCount == 1)
-        {
-            for (int i = 0; i < count; i++) body(i);
-            return;
-        }
-        Parallel.For(0, count, body);
-    }
+    /// <summary>Runs body(i) for i in [0, count), split across cores by <see cref="Workers"/> when the total work is large.</summary>
+    internal static void Run(int count, long totalWork, Action<int> body) =>
+        Workers.For(count, count == 0 ? 0 : totalWork / count, (s, e) => { for (int i = s; i < e; i++) body(i); });
 }
