@@ -1,0 +1,67 @@
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Eager.Benchmarks;
+
+// Eager.Benchmarks: Eager side by side with ONNX Runtime (same process, same run) and, for training
+// workloads, with PyTorch results read from benchmarks/pytorch_bench.py's JSON.
+//   --smoke               run each workload once on both engines and check they agree (CI; no timing)
+//   --quick               BenchmarkDotNet's ShortRun job (3 warmups, 3 iterations) instead of the full job
+//   --filter <text>       only benchmark classes whose name contains <text>
+//   --report <file>       where to write the markdown table (default BENCHMARKS.md)
+//   --pytorch <file>      PyTorch results to put beside ours (default benchmarks/pytorch_results.json)
+var opts = Options.Parse(args);
+var types = typeof(Program).Assembly.GetTypes()
+    .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
+    .Where(t => opts.Filter is null || t.Name.Contains(opts.Filter, StringComparison.OrdinalIgnoreCase))
+    .OrderBy(t => t.Name, StringComparer.Ordinal)
+    .ToArray();
+
+if (opts.Smoke) return Smoke.Run(types);
+
+var job = (opts.Quick ? Job.ShortRun : Job.Default.WithWarmupCount(3).WithIterationCount(10))
+    .WithToolchain(InProcessEmitToolchain.Instance);
+var config = ManualConfig.CreateEmpty()
+    .AddJob(job)
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumnProvider(DefaultColumnProviders.Instance)
+    .AddLogger(ConsoleLogger.Default)
+    .WithOptions(ConfigOptions.DisableLogFile);
+var peak = Peak.Measure();
+var summaries = BenchmarkRunner.Run(types, config);
+Report.Write(opts.ReportPath, summaries, peak, opts.PyTorchPath, string.Join(' ', args));
+Console.WriteLine($"Wrote {opts.ReportPath}");
+return 0;
+
+/// <summary>Command-line options.</summary>
+internal sealed record Options(bool Smoke, bool Quick, string? Filter, string ReportPath, string PyTorchPath)
+{
+    public static Options Parse(string[] args)
+    {
+        bool smoke = false, quick = false;
+        string? filter = null;
+        string report = "BENCHMARKS.md", pytorch = "benchmarks/pytorch_results.json";
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--smoke": smoke = true; break;
+                case "--quick": quick = true; break;
+                case "--filter": filter = Next(args, ref i); break;
+                case "--report": report = Next(args, ref i); break;
+                case "--pytorch": pytorch = Next(args, ref i); break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --filter <text>, --report <file>, --pytorch <file>.");
+            }
+        }
+        return new Options(smoke, quick, filter, report, pytorch);
+    }
+
+    private static string Next(string[] args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new ArgumentException($"Option '{args[i - 1]}' needs a value.");
+}
