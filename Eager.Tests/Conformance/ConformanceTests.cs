@@ -3,9 +3,7 @@ namespace Eager.Tests.Conformance;
 /// <summary>
 /// The registry-driven op checks. Ops come from <see cref="OpRegistry.All"/> and cases from
 /// <see cref="OpSamples.All"/>; nothing here lists ops by hand. Each sample is its own test case, named after it.
-/// Further checks over the same samples (graph plus Session against eager, optimised against plain graphs, ONNX
-/// round trips) go in sibling files of this partial class, e.g. ConformanceTests.Graph.cs, as
-/// <c>[TestCaseSource(nameof(Samples))]</c> methods; see the marked place at the end of this file.
+/// Graph-against-eager checks over the same samples are in GraphConformanceTests.cs; see the end of this file.
 /// </summary>
 [TestFixture]
 public partial class ConformanceTests
@@ -159,9 +157,8 @@ public partial class ConformanceTests
         return (y, tape.Gradient(y, x, outputGradients: u));
     }
 
-    // ---- Graph checks go here ----------------------------------------------------------------------------
-    // When Session and Function are on main, add (in ConformanceTests.Graph.cs, partial class) one
-    // [TestCaseSource(nameof(Samples))] method per check: the same call traced with Function.Create or built in a
-    // Graph and run by a Session equals the eager result; the optimised graph equals the unoptimised one; and
-    // the ONNX round trip where the op has a mapping. Use sample.MakeInputs() and compare with the tolerances above.
+    // ---- Further checks ---------------------------------------------------------------------------------
+    // Graph plus Session against eager lives in GraphConformanceTests.cs. New checks over every sample
+    // (optimised against plain graphs, ONNX round trips) go in sibling files as [TestCaseSource] methods over
+    // OpSamples.All, one test case per sample, honouring the OpSample flags (Traceable, UnknownDims, Float32).
 }
