@@ -1,11 +1,10 @@
 namespace Eager.Tests.Core.Autodiff;
 
 /// <summary>A long training loop must run in bounded memory: tapes release what they record, variables drop
-/// their old values, and tensor buffers go back to the pool.</summary>
+/// their old values, and tensor buffers go back to the pool. Runs in about 2 s, so it is not marked Slow.</summary>
 public class TrainingMemoryTests
 {
     [Test]
-    [Category("Slow")]
     public void ThousandTrainingStepsDoNotGrowMemory()
     {
         // y = 2 x0 - 3 x1 + 1 fitted by a two-layer linear model (8 hidden units) with plain SGD.
