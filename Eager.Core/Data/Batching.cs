@@ -7,12 +7,15 @@ namespace Eager;
 internal static class Batching
 {
     /// <summary>Row <paramref name="index"/> of x along axis 0, as a view sharing x's storage.</summary>
-    public static Tensor Slice(Tensor x, int index)
-    {
-        var dims = x.Shape.ToArray();
-        var strides = x.StridesArray;
-        return x.View(Shape.Wrap(dims[1..]), strides[1..], x.Offset + index * strides[0]);
-    }
+    public static Tensor Slice(Tensor x, int index) => Slice(x, index, RowShape(x), x.StridesArray[1..]);
+
+    /// <summary>Row <paramref name="index"/> of x, reusing a row shape and strides computed once per tensor
+    /// (views never change their strides array, so rows may share it).</summary>
+    public static Tensor Slice(Tensor x, int index, Shape rowShape, int[] rowStrides) =>
+        x.View(rowShape, rowStrides, x.Offset + index * x.StridesArray[0]);
+
+    /// <summary>The shape of one row of x (its shape without axis 0).</summary>
+    public static Shape RowShape(Tensor x) => Shape.Wrap(x.Shape.ToArray()[1..]);
 
     /// <summary>Stacks equally shaped tensors of one dtype along a new axis 0.</summary>
     /// <param name="items">The tensors; at least one.</param>

@@ -100,12 +100,19 @@ public sealed partial class Dataset : IEnumerable<Tensor[]>
             n = t.Shape[0];
         }
         var parts = (Tensor[])components.Clone();
+        var rowShapes = parts.Select(Batching.RowShape).ToArray();
+        var rowStrides = parts.Select(p => p.StridesArray[1..]).ToArray();
         IEnumerable<Tensor[]> Slices()
         {
-            for (int r = 0; r < n; r++) yield return parts.Select(t => Batching.Slice(t, r)).ToArray();
+            for (int r = 0; r < n; r++)
+            {
+                var element = new Tensor[parts.Length];
+                for (int c = 0; c < element.Length; c++) element[c] = Batching.Slice(parts[c], r, rowShapes[c], rowStrides[c]);
+                yield return element;
+            }
         }
         return new Dataset(Slices, $"FromTensorSlices({string.Join(", ", parts.Select(p => p.Shape))})",
-            () => [.. parts.Select(p => new TensorSpec(Shape.Wrap(p.Shape.ToArray()[1..]), p.DType))]);
+            () => [.. parts.Select((p, i) => new TensorSpec(rowShapes[i], p.DType))]);
     }
 
     /// <summary>A dataset of exactly one element: the given components.</summary>

@@ -177,11 +177,13 @@ public abstract partial class QueueBase
                 throw new ArgumentException($"{Describe}.{op}: component {i}{ComponentName(i)} is {t.DType.Name()} {t.Shape}, " +
                     $"so its elements are {t.DType.Name()} {row}; the queue expects {Expected(i)}.", nameof(components));
         }
+        var rowShapes = components.Select(Batching.RowShape).ToArray();
+        var rowStrides = components.Select(t => t.StridesArray[1..]).ToArray();
         var items = new Tensor[n][];
         for (int r = 0; r < n; r++)
         {
             items[r] = new Tensor[components.Length];
-            for (int i = 0; i < components.Length; i++) items[r][i] = Batching.Slice(components[i], r);
+            for (int i = 0; i < components.Length; i++) items[r][i] = Batching.Slice(components[i], r, rowShapes[i], rowStrides[i]);
         }
         return items;
     }
