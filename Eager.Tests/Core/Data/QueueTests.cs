@@ -126,6 +126,41 @@ public class QueueTests
     }
 
     [Test]
+    public void PartlyDoneEnqueueManyFinishesAfterClose()
+    {
+        var q = new FIFOQueue(capacity: 2, DType.Int32);
+        var pending = Task.Run(() => q.EnqueueMany(Tensor.From(new[] { 1, 2, 3, 4, 5 })));
+        SpinUntil(() => PendingEnqueue(q) && q.Size == 2);
+        q.Close();
+        var got = new List<int>();
+        try { while (true) got.Add(q.Dequeue(Long)[0].Item<int>()); }
+        catch (OutOfRangeException) { }
+        Assert.That(pending.Wait(Long), Is.True);
+        Assert.That(got, Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
+    }
+
+    [Test]
+    public void CancelledEnqueueManyKeepsWhatItAdded()
+    {
+        var q = new FIFOQueue(capacity: 2, DType.Int32);
+        var pending = Task.Run(() => q.EnqueueMany(Tensor.From(new[] { 1, 2, 3, 4, 5 })));
+        SpinUntil(() => PendingEnqueue(q) && q.Size == 2);
+        q.Close(cancelPendingEnqueues: true);
+        var ex = Assert.Throws<AggregateException>(() => pending.Wait(Long))!;
+        Assert.That(ex.InnerException, Is.InstanceOf<QueueClosedException>());
+        Assert.That(q.DequeueUpTo(5)[0].ToArray<int>(), Is.EqualTo(new[] { 1, 2 }));
+    }
+
+    [Test]
+    public void EnqueueManyTimeoutKeepsWhatItAdded()
+    {
+        var q = new FIFOQueue(capacity: 2, DType.Int32);
+        var ex = Assert.Throws<TimeoutException>(() => q.EnqueueMany([Tensor.From(new[] { 1, 2, 3 })], Short))!;
+        Assert.That(ex.Message, Does.Contain("2 of 3"));
+        Assert.That(q.Size, Is.EqualTo(2));
+    }
+
+    [Test]
     public void EnqueueManyAndDequeueManyStackAlongAxis0()
     {
         var q = new FIFOQueue(capacity: 10, [DType.Float32, DType.Int32], [new Shape(2), Shape.Scalar]);
