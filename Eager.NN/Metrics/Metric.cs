@@ -1,0 +1,130 @@
+namespace Eager.NN;
+
+/// <summary>
+/// A running statistic over batches (Keras' Metric): <see cref="Result"/> after any number of updates,
+/// <see cref="Reset"/> between epochs. Metrics read concrete values on the host: update them with eager
+/// tensors (for example the outputs a traced training step returns). Thread-safe.
+/// </summary>
+public abstract class Metric
+{
+    private readonly object gate = new();
+    private double total, count;
+
+    /// <summary>Creates a metric named <paramref name="name"/>.</summary>
+    protected Metric(string name) => Name = name;
+
+    /// <summary>The name shown in progress lines ("loss", "accuracy").</summary>
+    public string Name { get; }
+
+    /// <summary>The current value (0 before any update).</summary>
+    public double Result() { lock (gate) return count == 0 ? 0 : total / count; }
+
+    /// <summary>Forgets every update.</summary>
+    public void Reset() { lock (gate) total = count = 0; }
+
+    /// <summary>Adds <paramref name="sum"/> over <paramref name="n"/> observations.</summary>
+    protected void Accumulate(double sum, double n) { lock (gate) { total += sum; count += n; } }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name}: {Result():0.####}";
+}
+
+/// <summary>The (weighted) mean of every value seen.</summary>
+public sealed class Mean(string name = "mean") : Metric(name)
+{
+    /// <summary>Adds every element of <paramref name="values"/> (a scalar loss counts once), weighted when <paramref name="sampleWeight"/> is given.</summary>
+    /// <exception cref="ArgumentException">The weights do not have the values' number of elements.</exception>
+    public void Update(Tensor values, Tensor? sampleWeight = null)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var v = values.ToDoubleArray();
+        if (sampleWeight is null) { Accumulate(v.Sum(), v.Length); return; }
+        var w = sampleWeight.ToDoubleArray();
+        if (w.Length != v.Length) throw new ArgumentException($"Mean '{Name}': {w.Length} weights for {v.Length} values.");
+        Accumulate(v.Zip(w, (a, b) => a * b).Sum(), w.Sum());
+    }
+
+    /// <summary>Adds one value.</summary>
+    public void Update(double value) => Accumulate(value, 1);
+}
+
+/// <summary>The fraction of predictions equal to the targets (Keras' Accuracy: element-wise equality).</summary>
+public sealed class Accuracy(string name = "accuracy") : Metric(name)
+{
+    /// <summary>Counts the elements where <paramref name="yPred"/> equals <paramref name="yTrue"/>.</summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public void Update(Tensor yTrue, Tensor yPred)
+    {
+        ArgumentNullException.ThrowIfNull(yTrue);
+        ArgumentNullException.ThrowIfNull(yPred);
+        if (yTrue.Shape != yPred.Shape) throw new ArgumentException($"Accuracy '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in shape.");
+        var t = yTrue.ToDoubleArray();
+        var p = yPred.ToDoubleArray();
+        Accumulate(t.Zip(p).Count(x => x.First == x.Second), t.Length);
+    }
+}
+
+/// <summary>The fraction of rows whose arg-max prediction equals the integer label (Keras' SparseCategoricalAccuracy).</summary>
+public sealed class SparseCategoricalAccuracy(string name = "accuracy") : Metric(name)
+{
+    /// <summary>Counts rows of <paramref name="yPred"/> (batch, classes) whose largest entry is at <paramref name="yTrue"/> (batch).</summary>
+    /// <exception cref="ArgumentException">The shapes do not fit.</exception>
+    public void Update(Tensor yTrue, Tensor yPred)
+    {
+        ArgumentNullException.ThrowIfNull(yTrue);
+        ArgumentNullException.ThrowIfNull(yPred);
+        var labels = yTrue.ToDoubleArray();
+        var pred = ArgMaxRows(yPred, Name);
+        if (labels.Length != pred.Length)
+            throw new ArgumentException($"SparseCategoricalAccuracy '{Name}': {labels.Length} labels for {pred.Length} prediction rows (predictions {yPred.Shape}).");
+        Accumulate(labels.Zip(pred).Count(x => x.First == x.Second), labels.Length);
+    }
+
+    /// <summary>The index of the largest entry of each row (first on ties).</summary>
+    internal static int[] ArgMaxRows(Tensor t, string name)
+    {
+        if (t.Rank < 1 || t.Shape[-1] <= 0) throw new ArgumentException($"{name}: predictions need a non-empty last axis, got {t.Shape}.");
+        int k = t.Shape[-1];
+        var v = t.ToDoubleArray();
+        var result = new int[v.Length / k];
+        for (int r = 0; r < result.Length; r++)
+        {
+            int best = 0;
+            for (int j = 1; j < k; j++) if (v[r * k + j] > v[r * k + best]) best = j;
+            result[r] = best;
+        }
+        return result;
+    }
+}
+
+/// <summary>The fraction of rows whose arg-max prediction equals the arg-max of the one-hot target (Keras' CategoricalAccuracy).</summary>
+public sealed class CategoricalAccuracy(string name = "accuracy") : Metric(name)
+{
+    /// <summary>Counts matching rows.</summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public void Update(Tensor yTrue, Tensor yPred)
+    {
+        ArgumentNullException.ThrowIfNull(yTrue);
+        ArgumentNullException.ThrowIfNull(yPred);
+        if (yTrue.Shape != yPred.Shape) throw new ArgumentException($"CategoricalAccuracy '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in shape.");
+        var t = SparseCategoricalAccuracy.ArgMaxRows(yTrue, Name);
+        var p = SparseCategoricalAccuracy.ArgMaxRows(yPred, Name);
+        Accumulate(t.Zip(p).Count(x => x.First == x.Second), t.Length);
+    }
+}
+
+/// <summary>The fraction of elements where (prediction &gt; threshold) equals the 0/1 target (Keras' BinaryAccuracy).</summary>
+public sealed class BinaryAccuracy(double threshold = 0.5, string name = "accuracy") : Metric(name)
+{
+    /// <summary>Counts matching elements.</summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public void Update(Tensor yTrue, Tensor yPred)
+    {
+        ArgumentNullException.ThrowIfNull(yTrue);
+        ArgumentNullException.ThrowIfNull(yPred);
+        if (yTrue.Shape.Size != yPred.Shape.Size) throw new ArgumentException($"BinaryAccuracy '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in size.");
+        var t = yTrue.ToDoubleArray();
+        var p = yPred.ToDoubleArray();
+        Accumulate(t.Zip(p).Count(x => (x.Second > threshold ? 1.0 : 0.0) == (x.First > 0.5 ? 1.0 : 0.0)), t.Length);
+    }
+}
