@@ -47,8 +47,6 @@ public abstract partial class Layer
         return new Shape(d);
     }
 
-    /// <summary>A symbolic input for shape tracing in the current scratch graph (never run): a node whose
-    /// declared output spec is the input's, so no Placeholder op is needed.</summary>
-    private static Tensor SymbolicInput(Shape shape, DType dtype) =>
-        Graph.Current!.AddNode(Ops.ConstDef, [], new Attrs { { "value", Tensor.Zeros(new Shape(0), dtype) } }, "input", [new TensorSpec(shape, dtype)]).Outputs[0];
+    /// <summary>A symbolic input for shape tracing in a scratch graph (never run).</summary>
+    private static Tensor SymbolicInput(Shape shape, DType dtype) => Ops.Placeholder(dtype, shape, name: "input");
 }

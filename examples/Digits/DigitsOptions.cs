@@ -1,0 +1,75 @@
+using System.Globalization;
+
+/// <summary>Command-line options of the digits example.</summary>
+internal sealed class DigitsOptions
+{
+    public int Epochs { get; private set; } = 8;
+    public int BatchSize { get; private set; } = 64;
+    public double LearningRate { get; private set; } = 2e-3;
+    public int Seed { get; private set; } = 1;
+    public bool Fashion { get; private set; }
+    public bool Traced { get; private set; }
+    public bool Help { get; private set; }
+    public int? TrainLimit { get; private set; }
+    public string? DataDir { get; private set; }
+    public string OutDir { get; private set; } = Path.Combine(RepoRoot(), "out", "digits");
+
+    public const string Usage = """
+        Digits: a small CNN on real hand-written digits.
+          --epochs N       passes over the training set (default 8)
+          --batch N        batch size (default 64)
+          --lr X           peak learning rate of Adam with cosine decay (default 0.002)
+          --seed N         seed for initial weights, split and shuffling (default 1)
+          --fashion        train and report on Fashion-MNIST instead
+          --traced         run the training step as a traced Function (graph) instead of eagerly
+          --limit N        use only N training images (quick runs)
+          --data DIR       data folder (default data/mnist, or the Debian Fashion-MNIST folder)
+          --out DIR        where the checkpoint and the PNG go (default out/digits)
+        """;
+
+    public static DigitsOptions? Parse(string[] args)
+    {
+        var o = new DigitsOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            try
+            {
+                switch (args[i])
+                {
+                    case "--epochs": o.Epochs = Positive(Next()); break;
+                    case "--batch": o.BatchSize = Positive(Next()); break;
+                    case "--lr": o.LearningRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--seed": o.Seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--limit": o.TrainLimit = Positive(Next()); break;
+                    case "--data": o.DataDir = Next(); break;
+                    case "--out": o.OutDir = Next(); break;
+                    case "--fashion": o.Fashion = true; break;
+                    case "--traced": o.Traced = true; break;
+                    case "--help" or "-h": o.Help = true; break;
+                    default: throw new ArgumentException($"unknown option '{args[i]}'");
+                }
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+            {
+                Console.Error.WriteLine($"digits: {e.Message}\n{Usage}");
+                return null;
+            }
+        }
+        return o;
+    }
+
+    private static int Positive(string s)
+    {
+        int v = int.Parse(s, CultureInfo.InvariantCulture);
+        return v > 0 ? v : throw new ArgumentException($"expected a positive number, got {s}");
+    }
+
+    /// <summary>The repository root: the nearest folder above the binary holding Eager.sln (else the current folder).</summary>
+    public static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Eager.sln"))) return d.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}
