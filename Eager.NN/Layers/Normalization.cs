@@ -52,6 +52,14 @@ public sealed class BatchNormalization : Layer
         MovingVariance = AddWeight("moving_variance", s, new Ones(), trainable: false);
     }
 
+    /// <summary>Mean and (biased) variance over <paramref name="axes"/>, as tf.nn.moments, composed from reductions.</summary>
+    internal static (Tensor Mean, Tensor Variance) Moments(Tensor x, int[] axes, bool keepDims)
+    {
+        var mean = Ops.ReduceMean(x, axes, keepDims: true);
+        var variance = Ops.ReduceMean(Ops.Square(Ops.Subtract(x, mean)), axes, keepDims: keepDims);
+        return (keepDims ? mean : Ops.ReshapeLike(mean, variance), variance);
+    }
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
@@ -60,7 +68,7 @@ public sealed class BatchNormalization : Layer
         if (training)
         {
             var axes = Enumerable.Range(0, x.Rank - 1).ToArray();
-            (mean, variance) = Ops.Moments(x, axes);
+            (mean, variance) = Moments(x, axes, keepDims: false);
             var m = Tensor.Scalar(Momentum, DType);
             var oneMinus = Tensor.Scalar(1 - Momentum, DType);
             using (GradientTape.NoGradient())
@@ -129,7 +137,7 @@ public sealed class LayerNormalization : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        var (mean, variance) = Ops.Moments(x, [-1], keepDims: true);
+        var (mean, variance) = BatchNormalization.Moments(x, [-1], keepDims: true);
         var y = Ops.Multiply(Ops.Subtract(x, mean), Ops.Rsqrt(Ops.Add(variance, Tensor.Scalar(Epsilon, DType))));
         if (Gamma is not null) y = Ops.Multiply(y, Gamma);
         if (Beta is not null) y = Ops.Add(y, Beta);
