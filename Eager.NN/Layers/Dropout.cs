@@ -35,20 +35,29 @@ public sealed class Dropout : Layer
 
 /// <summary>
 /// Looks rows up in a (inputDim, outputDim) table: integer inputs of any shape give outputs of that shape plus
-/// outputDim. Indices must be in [0, inputDim). Weights are float32 (uniform in [-0.05, 0.05] by default).
+/// outputDim. Indices must be in [0, inputDim). Weights are float32 unless <c>dtype</c> says otherwise (uniform in
+/// [-0.05, 0.05] by default).
 /// </summary>
 public sealed class Embedding : Layer
 {
     private readonly Initializer init;
 
     /// <summary>An embedding table of <paramref name="inputDim"/> rows of size <paramref name="outputDim"/>.</summary>
-    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, string? name = null) : base(name)
+    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, DType dtype = DType.Float32, string? name = null) : base(name)
     {
+        if (!dtype.IsFloating) throw new ArgumentException($"Embedding: the table's dtype must be floating, got {dtype.Name()}.", nameof(dtype));
+        WeightDType = dtype;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputDim);
         (InputDim, OutputDim) = (inputDim, outputDim);
         init = embeddingsInitializer ?? new RandomUniform(-0.05, 0.05);
     }
+
+    /// <summary>The table's dtype.</summary>
+    public DType WeightDType { get; }
+
+    /// <inheritdoc/>
+    protected override DType? FixedDType => WeightDType;
 
     /// <summary>Vocabulary size.</summary>
     public int InputDim { get; }

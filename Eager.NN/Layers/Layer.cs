@@ -193,7 +193,7 @@ public abstract partial class Layer
         lock (gate)
         {
             if (Built) return;
-            DType = dtype.IsFloating ? dtype : DType.Float32;
+            DType = FixedDType ?? (dtype.IsFloating ? dtype : DType.Float32);
             InputShape = shape;
             OnBuild(shape);
             Built = true;
@@ -202,18 +202,20 @@ public abstract partial class Layer
         }
     }
 
-    /// <summary>Checks a later input against the build shape: same rank, same known non-batch dimensions.</summary>
+    /// <summary>Checks a later input against the build shape: the same rank and, for layers with weights, the same
+    /// last (feature or channel) dimension; batch and spatial sizes may change.</summary>
     private void CheckInput(Shape shape)
     {
         if (InputShape is not { } built || !ChecksInputShape) return;
-        bool ok = built.Rank == shape.Rank;
-        for (int i = 1; ok && i < shape.Rank; i++)
-            ok = built[i] < 0 || shape[i] < 0 || built[i] == shape[i];
+        bool ok = built.Rank == shape.Rank && (built.Rank == 0 || built[-1] < 0 || shape[-1] < 0 || built[-1] == shape[-1]);
         if (!ok)
-            throw new ArgumentException($"{GetType().Name} '{Name}': was built for inputs of shape {built} but got {shape}; only the batch dimension may change.");
+            throw new ArgumentException($"{GetType().Name} '{Name}': was built for inputs of shape {built} but got {shape}; the rank and the last dimension must stay the same.");
     }
 
-    /// <summary>Whether later inputs must match the build shape outside the batch dimension (true for layers with weights).</summary>
+    /// <summary>The weights' dtype when it does not follow the input (Embedding's integer inputs); null to follow it.</summary>
+    protected virtual DType? FixedDType => null;
+
+    /// <summary>Whether later inputs are checked against the build shape (true for layers with own weights).</summary>
     protected virtual bool ChecksInputShape => weights.Count > 0;
 
     private void Discover()

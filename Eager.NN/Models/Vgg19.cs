@@ -94,6 +94,8 @@ public sealed class Vgg19 : Layer
         if (wanted.Count == 0) return result;
         if (images.Rank != 4 || images.Shape[3] != 3)
             throw new ArgumentException($"Vgg19.Features: expects NHWC images (batch, height, width, 3), got {images.Shape}.");
+        // Build every layer (by tracing, no compute) so the deeper ones exist even when we stop early.
+        if (!Built) Build(new Shape(-1, images.Shape[1], images.Shape[2], 3), images.DType);
         var x = images;
         using (Graph.Current?.NameScope(Name))
         {

@@ -55,10 +55,10 @@ public class GradientCheckTests
     [Test]
     public void EmbeddingThenDense()
     {
-        var m = new Sequential(new Embedding(7, 4), new Flatten(), new Dense(2));
+        var m = new Sequential(new Embedding(7, 4, dtype: DType.Float64), new Flatten(), new Dense(2));
         var ids = Tensor.From(new[,] { { 1, 6, 1 }, { 0, 3, 2 } });
-        // Integer inputs have no gradient; weights (float32 embeddings) are checked with a looser tolerance.
-        NNTestUtil.CheckGradients(m, ids, SumSquares, eps: 1e-2, tol: 2e-3, checkInput: false);
+        // Integer inputs have no gradient: only the weights (a repeated index accumulates) are checked.
+        NNTestUtil.CheckGradients(m, ids, SumSquares, checkInput: false);
     }
 
     public static IEnumerable<TestCaseData> Losses()
