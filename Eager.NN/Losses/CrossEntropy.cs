@@ -56,11 +56,8 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, Reduc
         if (yTrue.Rank != yPred.Rank - 1)
             throw new ArgumentException($"SparseCategoricalCrossentropy: labels {yTrue.Shape} must have one dimension fewer than predictions {yPred.Shape}.");
         if (fromLogits) return Ops.SparseSoftmaxCrossEntropyWithLogits(labels: yTrue, logits: yPred);
-        int k = yPred.Shape[-1];
-        if (k < 0) throw new ArgumentException("SparseCategoricalCrossentropy: the number of classes (last dimension) must be known.");
-        var oneHot = Ops.OneHot(yTrue, k, dtype: yPred.DType);
-        var p = Ops.Clip(yPred, 1e-7, 1 - 1e-7);
-        return Ops.Negate(Ops.ReduceSum(Ops.Multiply(oneHot, Ops.Log(p)), [-1]));
+        // As Keras does: the log of the clipped probabilities are logits whose softmax is the (normalised) input.
+        return Ops.SparseSoftmaxCrossEntropyWithLogits(labels: yTrue, logits: Ops.Log(Ops.Clip(yPred, 1e-7, 1 - 1e-7)));
     }
 }
 
