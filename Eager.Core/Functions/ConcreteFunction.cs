@@ -48,14 +48,7 @@ public sealed class ConcreteFunction
     internal static ConcreteFunction Trace(string name, Func<Tensor[], Tensor[]> body, TensorSpec[] specs, string[] parameterNames)
     {
         var g = new Graph { LiftVariables = true };
-        // Automatic control dependencies: each stateful node runs after the previous one, in program order.
-        Node? lastStateful = null;
-        g.NodeAdded = n =>
-        {
-            if (!n.Op.IsStateful) return;
-            if (lastStateful is not null && Array.IndexOf(n.ControlInputs, lastStateful) < 0) n.ControlInputs = [.. n.ControlInputs, lastStateful];
-            lastStateful = n;
-        };
+        g.ChainStatefulNodes();
         Tensor[] ins, outs;
         using (g.AsDefault())
         {

@@ -31,6 +31,19 @@ public sealed partial class Graph
     /// <summary>Called for every node added (the function tracer uses it for automatic control dependencies).</summary>
     internal Action<Node>? NodeAdded { get; set; }
 
+    /// <summary>Automatic control dependencies (used while tracing): from now on each stateful node added gets a
+    /// control input on the previous one, so assignments, reads and random draws keep program order.</summary>
+    internal void ChainStatefulNodes()
+    {
+        Node? last = null;
+        NodeAdded = n =>
+        {
+            if (!n.Op.IsStateful) return;
+            if (last is not null && Array.IndexOf(n.ControlInputs, last) < 0) n.ControlInputs = [.. n.ControlInputs, last];
+            last = n;
+        };
+    }
+
     /// <summary>Makes this graph the default for op calls on this thread until disposed.</summary>
     public IDisposable AsDefault()
     {
@@ -126,6 +139,7 @@ public sealed partial class Graph
         if (t.IsSymbolic)
         {
             if (t.Graph == this) return t;
+            if (Outer is not null && IsNestedIn(t.Graph!)) return CaptureFromOuter(t, opName);
             throw new ArgumentException($"{opName}: input '{t.Name}' belongs to a different graph than the one being built. " +
                 "Tensors cannot cross graphs; pass it as an argument or rebuild it in this graph.");
         }
@@ -133,6 +147,37 @@ public sealed partial class Graph
         var constNode = AddNode(Ops.ConstDef, [], new Attrs { { "value", t } }, "Const");
         captured[t] = constNode.Outputs[0];
         return constNode.Outputs[0];
+    }
+
+    /// <summary>For a branch or loop body: the graph it is nested in (its captures come from there).</summary>
+    internal Graph? Outer { get; init; }
+
+    /// <summary>Outer tensors used inside this nested graph, each with the placeholder standing for it, in capture order.</summary>
+    internal IReadOnlyList<(Tensor Outer, Tensor Inner)> OuterCaptures => outerCaptures;
+
+    private readonly List<(Tensor Outer, Tensor Inner)> outerCaptures = [];
+
+    /// <summary>True when this graph is <paramref name="g"/> or nested (through <see cref="Outer"/>) inside it.</summary>
+    internal bool IsNestedIn(Graph g)
+    {
+        for (var cur = this; cur is not null; cur = cur.Outer)
+            if (cur == g) return true;
+        return false;
+    }
+
+    /// <summary>A placeholder of this nested graph standing for a tensor of an enclosing graph.</summary>
+    private Tensor CaptureFromOuter(Tensor t, string opName)
+    {
+        lock (gate)
+        {
+            var fromParent = t.Graph == Outer ? t : Outer!.Capture(t, opName);
+            if (captured.TryGetValue(fromParent, out var c)) return c;
+            var attrs = new Attrs { { "dtype", t.DType }, { "shape", t.Shape } };
+            var ph = AddNode(Ops.PlaceholderDef, [], attrs, "capture").Outputs[0];
+            captured[fromParent] = ph;
+            outerCaptures.Add((fromParent, ph));
+            return ph;
+        }
     }
 
     /// <summary>Finds a node by name.</summary>

@@ -35,7 +35,7 @@ internal static class GraphFile
     {
         Int32 = 1, Int64 = 2, Float32 = 3, Float64 = 4, Bool = 5, String = 6,
         Int32Array = 7, Int64Array = 8, Float32Array = 9, Float64Array = 10,
-        DType = 11, Shape = 12, Tensor = 13, Variable = 14,
+        DType = 11, Shape = 12, Tensor = 13, Variable = 14, Subgraph = 15,
     }
 
     /// <summary>Writes <paramref name="graph"/> (and a function signature when given) to <paramref name="path"/> atomically.</summary>

@@ -14,6 +14,7 @@ internal static class GraphFileReader
 {
     private const int MaxStringBytes = 1 << 20;
     private const int MaxRank = 64;
+    private const int MaxDepth = 8;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static (Graph Graph, GraphSignature? Signature) Read(ReadOnlyMemory<byte> payload, bool expectSignature)
@@ -26,8 +27,8 @@ internal static class GraphFileReader
         var owned = new bool[nVars];
         for (int i = 0; i < nVars; i++) (vars[i], owned[i]) = ReadVariable(r, g);
 
-        int nNodes = r.Count(24, "nodes");
-        for (int i = 0; i < nNodes; i++) ReadNode(r, g, vars);
+        ReadNodes(r, g, vars, 0);
+        int nNodes = g.Nodes.Count;
 
         for (int i = 0; i < nVars; i++)
         {
@@ -87,7 +88,32 @@ internal static class GraphFileReader
         return (v, isOwned);
     }
 
-    private static void ReadNode(Cursor r, Graph g, Variable[] vars)
+    private static void ReadNodes(Cursor r, Graph g, Variable[] vars, int depth)
+    {
+        int nNodes = r.Count(24, "nodes");
+        for (int i = 0; i < nNodes; i++) ReadNode(r, g, vars, depth);
+    }
+
+    /// <summary>A control-flow subgraph, nested at most <see cref="MaxDepth"/> deep.</summary>
+    private static Subgraph ReadSubgraph(Cursor r, Variable[] vars, int depth)
+    {
+        if (depth >= MaxDepth) throw r.Bad($"subgraphs are nested more than {MaxDepth} deep");
+        var g = new Graph();
+        ReadNodes(r, g, vars, depth + 1);
+        int nIn = r.Count(8, "subgraph inputs");
+        var inputs = new Tensor[nIn];
+        for (int i = 0; i < nIn; i++)
+        {
+            inputs[i] = r.TensorRef(g, g.Nodes.Count);
+            if (inputs[i].Node!.Op != Ops.PlaceholderDef) throw r.Bad($"subgraph input {i} ('{inputs[i].Name}') is not a placeholder");
+        }
+        int nOut = r.Count(8, "subgraph outputs");
+        var outputs = new Tensor[nOut];
+        for (int i = 0; i < nOut; i++) outputs[i] = r.TensorRef(g, g.Nodes.Count);
+        return new Subgraph(g, inputs, outputs);
+    }
+
+    private static void ReadNode(Cursor r, Graph g, Variable[] vars, int depth)
     {
         int index = g.Nodes.Count;
         var name = r.String();
@@ -112,7 +138,7 @@ internal static class GraphFileReader
         {
             var key = r.String();
             if (attrs.Has(key)) throw r.Bad($"node '{name}' sets attribute '{key}' twice");
-            attrs[key] = ReadAttr(r, vars);
+            attrs[key] = ReadAttr(r, vars, depth);
         }
         int nOut = r.Count(5, "outputs");
         var specs = new TensorSpec[nOut];
@@ -135,7 +161,7 @@ internal static class GraphFileReader
         g.AddNodeExact(name, op, inputs, attrs, ctrl, specs);
     }
 
-    private static object ReadAttr(Cursor r, Variable[] vars)
+    private static object ReadAttr(Cursor r, Variable[] vars, int depth)
     {
         byte kind = r.U8();
         switch ((GraphFile.AttrKind)kind)
@@ -158,6 +184,7 @@ internal static class GraphFileReader
             case GraphFile.AttrKind.Variable:
                 uint v = r.U32();
                 return v < vars.Length ? vars[v] : throw r.Bad($"variable index {v} is out of range ({vars.Length} variables)");
+            case GraphFile.AttrKind.Subgraph: return ReadSubgraph(r, vars, depth);
             default: throw r.Bad($"unknown attribute kind {kind}");
         }
     }

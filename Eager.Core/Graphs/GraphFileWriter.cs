@@ -29,28 +29,7 @@ internal static class GraphFileWriter
                 if (hasValue) WriteTensor(w, v.Value);
             }
 
-            w.Write((uint)graph.Nodes.Count);
-            foreach (var n in graph.Nodes)
-            {
-                WriteString(w, n.Name);
-                WriteString(w, n.Op.Name);
-                w.Write((uint)n.Inputs.Length);
-                foreach (var t in n.Inputs) WriteRef(w, t, nodeIndex, n.Name);
-                w.Write((uint)n.ControlInputs.Length);
-                foreach (var c in n.ControlInputs) w.Write((uint)nodeIndex[c]);
-                w.Write((uint)n.Attrs.Count);
-                foreach (var kv in n.Attrs)
-                {
-                    WriteString(w, kv.Key);
-                    WriteAttr(w, kv.Value, varIndex, n, kv.Key);
-                }
-                w.Write((uint)n.Outputs.Length);
-                foreach (var o in n.Outputs)
-                {
-                    w.Write((byte)o.DType);
-                    WriteShape(w, o.Shape);
-                }
-            }
+            WriteNodes(w, graph, nodeIndex, varIndex);
 
             // Initializers of the graph's own variables, by node index (-1 for none).
             foreach (var v in variables)
@@ -67,6 +46,44 @@ internal static class GraphFileWriter
             }
         }
         return ms.ToArray();
+    }
+
+    private static void WriteNodes(BinaryWriter w, Graph graph, Dictionary<Node, int> nodeIndex, Dictionary<Variable, int> varIndex)
+    {
+        w.Write((uint)graph.Nodes.Count);
+        foreach (var n in graph.Nodes)
+        {
+            WriteString(w, n.Name);
+            WriteString(w, n.Op.Name);
+            w.Write((uint)n.Inputs.Length);
+            foreach (var t in n.Inputs) WriteRef(w, t, nodeIndex, n.Name);
+            w.Write((uint)n.ControlInputs.Length);
+            foreach (var c in n.ControlInputs) w.Write((uint)nodeIndex[c]);
+            w.Write((uint)n.Attrs.Count);
+            foreach (var kv in n.Attrs)
+            {
+                WriteString(w, kv.Key);
+                WriteAttr(w, kv.Value, varIndex, n, kv.Key);
+            }
+            w.Write((uint)n.Outputs.Length);
+            foreach (var o in n.Outputs)
+            {
+                w.Write((byte)o.DType);
+                WriteShape(w, o.Shape);
+            }
+        }
+    }
+
+    /// <summary>A subgraph: its nodes (indices local to it), then its input and output references.</summary>
+    private static void WriteSubgraph(BinaryWriter w, Subgraph sub, Dictionary<Variable, int> varIndex)
+    {
+        var nodeIndex = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < sub.Graph.Nodes.Count; i++) nodeIndex[sub.Graph.Nodes[i]] = i;
+        WriteNodes(w, sub.Graph, nodeIndex, varIndex);
+        w.Write((uint)sub.InputArray.Length);
+        foreach (var t in sub.InputArray) WriteRef(w, t, nodeIndex, "subgraph input");
+        w.Write((uint)sub.OutputArray.Length);
+        foreach (var t in sub.OutputArray) WriteRef(w, t, nodeIndex, "subgraph output");
     }
 
     private static void WriteRef(BinaryWriter w, Tensor t, Dictionary<Node, int> nodeIndex, string user)
@@ -126,10 +143,11 @@ internal static class GraphFileWriter
             case Shape v: w.Write((byte)GraphFile.AttrKind.Shape); WriteShape(w, v); break;
             case Tensor v: w.Write((byte)GraphFile.AttrKind.Tensor); WriteTensor(w, v); break;
             case Variable v: w.Write((byte)GraphFile.AttrKind.Variable); w.Write((uint)varIndex[v]); break;
+            case Subgraph v: w.Write((byte)GraphFile.AttrKind.Subgraph); WriteSubgraph(w, v, varIndex); break;
             default:
                 throw new NotSupportedException(
                     $"Graph.Save: node '{n.Name}' ({n.Op.Name}) has attribute '{key}' of type {value.GetType().Name}, which a graph file cannot hold " +
-                    "(only int, long, float, double, bool, string, their arrays, DType, Shape, Tensor and Variable).");
+                    "(only int, long, float, double, bool, string, their arrays, DType, Shape, Tensor, Variable and Subgraph).");
         }
     }
 }

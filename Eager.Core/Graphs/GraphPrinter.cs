@@ -20,8 +20,23 @@ public static class GraphPrinter
         foreach (var v in Variables(graph))
             sb.Append("  variable ").Append(v.Name).Append(": ").Append(v.DType.Name()).Append(v.Shape.ToString())
               .Append(v.Graph is null ? " (captured)" : "").AppendLine();
-        foreach (var n in nodes) sb.Append("  ").AppendLine(Format(n));
+        AppendNodes(sb, graph, "  ");
         return sb.ToString();
+    }
+
+    /// <summary>One line per node; the subgraphs of control-flow nodes follow their node, indented.</summary>
+    private static void AppendNodes(StringBuilder sb, Graph graph, string indent)
+    {
+        foreach (var n in graph.Nodes)
+        {
+            sb.Append(indent).AppendLine(Format(n));
+            foreach (var kv in n.Attrs)
+            {
+                if (kv.Value is not Subgraph sub) continue;
+                sb.Append(indent).Append("  ").Append(kv.Key).Append(' ').Append(sub).AppendLine(":");
+                AppendNodes(sb, sub.Graph, indent + "    ");
+            }
+        }
     }
 
     /// <summary>One node: "name = Op(in0, in1; attrs) ^ctrl -> float32(None, 2)".</summary>
@@ -50,6 +65,7 @@ public static class GraphPrinter
     public static string FormatAttr(object value) => value switch
     {
         Variable v => v.Name,
+        Subgraph sub => sub.ToString(),
         Tensor t when !t.IsSymbolic && t.Shape.Size <= 8 => "[" + string.Join(" ", t.ToDoubleArray().Select(x => x.ToString("G6", CultureInfo.InvariantCulture))) + "]",
         Tensor t => $"<{t.DType.Name()}{t.Shape}>",
         DType d => d.Name(),
@@ -70,9 +86,19 @@ public static class GraphPrinter
         var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
         var list = new List<Variable>();
         foreach (var v in graph.Variables) if (seen.Add(v)) list.Add(v);
-        foreach (var n in graph.Nodes)
-            foreach (var kv in n.Attrs)
-                if (kv.Value is Variable v && seen.Add(v)) list.Add(v);
+        AddVariables(graph, seen, list);
         return list;
+    }
+
+    private static void AddVariables(Graph graph, HashSet<Variable> seen, List<Variable> list)
+    {
+        foreach (var n in graph.Nodes)
+        {
+            foreach (var kv in n.Attrs)
+            {
+                if (kv.Value is Variable v && seen.Add(v)) list.Add(v);
+                else if (kv.Value is Subgraph sub) AddVariables(sub.Graph, seen, list);
+            }
+        }
     }
 }

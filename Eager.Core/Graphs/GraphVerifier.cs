@@ -65,6 +65,9 @@ public static class GraphVerifier
                 else if (p >= i) problems.Add(Context(n, $"control input '{c.Name}' comes at position {p}, not before this node (position {i})"));
             }
             CheckTypes(n, problems);
+            foreach (var kv in n.Attrs)
+                if (kv.Value is Subgraph sub)
+                    problems.AddRange(Check(sub.Graph).Select(p => $"in subgraph '{kv.Key}' of node '{n.Name}': {p}"));
         }
         return problems;
     }

@@ -74,7 +74,7 @@ public static partial class Ops
         Tensor t;
         if (Graph.Current is { } g)
         {
-            if (v.Graph is not null && v.Graph != g)
+            if (v.Graph is not null && !g.IsNestedIn(v.Graph))
                 throw new ArgumentException($"ReadVariable: variable '{v.Name}' belongs to another graph.");
             t = g.AddNode(ReadVariableDef, [], new Attrs { { "variable", v } }, v.Name + "/read").Outputs[0];
             Variable.MarkRead(t, v);

@@ -36,6 +36,19 @@ public class GraphFileFuzzTests
         finally { File.Delete(path); }
     }
 
+    private static byte[] ControlFlowFile()
+    {
+        var f = Function.Create((Tensor x) => Ops.WhileLoop(v => Ops.Less(Ops.ReduceSum(v), Tensor.Scalar(9f)),
+            v => Ops.Cond(Ops.Greater(Ops.ReduceSum(v), Tensor.Scalar(0f)), () => v * 2f, () => v + 1f), x));
+        var path = Path.Combine(Path.GetTempPath(), $"eager-fuzz-{Guid.NewGuid():N}.eagergraph");
+        try
+        {
+            f.GetConcreteFunction(new TensorSpec(new Shape(2), DType.Float32)).Save(path);
+            return File.ReadAllBytes(path);
+        }
+        finally { File.Delete(path); }
+    }
+
     /// <summary>Runs the parser and reports anything but success or InvalidDataException.</summary>
     private static string? Outcome(byte[] bytes, bool verifyChecksum)
     {
@@ -81,10 +94,11 @@ public class GraphFileFuzzTests
     }
 
     [Test]
+    [Category("Slow")]
     public void ThePayloadParserSurvivesMutationWithoutTheChecksum()
     {
         var problems = new List<string>();
-        foreach (var bytes in new[] { SmallFile(), IntSmallFile() })
+        foreach (var bytes in new[] { SmallFile(), IntSmallFile(), ControlFlowFile() })
         {
             var rng = new Random(12345);
             for (int i = GraphFile.HeaderSize; i < bytes.Length; i++)
