@@ -17,7 +17,7 @@ public abstract partial class Layer
     private readonly List<(string Name, Variable Variable)> weights = [];
     private readonly bool nameGiven;
     private readonly object gate = new();
-    private bool discovered;
+    private bool discovered, owned;
 
     /// <summary>Creates a layer; without a name it is named after its type ("dense", "conv2d").</summary>
     /// <exception cref="ArgumentException">The name is empty or contains '/'.</exception>
@@ -71,7 +71,7 @@ public abstract partial class Layer
     {
         var result = new List<KeyValuePair<string, Variable>>();
         var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
-        AddNamed(result, seen, "");
+        AddNamed(result, seen, new HashSet<Layer>(ReferenceEqualityComparer.Instance), "");
         return result;
     }
 
@@ -154,18 +154,21 @@ public abstract partial class Layer
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (ReferenceEquals(layer, this)) throw new ArgumentException($"{Name}: a layer cannot contain itself.");
-        lock (gate)
-        {
-            if (layers.Any(l => ReferenceEquals(l, layer))) return layer;
-            if (layers.Any(l => l.Name == layer.Name))
-            {
-                if (layer.nameGiven)
-                    throw new ArgumentException($"{Name}: two sub-layers are both named '{layer.Name}'; layer names must be unique among siblings.");
-                layer.Name = UniqueChildName(layer.Name);
-            }
-            layers.Add(layer);
-        }
+        lock (gate) Adopt(layer, null);
         return layer;
+    }
+
+    /// <summary>Adds a sub-layer. Its first parent may rename an auto-named, unbuilt layer (to a field name, or
+    /// uniquely among siblings); a layer already owned (shared) or built (its weights carry its name) keeps its name.</summary>
+    private void Adopt(Layer layer, string? fieldName)
+    {
+        if (layers.Any(l => ReferenceEquals(l, layer))) return;
+        if (!layer.nameGiven && !layer.owned && !layer.Built)
+            layer.Name = UniqueChildName(fieldName ?? layer.Name);
+        else if (layers.Any(l => l.Name == layer.Name))
+            throw new ArgumentException($"{Name}: two sub-layers are both named '{layer.Name}'; layer names must be unique among siblings.");
+        layer.owned = true;
+        layers.Add(layer);
     }
 
     private string UniqueChildName(string baseName)
@@ -234,28 +237,19 @@ public abstract partial class Layer
                     switch (value)
                     {
                         case Layer l when !ReferenceEquals(l, this):
-                            TrackDiscovered(l, name);
+                            Adopt(l, name);
                             break;
                         case Variable v:
                             if (!weights.Any(w => ReferenceEquals(w.Variable, v))) weights.Add((UniqueWeightName(name), v));
                             break;
                         case IEnumerable<Layer> many:
                             int i = 0;
-                            foreach (var l in many) { if (l is not null && !ReferenceEquals(l, this)) TrackDiscovered(l, $"{name}_{i}"); i++; }
+                            foreach (var l in many) { if (l is not null && !ReferenceEquals(l, this)) Adopt(l, $"{name}_{i}"); i++; }
                             break;
                     }
                 }
             }
         }
-    }
-
-    private void TrackDiscovered(Layer l, string fieldName)
-    {
-        if (layers.Any(x => ReferenceEquals(x, l))) return;
-        if (!l.nameGiven) l.Name = UniqueChildName(fieldName);
-        else if (layers.Any(x => x.Name == l.Name))
-            throw new ArgumentException($"{Name}: two sub-layers are both named '{l.Name}'; layer names must be unique among siblings.");
-        layers.Add(l);
     }
 
     private static string FieldName(string f)
@@ -266,22 +260,25 @@ public abstract partial class Layer
         return f.Length == 0 ? "field" : f;
     }
 
-    private void AddNamed(List<KeyValuePair<string, Variable>> into, HashSet<Variable> seen, string prefix)
+    private void AddNamed(List<KeyValuePair<string, Variable>> into, HashSet<Variable> seen, HashSet<Layer> visited, string prefix)
     {
+        // A layer reachable twice (shared, or a field pointing back up) is listed once, under its first path.
+        if (!visited.Add(this)) return;
         List<(string, Variable)> own;
         lock (gate) own = [.. weights];
         foreach (var (n, v) in own)
             if (seen.Add(v)) into.Add(new(prefix + n, v));
-        foreach (var l in Layers) l.AddNamed(into, seen, prefix + l.Name + "/");
+        foreach (var l in Layers) l.AddNamed(into, seen, visited, prefix + l.Name + "/");
     }
 
     private IEnumerable<Variable> Collect(bool trainable)
     {
         var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
         var result = new List<Variable>();
+        var visited = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
         void Walk(Layer l)
         {
-            if (trainable && !l.Trainable) return;
+            if ((trainable && !l.Trainable) || !visited.Add(l)) return;
             List<(string, Variable)> own;
             lock (l.gate) own = [.. l.weights];
             foreach (var (_, v) in own)

@@ -24,6 +24,29 @@ public class LayerTests
         }
     }
 
+    private sealed class Tied : Layer
+    {
+        public readonly Dense Shared = new(3);
+        public Layer? Self, Parent;
+
+        protected override Tensor Forward(Tensor x, bool training) => Shared.Call(Shared.Call(x));
+    }
+
+    [Test]
+    public void SharedAndCyclicReferencesAreListedOnce()
+    {
+        var m = new Tied();
+        var outer = new Sequential(m, new Activation("linear"));
+        m.Self = m;
+        m.Parent = outer;
+        outer.Call(NNTestUtil.Randn(1, 2, 3));
+        var other = new Sequential(m.Shared);
+        Assert.That(outer.NamedVariables().Select(kv => kv.Key), Is.EqualTo(new[] { "tied/Shared/kernel", "tied/Shared/bias" }));
+        Assert.That(outer.TrainableVariables, Has.Count.EqualTo(2));
+        Assert.That(outer.Name, Is.EqualTo("sequential"), "a field pointing back up does not rename the parent");
+        Assert.That(other.Layers[0].Name, Is.EqualTo("Shared"), "the first owner names a shared layer");
+    }
+
     [Test]
     public void DenseBuildsLazilyFromTheFirstInput()
     {
