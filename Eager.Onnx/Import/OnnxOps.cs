@@ -14,6 +14,8 @@ internal static partial class OnnxOps
         AddElementwise(h);
         AddShapeOps(h);
         AddShapeOps2(h);
+        AddMath(h);
+        AddNN(h);
         return h;
     }
 

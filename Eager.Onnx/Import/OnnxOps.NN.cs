@@ -1,0 +1,171 @@
+namespace Eager.Onnx.Import;
+
+/// <summary>
+/// NCHW convolution, pooling and normalisation, run by Eager's NHWC kernels: inputs are transposed to NHWC,
+/// filters from OIHW to HWIO, and results back to NCHW.
+/// </summary>
+internal static partial class OnnxOps
+{
+    private static readonly int[] ToNhwc = [0, 2, 3, 1], ToNchw = [0, 3, 1, 2];
+
+    private static void AddNN(Dictionary<string, Func<ImportContext, Tensor[]>> h)
+    {
+        h["Conv"] = c => [Spatial(c, (x, k) => Conv(c, x, k))];
+        h["MaxPool"] = c =>
+        {
+            if (c.Node.Output.Count > 1 && !string.IsNullOrEmpty(c.Node.Output[1])) throw c.Unsupported("MaxPool's Indices output");
+            return [Spatial(c, (x, k) => Pool(c, x, k, isMax: true))];
+        };
+        h["AveragePool"] = c => [Spatial(c, (x, k) => Pool(c, x, k, isMax: false))];
+        h["GlobalAveragePool"] = c => [Ops.ReduceMean(c.In(0), Enumerable.Range(2, c.In(0).Rank - 2).ToArray(), keepDims: true)];
+        h["GlobalMaxPool"] = c => [Ops.ReduceMax(c.In(0), Enumerable.Range(2, c.In(0).Rank - 2).ToArray(), keepDims: true)];
+        h["BatchNormalization"] = c =>
+        {
+            if (c.Node.Output.Count > 1 && c.Node.Output.Skip(1).Any(o => !string.IsNullOrEmpty(o))) throw c.Unsupported("BatchNormalization in training mode (mean/var outputs)");
+            if (c.Int("training_mode", 0) != 0) throw c.Unsupported("training_mode=1");
+            if (c.Opset < 9 && c.Int("spatial", 1) == 0) throw c.Unsupported("spatial=0");
+            var x = c.In(0);
+            double eps = c.Float("epsilon", 1e-5f);
+            var shape = new int[x.Rank];
+            Array.Fill(shape, 1);
+            shape[1] = -1;
+            Tensor P(int i) => Ops.Reshape(c.In(i), shape);
+            var scale = P(1) * Ops.Rsqrt(P(4) + eps);
+            return [(x - P(3)) * scale + P(2)];
+        };
+        h["Pad"] = c =>
+        {
+            var x = c.In(0);
+            var pads = c.Opset >= 11 ? c.ConstInts(1) : c.Ints("pads") ?? throw c.Unsupported("Pad without pads");
+            double value = c.Opset >= 11 ? (c.Opt(2) is { } v ? v.ToDoubleArray()[0] : 0) : c.Float("value", 0f);
+            var mode = c.Str("mode", "constant");
+            int r = x.Rank;
+            if (pads.Length != 2 * r) throw new ArgumentException($"pads has {pads.Length} values for rank {r}.");
+            if (pads.Any(p => p < 0)) throw c.Unsupported("negative pads (cropping)");
+            var p = new int[r, 2];
+            for (int i = 0; i < r; i++) { p[i, 0] = (int)pads[i]; p[i, 1] = (int)pads[i + r]; }
+            return mode switch
+            {
+                "constant" => [Ops.Pad(x, p, "CONSTANT", value)],
+                "reflect" => [Ops.Pad(x, p, "REFLECT")],
+                _ => throw c.Unsupported($"Pad mode '{mode}'"),
+            };
+        };
+        h["Gather"] = c =>
+        {
+            var x = c.In(0); var idx = c.In(1);
+            int axis = (int)c.Int("axis", 0);
+            if (axis < 0) axis += x.Rank;
+            if (!idx.IsSymbolic && x.Shape[axis] >= 0)
+            {
+                var dim = x.Shape[axis];
+                var v = idx.ToDoubleArray();
+                if (v.Any(i => i < 0)) idx = Tensor.From(v.Select(i => (long)(i < 0 ? i + dim : i)).ToArray(), idx.Shape);
+            }
+            return [Ops.Gather(x, idx, axis)];
+        };
+    }
+
+    /// <summary>Runs a 2-D spatial NCHW op (1-D inputs get a height of 1).</summary>
+    private static Tensor Spatial(ImportContext c, Func<Tensor, SpatialArgs, Tensor> f)
+    {
+        var x = c.In(0);
+        bool oneD = x.Rank == 3;
+        if (x.Rank != 4 && !oneD) throw c.Unsupported($"{x.Rank - 2}-D spatial input");
+        if (oneD) x = Ops.ExpandDims(x, 2);
+        var kernel = c.Ints("kernel_shape") ?? (c.Opt(1) is { } w ? w.Shape.Skip(2).Select(d => (long)d).ToArray() : throw c.Unsupported("no kernel_shape"));
+        var k = new SpatialArgs(
+            Pair(kernel, 1, oneD), Pair(c.Ints("strides"), 1, oneD), Pair(c.Ints("dilations"), 1, oneD),
+            c.Ints("pads"), c.Str("auto_pad", "NOTSET"), oneD);
+        var y = Ops.Transpose(f(Ops.Transpose(x, ToNhwc), k), ToNchw);
+        return oneD ? Ops.Squeeze(y, 2) : y;
+    }
+
+    private static (int H, int W) Pair(long[]? v, int fallback, bool oneD) =>
+        v is null ? (fallback, fallback) : oneD ? (1, (int)v[0]) : ((int)v[0], (int)v[1]);
+
+    private sealed record SpatialArgs((int H, int W) Kernel, (int H, int W) Strides, (int H, int W) Dilations, long[]? Pads, string AutoPad, bool OneD);
+
+    /// <summary>Explicit pads [top, left, bottom, right] for an NHWC input, or null for TensorFlow's "SAME".</summary>
+    private static (int[] Pads, string Padding) Padding(ImportContext c, Tensor nhwc, SpatialArgs a)
+    {
+        int Total(int inSize, int k, int s, int d)
+        {
+            int outSize = (inSize + s - 1) / s;
+            return Math.Max((outSize - 1) * s + (k - 1) * d + 1 - inSize, 0);
+        }
+        switch (a.AutoPad)
+        {
+            case "VALID": return ([0, 0, 0, 0], "VALID");
+            case "SAME_UPPER": return ([0, 0, 0, 0], "SAME");
+            case "SAME_LOWER":
+                {
+                    int th = Total(nhwc.Shape[1], a.Kernel.H, a.Strides.H, a.Dilations.H), tw = Total(nhwc.Shape[2], a.Kernel.W, a.Strides.W, a.Dilations.W);
+                    return ([th - th / 2, tw - tw / 2, th / 2, tw / 2], "EXPLICIT");
+                }
+            case "NOTSET":
+                if (a.Pads is null || a.Pads.All(p => p == 0)) return ([0, 0, 0, 0], "VALID");
+                var p = a.OneD ? new[] { 0, (int)a.Pads[0], 0, (int)a.Pads[1] } : a.Pads.Select(v => (int)v).ToArray();
+                if (nhwc.Shape[1] > 0 && nhwc.Shape[2] > 0)
+                {
+                    int th = Total(nhwc.Shape[1], a.Kernel.H, a.Strides.H, a.Dilations.H), tw = Total(nhwc.Shape[2], a.Kernel.W, a.Strides.W, a.Dilations.W);
+                    if (p[0] == th / 2 && p[2] == th - th / 2 && p[1] == tw / 2 && p[3] == tw - tw / 2) return ([0, 0, 0, 0], "SAME");
+                }
+                return (p, "EXPLICIT");
+            default: throw c.Unsupported($"auto_pad '{a.AutoPad}'");
+        }
+    }
+
+    private static Tensor PadNhwc(Tensor x, int[] p, double value) =>
+        p.All(v => v == 0) ? x : Ops.Pad(x, new[,] { { 0, 0 }, { p[0], p[2] }, { p[1], p[3] }, { 0, 0 } }, "CONSTANT", value);
+
+    private static Tensor Conv(ImportContext c, Tensor x, SpatialArgs a)
+    {
+        var w = c.In(1);
+        if (a.OneD) w = Ops.ExpandDims(w, 2);
+        long group = c.Int("group", 1);
+        int cin = x.Shape[3];
+        var (pads, padding) = Padding(c, x, a);
+        if (padding == "EXPLICIT") { x = PadNhwc(x, pads, 0); padding = "VALID"; }
+        Tensor y;
+        if (group == 1)
+            y = Ops.Conv2D(x, Ops.Transpose(w, [2, 3, 1, 0]), strides: new Size2(a.Strides.H, a.Strides.W), padding: padding, dilations: new Size2(a.Dilations.H, a.Dilations.W));
+        else if (group == cin && w.Shape[1] == 1)
+        {
+            int mult = w.Shape[0] / cin;
+            var hwim = Ops.Transpose(Ops.Reshape(w, cin, mult, w.Shape[2], w.Shape[3]), [2, 3, 0, 1]);
+            y = Ops.DepthwiseConv2D(x, hwim, strides: new Size2(a.Strides.H, a.Strides.W), padding: padding, dilations: new Size2(a.Dilations.H, a.Dilations.W));
+        }
+        else throw c.Unsupported($"grouped convolution with group={group}");
+        if (c.Opt(2) is { } bias) y = Ops.BiasAdd(y, bias);
+        return y;
+    }
+
+    private static Tensor Pool(ImportContext c, Tensor x, SpatialArgs a, bool isMax)
+    {
+        if (c.Int("ceil_mode", 0) != 0) throw c.Unsupported("ceil_mode=1");
+        if (a.Dilations != (1, 1)) throw c.Unsupported("pooling with dilations");
+        var (pads, padding) = Padding(c, x, a);
+        var size = new Size2(a.Kernel.H, a.Kernel.W);
+        var strides = new Size2(a.Strides.H, a.Strides.W);
+        if (padding != "EXPLICIT")
+        {
+            if (!isMax && padding == "SAME" && c.Int("count_include_pad", 0) != 0 && c.Has("pads") is false && a.AutoPad != "NOTSET")
+                return Ops.AvgPool2D(PadNhwc(x, SamePads(x, a), 0), size, strides, "VALID");
+            return isMax ? Ops.MaxPool2D(x, size, strides, padding) : Ops.AvgPool2D(x, size, strides, padding);
+        }
+        if (isMax) return Ops.MaxPool2D(PadNhwc(x, pads, double.NegativeInfinity), size, strides, "VALID");
+        var sum = Ops.AvgPool2D(PadNhwc(x, pads, 0), size, strides, "VALID");
+        if (c.Int("count_include_pad", 0) != 0) return sum;
+        // Average over real cells only: divide by the fraction of each window inside the input.
+        var ones = Ops.OnesLike(Ops.Slice(x, [0, 0, 0, 0], [1, -1, -1, 1]));
+        return sum / Ops.AvgPool2D(PadNhwc(ones, pads, 0), size, strides, "VALID");
+    }
+
+    private static int[] SamePads(Tensor x, SpatialArgs a)
+    {
+        int th = Math.Max(((x.Shape[1] + a.Strides.H - 1) / a.Strides.H - 1) * a.Strides.H + a.Kernel.H - x.Shape[1], 0);
+        int tw = Math.Max(((x.Shape[2] + a.Strides.W - 1) / a.Strides.W - 1) * a.Strides.W + a.Kernel.W - x.Shape[2], 0);
+        return [th / 2, tw / 2, th - th / 2, tw - tw / 2];
+    }
+}
