@@ -6,28 +6,28 @@ namespace Eager;
 public static partial class Ops
 {
     internal static readonly OpDef TanhDef = FloatUnary<TanhOp<float>, TanhOp<double>>("Tanh",
-        c => [c.Grad * (1.0 - Square(c.Y))]);
+        c => [c.Grad * (1.0 - Square(c.Y))]).WithOnnx(OnnxMap.Same("Tanh"));
 
     internal static readonly OpDef SigmoidDef = FloatUnary<SigmoidOp<float>, SigmoidOp<double>>("Sigmoid",
-        c => [c.Grad * c.Y * (1.0 - c.Y)]);
+        c => [c.Grad * c.Y * (1.0 - c.Y)]).WithOnnx(OnnxMap.Same("Sigmoid"));
 
     // A select rather than g * mask, as TensorFlow's ReluGrad: an inf or NaN gradient stays out of the dead half.
     internal static readonly OpDef ReluDef = NumericUnary<ReluOp<float>, ReluOp<double>, ReluOp<int>, ReluOp<long>>("Relu",
-        c => [Where(c.X() > 0.0, c.Grad, ZerosLike(c.Grad))]);
+        c => [Where(c.X() > 0.0, c.Grad, ZerosLike(c.Grad))]).WithOnnx(OnnxMap.Same("Relu"));
 
     internal static readonly OpDef Relu6Def = NumericUnary<Relu6Op<float>, Relu6Op<double>, Relu6Op<int>, Relu6Op<long>>("Relu6",
-        c => [Where(LogicalAnd(c.X() > 0.0, c.X() < 6.0), c.Grad, ZerosLike(c.Grad))]);
+        c => [Where(LogicalAnd(c.X() > 0.0, c.X() < 6.0), c.Grad, ZerosLike(c.Grad))]).WithOnnx(e => e.Add("Clip", [e.Input(0), OnnxMap.Scalar(e, "zero", 0, e.Node.Inputs[0].DType), OnnxMap.Scalar(e, "six", 6, e.Node.Inputs[0].DType)], [e.Output(0)]));
 
     // For x <= 0, d/dx (e^x - 1) = e^x = y + 1.
     internal static readonly OpDef EluDef = FloatUnary<EluOp<float>, EluOp<double>>("Elu",
-        c => [Where(c.X() > 0.0, c.Grad, c.Grad * (c.Y + 1.0))]);
+        c => [Where(c.X() > 0.0, c.Grad, c.Grad * (c.Y + 1.0))]).WithOnnx(OnnxMap.Same("Elu"));
 
     // For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = y + scale*alpha.
     internal static readonly OpDef SeluDef = FloatUnary<SeluOp<float>, SeluOp<double>>("Selu",
-        c => [Where(c.X() > 0.0, c.Grad * SeluOp<double>.Scale, c.Grad * (c.Y + SeluOp<double>.Scale * SeluOp<double>.Alpha))]);
+        c => [Where(c.X() > 0.0, c.Grad * SeluOp<double>.Scale, c.Grad * (c.Y + SeluOp<double>.Scale * SeluOp<double>.Alpha))]).WithOnnx(OnnxMap.Same("Selu"));
 
     internal static readonly OpDef SoftplusDef = FloatUnary<SoftplusOp<float>, SoftplusOp<double>>("Softplus",
-        c => [c.Grad * Sigmoid(c.X())]);
+        c => [c.Grad * Sigmoid(c.X())]).WithOnnx(OnnxMap.Same("Softplus"));
 
     internal static readonly OpDef LeakyReluDef = new("LeakyRelu",
         (x, _) => UnaryInfer("LeakyRelu", x[0], floatOnly: true),
@@ -36,6 +36,7 @@ public static partial class Ops
             : Map<double, LeakyReluOp<double>>(x[0], new(a.Double("alpha")))])
     {
         Gradient = c => [Where(c.X() > 0.0, c.Grad, c.Grad * c.Attrs.Double("alpha"))],
+        Onnx = e => e.Add("LeakyRelu", [e.Input(0)], [e.Output(0)], ("alpha", e.Node.Attrs.Double("alpha"))),
     };
 
     internal static readonly OpDef GeluDef = new("Gelu",
@@ -45,6 +46,7 @@ public static partial class Ops
             : Map<double, GeluOp<double>>(x[0], new(a.Bool("approximate")))])
     {
         Gradient = c => [c.Grad * (c.Attrs.Bool("approximate") ? GeluTanhSlope(c.X()) : GeluErfSlope(c.X()))],
+        Onnx = e => OnnxGelu(e),
     };
 
     /// <summary>d/dx x Phi(x) = Phi(x) + x phi(x), with Phi(x) = (1 + erf(x/sqrt 2))/2 and phi the normal density.</summary>
@@ -100,4 +102,33 @@ public static partial class Ops
     /// Hendrycks and Gimpel when <paramref name="approximate"/> is true.</summary>
     /// <exception cref="ArgumentException">x is not float32 or float64.</exception>
     public static Tensor Gelu(Tensor x, bool approximate = false) => Dispatcher.Apply1(GeluDef, new Attrs { { "approximate", approximate } }, x);
+
+    /// <summary>Gelu as ONNX nodes: 0.5 x (1 + erf(x / sqrt 2)), or the tanh approximation.</summary>
+    private static void OnnxGelu(IOnnxEmitter e)
+    {
+        var x = e.Input(0);
+        var dt = e.Node.Inputs[0].DType;
+        string inner;
+        if (e.Node.Attrs.Bool("approximate"))
+        {
+            var x3 = e.Temp("x3");
+            e.Add("Mul", [x, x], [x3 + "_sq"]);
+            e.Add("Mul", [x3 + "_sq", x], [x3]);
+            var poly = OnnxMap.WithScalar(e, "Mul", x3, 0.044715, dt);
+            var sum = e.Temp("sum");
+            e.Add("Add", [x, poly], [sum]);
+            var t = e.Temp("tanh");
+            e.Add("Tanh", [OnnxMap.WithScalar(e, "Mul", sum, Math.Sqrt(2 / Math.PI), dt)], [t]);
+            inner = t;
+        }
+        else
+        {
+            var erf = e.Temp("erf");
+            e.Add("Erf", [OnnxMap.WithScalar(e, "Mul", x, 1 / Math.Sqrt(2), dt)], [erf]);
+            inner = erf;
+        }
+        var onePlus = OnnxMap.WithScalar(e, "Add", inner, 1, dt);
+        var half = OnnxMap.WithScalar(e, "Mul", x, 0.5, dt);
+        e.Add("Mul", [half, onePlus], [e.Output(0)]);
+    }
 }

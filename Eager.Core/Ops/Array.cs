@@ -43,6 +43,7 @@ public static partial class Ops
         (x, a) => [ReshapeView(x[0], ResolveReshape("Reshape", x[0].Shape, a.Ints("shape")))])
     {
         Gradient = c => [ReshapeLike(c.Grad, c.X(0))],
+        Onnx = e => e.Add("Reshape", [e.Input(0), OnnxMap.Ints(e, "shape", e.Node.Attrs.Ints("shape"))], [e.Output(0)]),
     };
 
     internal static readonly OpDef ReshapeLikeDef = new("ReshapeLike",
@@ -55,6 +56,7 @@ public static partial class Ops
         (x, _) => [ReshapeView(x[0], x[1].Shape)])
     {
         Gradient = c => [ReshapeLike(c.Grad, c.X(0)), null],
+        Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(1)], [s]); e.Add("Reshape", [e.Input(0), s], [e.Output(0)]); },
     };
 
     internal static readonly OpDef BroadcastLikeDef = new("BroadcastLike",
@@ -67,6 +69,7 @@ public static partial class Ops
         (x, _) => [BroadcastView(x[0], x[1].Shape)])
     {
         Gradient = c => [Broadcasting.UnBroadcast(c.Grad, c.X(0)), null],
+        Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(1)], [s]); e.Add("Expand", [e.Input(0), s], [e.Output(0)]); },
     };
 
     /// <summary>A zero-stride view of x at a larger broadcast shape.</summary>
@@ -89,6 +92,7 @@ public static partial class Ops
         })
     {
         Gradient = c => [ReshapeLike(c.Grad, c.X(0))],
+        Onnx = e => { int ax = e.Node.Attrs.Int("axis"); if (ax < 0) ax += e.Node.Outputs[0].Rank; e.Add("Unsqueeze", [e.Input(0), OnnxMap.Ints(e, "axes", ax)], [e.Output(0)]); },
     };
 
     private static Shape ExpandedShape(Shape s, int axis)

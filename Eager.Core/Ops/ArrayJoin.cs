@@ -58,6 +58,7 @@ public static partial class Ops
                 throw new NotSupportedException($"Concat gradient: more than one input has an unknown size along axis {axis} ({ShapesText(c.Inputs)}).");
             return Split(c.Grad, sizes, axis);
         },
+        Onnx = e => e.Add("Concat", Enumerable.Range(0, e.Node.Inputs.Length).Select(e.Input).ToArray(), [e.Output(0)], ("axis", e.Node.Outputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Concat"))),
     };
 
     /// <summary>Joins tensors along an existing axis. All must share dtype, rank and every other dimension.</summary>
@@ -205,6 +206,7 @@ public static partial class Ops
         })
     {
         Gradient = c => [Concat(Enumerable.Range(0, c.Outputs.Length).Select(c.GradOf), c.Attrs.Int("axis"))],
+        Onnx = OnnxSplit,
     };
 
     /// <summary>Splits x along <paramref name="axis"/> into <paramref name="numSplits"/> equal parts (views).</summary>
@@ -221,5 +223,13 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(sizes);
         return Dispatcher.Apply(SplitDef, [x], new Attrs { { "axis", axis }, { "num", 0 }, { "sizes", (int[])sizes.Clone() } });
+    }
+
+    private static void OnnxSplit(IOnnxEmitter e)
+    {
+        int axis = e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Split");
+        var sizes = e.Node.Outputs.Select(o => o.Shape[axis]).ToArray();
+        if (sizes.Any(s => s < 0)) throw new NotSupportedException("ONNX export: Split along an unknown dimension.");
+        e.Add("Split", [e.Input(0), OnnxMap.Ints(e, "split", sizes)], Enumerable.Range(0, e.Node.Outputs.Length).Select(e.Output).ToArray(), ("axis", axis));
     }
 }

@@ -36,6 +36,7 @@ public static partial class Ops
             for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
             return [Transpose(c.Grad, inverse)];
         },
+        Onnx = e => e.Add("Transpose", [e.Input(0)], [e.Output(0)], ("perm", e.Node.Attrs.Ints("perm"))),
     };
 
     /// <summary>Permutes the axes: output axis i is input axis perm[i]. Null perm reverses the axes (a matrix
@@ -67,6 +68,7 @@ public static partial class Ops
         })
     {
         Gradient = c => [ReshapeLike(c.Grad, c.X(0))],
+        Onnx = e => e.Add("Squeeze", [e.Input(0), OnnxMap.Ints(e, "axes", e.Node.Attrs.Ints("axes"))], [e.Output(0)]),
     };
 
     /// <summary>Removes size-1 axes: those listed, or every axis of (statically known) size 1 when
@@ -100,6 +102,7 @@ public static partial class Ops
         (x, a) => [BroadcastView(x[0], BroadcastTarget(x[0].Shape, a.Ints("shape")))])
     {
         Gradient = c => [Broadcasting.UnBroadcast(c.Grad, c.X(0))],
+        Onnx = e => e.Add("Expand", [e.Input(0), OnnxMap.Ints(e, "shape", e.Node.Attrs.Ints("shape"))], [e.Output(0)]),
     };
 
     /// <summary>Broadcasts x to <paramref name="shape"/> (NumPy rules) as a zero-stride view; no data is copied.</summary>
@@ -148,6 +151,7 @@ public static partial class Ops
                 throw new NotSupportedException($"Tile gradient: the input shape {x.Shape} has more than one unknown dimension; feed a more specific shape.");
             return [ReshapeLike(ReduceSum(Reshape(c.Grad, [.. split]), [.. sumAxes]), x)];
         },
+        Onnx = e => e.Add("Tile", [e.Input(0), OnnxMap.Ints(e, "repeats", e.Node.Attrs.Ints("multiples"))], [e.Output(0)]),
     };
 
     /// <summary>Repeats x: output dimension i is x.Shape[i] * multiples[i] (TensorFlow's tile).</summary>

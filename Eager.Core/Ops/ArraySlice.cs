@@ -119,6 +119,7 @@ public static partial class Ops
         })
     {
         Gradient = c => [SliceGrad(c.Grad, c.X(0), SliceAsStrided(c.Attrs.Ints("begin"), c.Attrs.Ints("size")))],
+        Onnx = e => { var b = e.Node.Attrs.Ints("begin"); var sz = e.Node.Attrs.Ints("size"); var ends = b.Select((v, i) => sz[i] < 0 ? int.MaxValue : v + sz[i]).ToArray(); e.Add("Slice", [e.Input(0), OnnxMap.Ints(e, "starts", b), OnnxMap.Ints(e, "ends", ends), OnnxMap.Ints(e, "axes", Enumerable.Range(0, b.Length).ToArray())], [e.Output(0)]); },
     };
 
     /// <summary>The block of x starting at <paramref name="begin"/> with <paramref name="size"/> elements per axis

@@ -40,12 +40,12 @@ public static partial class Ops
         where TB : IBinaryOp<bool>
         => new(name, (x, _) => CompareInfer(name, x, allowBool), (x, _) => [CompareRun<TF, TD, TI, TL, TB>(name, x[0], x[1])]);
 
-    internal static readonly OpDef EqualDef = Comparison<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>, BoolEqualOp>("Equal", true);
-    internal static readonly OpDef NotEqualDef = Comparison<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>, BoolNotEqualOp>("NotEqual", true);
-    internal static readonly OpDef LessDef = Comparison<LessOp<float>, LessOp<double>, LessOp<int>, LessOp<long>, Unsupported<bool>>("Less", false);
-    internal static readonly OpDef LessEqualDef = Comparison<LessEqualOp<float>, LessEqualOp<double>, LessEqualOp<int>, LessEqualOp<long>, Unsupported<bool>>("LessEqual", false);
-    internal static readonly OpDef GreaterDef = Comparison<GreaterOp<float>, GreaterOp<double>, GreaterOp<int>, GreaterOp<long>, Unsupported<bool>>("Greater", false);
-    internal static readonly OpDef GreaterEqualDef = Comparison<GreaterEqualOp<float>, GreaterEqualOp<double>, GreaterEqualOp<int>, GreaterEqualOp<long>, Unsupported<bool>>("GreaterEqual", false);
+    internal static readonly OpDef EqualDef = Comparison<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>, BoolEqualOp>("Equal", true).WithOnnx(OnnxMap.Same("Equal"));
+    internal static readonly OpDef NotEqualDef = Comparison<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>, BoolNotEqualOp>("NotEqual", true).WithOnnx(OnnxMap.Negated("Equal"));
+    internal static readonly OpDef LessDef = Comparison<LessOp<float>, LessOp<double>, LessOp<int>, LessOp<long>, Unsupported<bool>>("Less", false).WithOnnx(OnnxMap.Same("Less"));
+    internal static readonly OpDef LessEqualDef = Comparison<LessEqualOp<float>, LessEqualOp<double>, LessEqualOp<int>, LessEqualOp<long>, Unsupported<bool>>("LessEqual", false).WithOnnx(OnnxMap.Same("LessOrEqual"));
+    internal static readonly OpDef GreaterDef = Comparison<GreaterOp<float>, GreaterOp<double>, GreaterOp<int>, GreaterOp<long>, Unsupported<bool>>("Greater", false).WithOnnx(OnnxMap.Same("Greater"));
+    internal static readonly OpDef GreaterEqualDef = Comparison<GreaterEqualOp<float>, GreaterEqualOp<double>, GreaterEqualOp<int>, GreaterEqualOp<long>, Unsupported<bool>>("GreaterEqual", false).WithOnnx(OnnxMap.Same("GreaterOrEqual"));
 
     private static TensorSpec[] LogicalInfer(string op, Tensor[] x)
     {
@@ -65,9 +65,18 @@ public static partial class Ops
         return r;
     }
 
-    internal static readonly OpDef LogicalAndDef = new("LogicalAnd", (x, _) => LogicalInfer("LogicalAnd", x), (x, _) => [LogicalRun<LogicalAndOp>("LogicalAnd", x[0], x[1])]);
-    internal static readonly OpDef LogicalOrDef = new("LogicalOr", (x, _) => LogicalInfer("LogicalOr", x), (x, _) => [LogicalRun<LogicalOrOp>("LogicalOr", x[0], x[1])]);
-    internal static readonly OpDef LogicalNotDef = new("LogicalNot", (x, _) => LogicalInfer("LogicalNot", x), (x, _) => [Map<bool, LogicalNotOp>(x[0], default)]);
+    internal static readonly OpDef LogicalAndDef = new("LogicalAnd", (x, _) => LogicalInfer("LogicalAnd", x), (x, _) => [LogicalRun<LogicalAndOp>("LogicalAnd", x[0], x[1])])
+    {
+        Onnx = OnnxMap.Same("And"),
+    };
+    internal static readonly OpDef LogicalOrDef = new("LogicalOr", (x, _) => LogicalInfer("LogicalOr", x), (x, _) => [LogicalRun<LogicalOrOp>("LogicalOr", x[0], x[1])])
+    {
+        Onnx = OnnxMap.Same("Or"),
+    };
+    internal static readonly OpDef LogicalNotDef = new("LogicalNot", (x, _) => LogicalInfer("LogicalNot", x), (x, _) => [Map<bool, LogicalNotOp>(x[0], default)])
+    {
+        Onnx = OnnxMap.Same("Not"),
+    };
 
     private static Shape WhereShape(Tensor[] x)
     {
@@ -115,6 +124,7 @@ public static partial class Ops
             var zeros = ZerosLike(c.Grad);
             return [null, Broadcasting.UnBroadcast(Where(c.X(0), c.Grad, zeros), c.X(1)), Broadcasting.UnBroadcast(Where(c.X(0), zeros, c.Grad), c.X(2))];
         },
+        Onnx = OnnxMap.Same("Where"),
     };
 
     internal static readonly OpDef CastDef = new("Cast",
@@ -123,6 +133,7 @@ public static partial class Ops
     {
         // Only float-to-float casts carry a gradient (TensorFlow returns None for integer and bool ends).
         Gradient = c => [c.X().DType.IsFloating && c.Y.DType.IsFloating ? Cast(c.Grad, c.X().DType) : null],
+        Onnx = e => e.Add("Cast", [e.Input(0)], [e.Output(0)], ("to", (long)OnnxMap.ElemType(e.Node.Outputs[0].DType))),
     };
 
     private static Tensor CastCompute(Tensor x, DType to)

@@ -16,6 +16,7 @@ public static partial class Ops
             Conv2DBackpropInput(GradInputShape("Conv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
             Conv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
         ],
+        Onnx = e => OnnxConv(e, depthwise: false),
     };
 
     internal static readonly OpDef Conv2DBackpropInputDef = new("Conv2DBackpropInput",
@@ -131,5 +132,31 @@ public static partial class Ops
         bool same = Window.Padding(op, padding) == "SAME";
         int Size(int i, int k, int st, int dil) => i < 0 || k < 0 ? -1 : same ? i * st : i * st + Math.Max((k - 1) * dil + 1 - st, 0);
         return new Shape(input[0], Size(input[1], filter[0], s[0], d[0]), Size(input[2], filter[1], s[1], d[1]), filter[2]);
+    }
+
+    /// <summary>NHWC/HWIO convolution as NCHW/OIHW ONNX Conv between transposes; SAME becomes explicit pads.</summary>
+    private static void OnnxConv(IOnnxEmitter e, bool depthwise)
+    {
+        var a = e.Node.Attrs;
+        var x = e.Node.Inputs[0];
+        var f = e.Node.Inputs[1];
+        var s = a.Ints("strides");
+        var d = a.Ints("dilations");
+        var pads = OnnxMap.Pads(a.String("padding"), x.Shape[1], x.Shape[2], f.Shape[0], f.Shape[1], s[0], s[1], d[0], d[1]);
+        var xn = OnnxMap.Transpose(e, e.Input(0), OnnxMap.ToNchw, "x_nchw");
+        string w;
+        long group = 1;
+        if (!depthwise) w = OnnxMap.Transpose(e, e.Input(1), [3, 2, 0, 1], "w_oihw");
+        else
+        {
+            // [kh, kw, in, mult] -> [in, mult, kh, kw] -> [in * mult, 1, kh, kw]
+            var t = OnnxMap.Transpose(e, e.Input(1), [2, 3, 0, 1], "w_imhw");
+            w = e.Temp("w_oihw");
+            e.Add("Reshape", [t, OnnxMap.Ints(e, "w_shape", f.Shape[2] * f.Shape[3], 1, f.Shape[0], f.Shape[1])], [w]);
+            group = f.Shape[2];
+        }
+        var y = e.Temp("y_nchw");
+        e.Add("Conv", [xn, w], [y], ("kernel_shape", new[] { f.Shape[0], f.Shape[1] }), ("strides", s), ("dilations", d), ("pads", pads), ("group", group));
+        e.Add("Transpose", [y], [e.Output(0)], ("perm", OnnxMap.ToNhwc));
     }
 }

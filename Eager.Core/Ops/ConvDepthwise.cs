@@ -15,6 +15,7 @@ public static partial class Ops
             DepthwiseConv2DBackpropInput(GradInputShape("DepthwiseConv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
             DepthwiseConv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
         ],
+        Onnx = e => OnnxConv(e, depthwise: true),
     };
 
     internal static readonly OpDef DepthwiseConv2DBackpropInputDef = new("DepthwiseConv2DBackpropInput",

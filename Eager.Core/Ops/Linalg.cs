@@ -123,9 +123,23 @@ public static partial class Ops
             };
             return [Broadcasting.UnBroadcast(ga, a), Broadcasting.UnBroadcast(gb, b)];
         },
+        Onnx = OnnxMatMul,
     };
 
     /// <summary>Matrix product over the last two dims; leading (batch) dims broadcast.</summary>
     public static Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
         Dispatcher.Apply1(MatMulDef, new Attrs { { "transposeA", transposeA }, { "transposeB", transposeB } }, a, b);
+
+    private static void OnnxMatMul(IOnnxEmitter e)
+    {
+        string Side(int i, string flag)
+        {
+            if (!e.Node.Attrs.Bool(flag)) return e.Input(i);
+            int r = e.Node.Inputs[i].Rank;
+            var perm = Enumerable.Range(0, r).ToArray();
+            (perm[r - 1], perm[r - 2]) = (perm[r - 2], perm[r - 1]);
+            return OnnxMap.Transpose(e, e.Input(i), perm, $"t{i}");
+        }
+        e.Add("MatMul", [Side(0, "transposeA"), Side(1, "transposeB")], [e.Output(0)]);
+    }
 }

@@ -17,6 +17,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], Broadcasting.Shape("Add", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [Broadcasting.UnBroadcast(c.Grad, c.X(0)), Broadcasting.UnBroadcast(c.Grad, c.X(1))],
+        Onnx = OnnxMap.Same("Add"),
     };
 
     internal static readonly OpDef SubtractDef = new("Subtract",
@@ -24,6 +25,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(x[0], x[1], Broadcasting.Shape("Subtract", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [Broadcasting.UnBroadcast(c.Grad, c.X(0)), Broadcasting.UnBroadcast(Negate(c.Grad), c.X(1))],
+        Onnx = OnnxMap.Same("Sub"),
     };
 
     internal static readonly OpDef MultiplyDef = new("Multiply",
@@ -31,6 +33,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MultiplyOp<float>, MultiplyOp<double>, MultiplyOp<int>, MultiplyOp<long>>(x[0], x[1], Broadcasting.Shape("Multiply", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(1)), c.X(0)), Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(0)), c.X(1))],
+        Onnx = OnnxMap.Same("Mul"),
     };
 
     internal static readonly OpDef DivideDef = new("Divide",
@@ -42,6 +45,7 @@ public static partial class Ops
             Broadcasting.UnBroadcast(Divide(c.Grad, c.X(1)), c.X(0)),
             Broadcasting.UnBroadcast(Negate(Multiply(c.Grad, Divide(c.Y, c.X(1)))), c.X(1)),
         ],
+        Onnx = OnnxMap.Same("Div"),
     };
 
     internal static readonly OpDef NegateDef = new("Negate",
@@ -53,15 +57,22 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(Tensor.Zeros(Shape.Scalar, x[0].DType), x[0], x[0].Shape)])
     {
         Gradient = c => [Negate(c.Grad)],
+        Onnx = OnnxMap.Same("Neg"),
     };
 
     internal static readonly OpDef ZerosLikeDef = new("ZerosLike",
         (x, _) => [TensorSpec.Of(x[0])],
-        (x, _) => [Tensor.Zeros(x[0].Shape, x[0].DType)]);
+        (x, _) => [Tensor.Zeros(x[0].Shape, x[0].DType)])
+    {
+        Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(0)], [s]); e.Add("ConstantOfShape", [s], [e.Output(0)], ("value", Tensor.Zeros(new Shape(1), e.Node.Outputs[0].DType))); },
+    };
 
     internal static readonly OpDef OnesLikeDef = new("OnesLike",
         (x, _) => [TensorSpec.Of(x[0])],
-        (x, _) => [Tensor.Ones(x[0].Shape, x[0].DType)]);
+        (x, _) => [Tensor.Ones(x[0].Shape, x[0].DType)])
+    {
+        Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(0)], [s]); e.Add("ConstantOfShape", [s], [e.Output(0)], ("value", Tensor.Ones(new Shape(1), e.Node.Outputs[0].DType))); },
+    };
 
     internal static readonly OpDef PowDef = new("Pow",
         (x, _) => BinaryInfer("Pow", x),
@@ -80,6 +91,7 @@ public static partial class Ops
             var logX = Where(positive, Log(Where(positive, x, OnesLike(x))), ZerosLike(x));
             return [Broadcasting.UnBroadcast(g * y * Pow(x, y - 1.0), x), Broadcasting.UnBroadcast(g * c.Y * logX, y)];
         },
+        Onnx = OnnxMap.Same("Pow"),
     };
 
     internal static readonly OpDef MaximumDef = new("Maximum",
@@ -87,6 +99,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MaximumOp<float>, MaximumOp<double>, MaximumOp<int>, MaximumOp<long>>(x[0], x[1], Broadcasting.Shape("Maximum", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, GreaterEqual(c.X(0), c.X(1))),
+        Onnx = OnnxMap.Same("Max"),
     };
 
     internal static readonly OpDef MinimumDef = new("Minimum",
@@ -94,6 +107,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(x[0], x[1], Broadcasting.Shape("Minimum", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, LessEqual(c.X(0), c.X(1))),
+        Onnx = OnnxMap.Same("Min"),
     };
 
     /// <summary>Routes the gradient to input 0 where <paramref name="firstChosen"/> holds and to input 1 elsewhere
@@ -113,6 +127,7 @@ public static partial class Ops
             var d = c.Grad * (c.X(0) - c.X(1)) * 2.0;
             return [Broadcasting.UnBroadcast(d, c.X(0)), Broadcasting.UnBroadcast(-d, c.X(1))];
         },
+        Onnx = e => { var d = e.Temp("diff"); e.Add("Sub", [e.Input(0), e.Input(1)], [d]); e.Add("Mul", [d, d], [e.Output(0)]); },
     };
 
     internal static readonly OpDef ClipByValueDef = new("ClipByValue",
@@ -144,6 +159,7 @@ public static partial class Ops
                 Broadcasting.UnBroadcast(Where(above, g, zeros), c.X(2)),
             ];
         },
+        Onnx = e => { var t = e.Temp("max"); e.Add("Max", [e.Input(0), e.Input(1)], [t]); e.Add("Min", [t, e.Input(2)], [e.Output(0)]); },
     };
 
     /// <summary>a + b with broadcasting; same dtype required.</summary>

@@ -53,44 +53,44 @@ public static partial class Ops
         => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: false), (x, _) => [MapNumeric<TF, TD, TI, TL>(x[0])]) { Gradient = gradient };
 
     internal static readonly OpDef AbsDef = NumericUnary<AbsOp<float>, AbsOp<double>, AbsOp<int>, AbsOp<long>>("Abs",
-        c => [c.Grad * Sign(c.X())]);
+        c => [c.Grad * Sign(c.X())]).WithOnnx(OnnxMap.Same("Abs"));
 
     // TensorFlow's Sign gradient is zeros (not None), so chains through Sign stay connected.
     internal static readonly OpDef SignDef = NumericUnary<SignOp<float>, SignOp<double>, SignOp<int>, SignOp<long>>("Sign",
-        c => [ZerosLike(c.X())]);
+        c => [ZerosLike(c.X())]).WithOnnx(OnnxMap.Same("Sign"));
 
     internal static readonly OpDef SquareDef = NumericUnary<SquareOp<float>, SquareOp<double>, SquareOp<int>, SquareOp<long>>("Square",
-        c => [c.Grad * (c.X() * 2.0)]);
+        c => [c.Grad * (c.X() * 2.0)]).WithOnnx(e => e.Add("Mul", [e.Input(0), e.Input(0)], [e.Output(0)]));
 
     internal static readonly OpDef ExpDef = FloatUnary<ExpOp<float>, ExpOp<double>>("Exp",
-        c => [c.Grad * c.Y]);
+        c => [c.Grad * c.Y]).WithOnnx(OnnxMap.Same("Exp"));
 
     internal static readonly OpDef LogDef = FloatUnary<LogOp<float>, LogOp<double>>("Log",
-        c => [c.Grad / c.X()]);
+        c => [c.Grad / c.X()]).WithOnnx(OnnxMap.Same("Log"));
 
     internal static readonly OpDef Log1pDef = FloatUnary<Log1pOp<float>, Log1pOp<double>>("Log1p",
-        c => [c.Grad / (c.X() + 1.0)]);
+        c => [c.Grad / (c.X() + 1.0)]).WithOnnx(e => { var t = e.Temp("plus1"); e.Add("Add", [e.Input(0), OnnxMap.Scalar(e, "one", 1, e.Node.Inputs[0].DType)], [t]); e.Add("Log", [t], [e.Output(0)]); });
 
     internal static readonly OpDef SqrtDef = FloatUnary<SqrtOp<float>, SqrtOp<double>>("Sqrt",
-        c => [c.Grad / (c.Y * 2.0)]);
+        c => [c.Grad / (c.Y * 2.0)]).WithOnnx(OnnxMap.Same("Sqrt"));
 
     internal static readonly OpDef RsqrtDef = FloatUnary<RsqrtOp<float>, RsqrtOp<double>>("Rsqrt",
-        c => [c.Grad * (c.Y * c.Y * c.Y) * -0.5]);
+        c => [c.Grad * (c.Y * c.Y * c.Y) * -0.5]).WithOnnx(e => { var t = e.Temp("sqrt"); e.Add("Sqrt", [e.Input(0)], [t]); e.Add("Reciprocal", [t], [e.Output(0)]); });
 
     internal static readonly OpDef SinDef = FloatUnary<SinOp<float>, SinOp<double>>("Sin",
-        c => [c.Grad * Cos(c.X())]);
+        c => [c.Grad * Cos(c.X())]).WithOnnx(OnnxMap.Same("Sin"));
 
     internal static readonly OpDef CosDef = FloatUnary<CosOp<float>, CosOp<double>>("Cos",
-        c => [-(c.Grad * Sin(c.X()))]);
+        c => [-(c.Grad * Sin(c.X()))]).WithOnnx(OnnxMap.Same("Cos"));
 
     // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2).
     internal static readonly OpDef ErfDef = FloatUnary<ErfOp<float>, ErfOp<double>>("Erf",
-        c => [c.Grad * Exp(-Square(c.X())) * 1.1283791670955126]);
+        c => [c.Grad * Exp(-Square(c.X())) * 1.1283791670955126]).WithOnnx(OnnxMap.Same("Erf"));
 
     // Floor and Round are piecewise constant; like TensorFlow they have no gradient (None).
-    internal static readonly OpDef FloorDef = FloatUnary<FloorOp<float>, FloorOp<double>>("Floor", null);
+    internal static readonly OpDef FloorDef = FloatUnary<FloorOp<float>, FloorOp<double>>("Floor", null).WithOnnx(OnnxMap.Same("Floor"));
 
-    internal static readonly OpDef RoundDef = NumericUnary<RoundOp<float>, RoundOp<double>, CopyOp<int>, CopyOp<long>>("Round", null);
+    internal static readonly OpDef RoundDef = NumericUnary<RoundOp<float>, RoundOp<double>, CopyOp<int>, CopyOp<long>>("Round", null).WithOnnx(OnnxMap.Same("Round"));
 
     /// <summary>|x| element-wise. Any numeric dtype; integer MinValue wraps as in TensorFlow.</summary>
     /// <exception cref="ArgumentException">x is bool.</exception>

@@ -22,6 +22,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], x[0].Shape)])
     {
         Gradient = c => [c.Grad, ReduceSum(c.Grad, Enumerable.Range(0, c.X(0).Rank - 1).ToArray())],
+        Onnx = OnnxMap.Same("Add"),
     };
 
     private static TensorSpec[] SoftmaxInfer(string op, Tensor[] x, Attrs a)
@@ -60,6 +61,7 @@ public static partial class Ops
     {
         // dy/dx applied to g: y * (g - sum(g * y)) along the axis.
         Gradient = c => [Multiply(c.Y, Subtract(c.Grad, ReduceSum(Multiply(c.Grad, c.Y), c.Attrs.Int("axis"), keepDims: true)))],
+        Onnx = e => e.Add("Softmax", [e.Input(0)], [e.Output(0)], ("axis", e.Node.Attrs.Int("axis"))),
     };
 
     internal static readonly OpDef LogSoftmaxDef = new("LogSoftmax",
@@ -68,6 +70,7 @@ public static partial class Ops
     {
         // g - softmax(x) * sum(g) along the axis; softmax is an op, so this differentiates again.
         Gradient = c => [Subtract(c.Grad, Multiply(Softmax(c.X(0), c.Attrs.Int("axis")), ReduceSum(c.Grad, c.Attrs.Int("axis"), keepDims: true)))],
+        Onnx = e => e.Add("LogSoftmax", [e.Input(0)], [e.Output(0)], ("axis", e.Node.Attrs.Int("axis"))),
     };
 
     private static long unseededDropout = Environment.TickCount64;

@@ -57,6 +57,13 @@ public sealed class OpDef
     /// <summary>ONNX mapping; null when the op cannot be exported.</summary>
     public OnnxExportFn? Onnx { get; set; }
 
+    /// <summary>Sets the ONNX mapping (for definitions built by helper methods) and returns this definition.</summary>
+    public OpDef WithOnnx(OnnxExportFn onnx)
+    {
+        Onnx = onnx;
+        return this;
+    }
+
     /// <summary>True for ops with side effects or non-determinism (assign, random, queue): never folded,
     /// deduplicated or pruned while reachable, and kept in program order inside traced functions.</summary>
     public bool IsStateful { get; init; }

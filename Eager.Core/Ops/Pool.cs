@@ -61,6 +61,7 @@ public static partial class Ops
         (x, a) => [PoolRun("MaxPool2D", x[0].Shape, x[0], x[0], PoolInfer("MaxPool2D", x[0], a)[0].Shape, a, MaxFwd, MaxFwd)])
     {
         Gradient = c => [MaxPoolGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+        Onnx = e => OnnxPool(e, "MaxPool"),
     };
 
     internal static readonly OpDef MaxPoolGradDef = new("MaxPoolGrad",
@@ -95,6 +96,7 @@ public static partial class Ops
         (x, a) => [PoolRun("AvgPool2D", x[0].Shape, x[0], x[0], PoolInfer("AvgPool2D", x[0], a)[0].Shape, a, AvgFwd, AvgFwd)])
     {
         Gradient = c => [AvgPoolGrad(GradInputShape("AvgPool2D", c.X(0)), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+        Onnx = e => OnnxPool(e, "AveragePool"),
     };
 
     internal static readonly OpDef AvgPoolGradDef = new("AvgPoolGrad",
@@ -159,5 +161,20 @@ public static partial class Ops
         var a = Window.PoolAttrs("AvgPoolGrad", poolSize, strides, padding);
         a.Add("inputShape", InputShapeAttr("AvgPoolGrad", inputShape));
         return Dispatcher.Apply1(AvgPoolGradDef, a, outputGradient);
+    }
+
+    /// <summary>NHWC pooling as NCHW ONNX pooling between transposes. ONNX's default count_include_pad=0
+    /// averages only real cells, as TensorFlow's SAME does.</summary>
+    private static void OnnxPool(IOnnxEmitter e, string opType)
+    {
+        var a = e.Node.Attrs;
+        var x = e.Node.Inputs[0];
+        var k = a.Ints("poolSize");
+        var s = a.Ints("strides");
+        var pads = OnnxMap.Pads(a.String("padding"), x.Shape[1], x.Shape[2], k[0], k[1], s[0], s[1]);
+        var xn = OnnxMap.Transpose(e, e.Input(0), OnnxMap.ToNchw, "x_nchw");
+        var y = e.Temp("y_nchw");
+        e.Add(opType, [xn], [y], ("kernel_shape", k), ("strides", s), ("pads", pads));
+        e.Add("Transpose", [y], [e.Output(0)], ("perm", OnnxMap.ToNhwc));
     }
 }

@@ -90,6 +90,7 @@ public static partial class Ops
         (x, a) => [ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs)],
+        Onnx = e => e.Add("ReduceSum", [e.Input(0), OnnxMap.Ints(e, "axes", e.Node.Attrs.Ints("axes"))], [e.Output(0)], ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
     };
 
     /// <summary>Sum over <paramref name="axes"/> (all when null); negative axes count from the end.</summary>
@@ -127,6 +128,7 @@ public static partial class Ops
             // The count is known only at run time: sum ones over the reduced axes.
             return [Divide(g, ReduceSum(OnesLike(x), axes, keepDims: true))];
         },
+        Onnx = e => e.Add("ReduceMean", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
     };
 
     /// <summary>Mean over <paramref name="axes"/> (all when null). Integer means truncate, as in TensorFlow.</summary>
@@ -142,6 +144,7 @@ public static partial class Ops
     {
         // d prod / d x_i is the product of the other elements; computed directly so zeros are handled exactly.
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), c.Attrs.Ints("axes")))],
+        Onnx = e => e.Add("ReduceProd", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
     };
 
     /// <summary>Product over <paramref name="axes"/> (all when null); an empty product is 1.</summary>

@@ -10,6 +10,7 @@ public static partial class Ops
         (x, a) => [ReduceWith<MaxOp<float>, MaxOp<double>, MaxOp<int>, MaxOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
+        Onnx = e => e.Add("ReduceMax", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
     };
 
     internal static readonly OpDef ReduceMinDef = new("ReduceMin",
@@ -17,6 +18,7 @@ public static partial class Ops
         (x, a) => [ReduceWith<MinOp<float>, MinOp<double>, MinOp<int>, MinOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
+        Onnx = e => e.Add("ReduceMin", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
     };
 
     /// <summary>Largest element over <paramref name="axes"/> (all when null); NaN propagates; an empty max is -inf.
@@ -103,9 +105,15 @@ public static partial class Ops
         else ArgReduce.Columns(src, outer, reduce, inner, max, dst);
     }
 
-    internal static readonly OpDef ArgMaxDef = new("ArgMax", (x, a) => ArgInfer("ArgMax", x, a), (x, a) => [ArgCompute("ArgMax", x[0], a, true)]);
+    internal static readonly OpDef ArgMaxDef = new("ArgMax", (x, a) => ArgInfer("ArgMax", x, a), (x, a) => [ArgCompute("ArgMax", x[0], a, true)])
+    {
+        Onnx = e => OnnxArg(e, "ArgMax"),
+    };
 
-    internal static readonly OpDef ArgMinDef = new("ArgMin", (x, a) => ArgInfer("ArgMin", x, a), (x, a) => [ArgCompute("ArgMin", x[0], a, false)]);
+    internal static readonly OpDef ArgMinDef = new("ArgMin", (x, a) => ArgInfer("ArgMin", x, a), (x, a) => [ArgCompute("ArgMin", x[0], a, false)])
+    {
+        Onnx = e => OnnxArg(e, "ArgMin"),
+    };
 
     /// <summary>Index of the largest element along <paramref name="axis"/> (the axis is removed); the first one on
     /// ties. Int64 by default, as in TensorFlow. Has no gradient.</summary>
@@ -155,4 +163,13 @@ public static partial class Ops
     {
         Gradient = _ => throw new NotSupportedException("The second derivative of ReduceProd is not implemented; differentiate a product of fewer factors or use Exp(ReduceSum(Log(x))) for positive x."),
     };
+
+    private static void OnnxArg(IOnnxEmitter e, string opType)
+    {
+        int axis = e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), opType);
+        bool int64 = e.Node.Outputs[0].DType == DType.Int64;
+        var o = int64 ? e.Output(0) : e.Temp("arg64");
+        e.Add(opType, [e.Input(0)], [o], ("axis", axis), ("keepdims", 0L));
+        if (!int64) e.Add("Cast", [o], [e.Output(0)], ("to", (long)OnnxMap.ElemType(e.Node.Outputs[0].DType)));
+    }
 }

@@ -10,11 +10,16 @@ public static partial class Ops
     internal static readonly OpDef IdentityDef = new("Identity",
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [x[0]])
-    { Gradient = c => [c.Grad] };
+    { Gradient = c => [c.Grad],
+        Onnx = OnnxMap.Same("Identity"),
+    };
 
     internal static readonly OpDef StopGradientDef = new("StopGradient",
         (x, _) => [TensorSpec.Of(x[0])],
-        (x, _) => [x[0]]);
+        (x, _) => [x[0]])
+    {
+        Onnx = OnnxMap.Same("Identity"),
+    };
 
     internal static readonly OpDef ReadVariableDef = new("ReadVariable",
         (_, a) => { var v = a.Get<Variable>("variable"); return [new TensorSpec(v.Shape, v.DType)]; },

@@ -150,7 +150,7 @@ internal static partial class OnnxOps
         var strides = new Size2(a.Strides.H, a.Strides.W);
         if (padding != "EXPLICIT")
         {
-            if (!isMax && padding == "SAME" && c.Int("count_include_pad", 0) != 0 && c.Has("pads") is false && a.AutoPad != "NOTSET")
+            if (!isMax && padding == "SAME" && c.Int("count_include_pad", 0) != 0)
                 return Ops.AvgPool2D(PadNhwc(x, SamePads(x, a), 0), size, strides, "VALID");
             return isMax ? Ops.MaxPool2D(x, size, strides, padding) : Ops.AvgPool2D(x, size, strides, padding);
         }
