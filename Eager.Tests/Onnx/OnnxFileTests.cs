@@ -1,0 +1,103 @@
+using Eager.NN;
+using Eager.Onnx;
+
+namespace Eager.Tests.Onnx;
+
+[TestFixture]
+public class OnnxFileTests
+{
+    private string path = "";
+
+    [SetUp]
+    public void SetUp() => path = Path.Combine(Path.GetTempPath(), $"eager-onnx-{Guid.NewGuid():N}.onnx");
+
+    [TearDown]
+    public void TearDown() { if (File.Exists(path)) File.Delete(path); }
+
+    private static ConcreteFunction SmallCnn()
+    {
+        var model = new Sequential(
+            new Conv2D(filters: 4, kernelSize: 3, padding: "same", activation: Ops.Relu),
+            new MaxPool2D(poolSize: 2),
+            new Flatten(),
+            new Dense(5, activation: Ops.Sigmoid),
+            new Dense(3));
+        var f = Function.Create((Tensor x) => Ops.Softmax(model.Call(x)));
+        return f.GetConcreteFunction(new TensorSpec(new Shape(-1, 6, 6, 2), DType.Float32));
+    }
+
+    [Test]
+    public void CnnRunsInOnnxRuntimeForAnyBatchSize()
+    {
+        var cf = SmallCnn();
+        OnnxExporter.Export(cf, path);
+        var model = Eager.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        Assert.That(model.Graph.Input[0].Type.TensorType.Shape.Dim[0].HasDimValue, Is.False, "the batch dimension stays symbolic");
+        foreach (var batch in new[] { 1, 4 })
+        {
+            var x = Tensor.RandomNormal(new Shape(batch, 6, 6, 2), seed: batch);
+            var ours = cf.Invoke(x);
+            NodeConformanceTests.AssertClose(OrtRunner.Run(path, x)[0], ours, $"batch {batch}");
+            NodeConformanceTests.AssertClose(OnnxImporter.Import(path).Invoke(x), ours, $"imported, batch {batch}");
+        }
+    }
+
+    [Test]
+    public void OpWithoutMappingIsNamed()
+    {
+        var f = Function.Create((Tensor x) => Ops.SoftmaxCrossEntropyWithLogits(x, x));
+        var cf = f.GetConcreteFunction(new TensorSpec(new Shape(2, 3), DType.Float32));
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(cf, path));
+        Assert.That(e!.Message, Does.Contain("SoftmaxCrossEntropyWithLogits"));
+        Assert.That(File.Exists(path), Is.False, "nothing is written when export fails");
+    }
+
+    [Test]
+    public void MissingFileIsFileNotFound() =>
+        Assert.Throws<FileNotFoundException>(() => OnnxImporter.Import(path));
+
+    [Test]
+    public void GarbageIsRejectedClearly()
+    {
+        File.WriteAllBytes(path, [8, 7, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]);
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Import(path));
+        Assert.That(e!.Message, Does.Contain(Path.GetFileName(path)));
+    }
+
+    [Test]
+    public void EveryTruncationIsRejectedWithoutACrash()
+    {
+        OnnxExporter.Export(SmallCnn(), path);
+        var bytes = File.ReadAllBytes(path);
+        var cut = Path.Combine(Path.GetTempPath(), $"eager-cut-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            for (int n = 0; n < bytes.Length; n += Math.Max(1, bytes.Length / 97))
+            {
+                File.WriteAllBytes(cut, bytes[..n]);
+                try { OnnxImporter.Import(cut); }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentException) { }
+            }
+        }
+        finally { File.Delete(cut); }
+    }
+
+    [Test]
+    public void UnsupportedOperatorIsNamedWithTheOpset()
+    {
+        var model = new Eager.Onnx.Proto.ModelProto
+        {
+            IrVersion = 7,
+            OpsetImport = { new Eager.Onnx.Proto.OperatorSetIdProto { Version = 13 } },
+            Graph = new Eager.Onnx.Proto.GraphProto
+            {
+                Name = "g",
+                Node = { new Eager.Onnx.Proto.NodeProto { OpType = "NonMaxSuppression", Input = { "x" }, Output = { "y" } } },
+                Output = { new Eager.Onnx.Proto.ValueInfoProto { Name = "y" } },
+            },
+        };
+        OnnxFiles.WriteModel(model, path);
+        var e = Assert.Throws<NotSupportedException>(() => OnnxImporter.Import(path));
+        Assert.That(e!.Message, Does.Contain("NonMaxSuppression").And.Contain("13"));
+    }
+}

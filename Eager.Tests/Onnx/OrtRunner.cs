@@ -1,0 +1,43 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Eager.Tests.Onnx;
+
+/// <summary>Runs an ONNX file in ONNX Runtime (the reference we did not write) with Eager tensors in and out.</summary>
+internal static class OrtRunner
+{
+    public static Tensor[] Run(string path, params Tensor[] inputs)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(path, options);
+        var names = session.InputMetadata.Keys.ToList();
+        Assert.That(names, Has.Count.EqualTo(inputs.Length), "ONNX Runtime sees the same number of inputs");
+        var values = inputs.Select((t, i) => ToOrt(names[i], t)).ToList();
+        using var results = session.Run(values);
+        return results.Select(FromOrt).ToArray();
+    }
+
+    private static NamedOnnxValue ToOrt(string name, Tensor t)
+    {
+        var dims = t.Shape.ToArray();
+        return t.DType switch
+        {
+            DType.Float32 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(t.ToArray<float>(), dims)),
+            DType.Float64 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<double>(t.ToArray<double>(), dims)),
+            DType.Int32 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<int>(t.ToArray<int>(), dims)),
+            DType.Int64 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(t.ToArray<long>(), dims)),
+            DType.Bool => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<bool>(t.ToArray<bool>(), dims)),
+            _ => throw new ArgumentOutOfRangeException(nameof(t)),
+        };
+    }
+
+    private static Tensor FromOrt(DisposableNamedOnnxValue v) => v.Value switch
+    {
+        DenseTensor<float> f => Tensor.From(f.ToArray(), new Shape(f.Dimensions.ToArray())),
+        DenseTensor<double> d => Tensor.From(d.ToArray(), new Shape(d.Dimensions.ToArray())),
+        DenseTensor<int> i => Tensor.From(i.ToArray(), new Shape(i.Dimensions.ToArray())),
+        DenseTensor<long> l => Tensor.From(l.ToArray(), new Shape(l.Dimensions.ToArray())),
+        DenseTensor<bool> b => Tensor.From(b.ToArray(), new Shape(b.Dimensions.ToArray())),
+        var other => throw new NotSupportedException($"ONNX Runtime returned {other?.GetType().Name}."),
+    };
+}
