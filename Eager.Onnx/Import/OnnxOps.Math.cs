@@ -75,6 +75,8 @@ internal static partial class OnnxOps
         h["Dropout"] = c =>
         {
             var x = c.In(0);
+            if (c.Opt(2) is { } training && (training.IsSymbolic || training.ToDoubleArray()[0] != 0))
+                throw c.Unsupported("Dropout in training mode (its random mask cannot match another runtime's)");
             return c.Node.Output.Count > 1 ? [x, Ops.Cast(Ops.OnesLike(x), DType.Bool)] : [x];
         };
         h["Gemm"] = c =>

@@ -59,6 +59,12 @@ internal static partial class OnnxOps
             }
             return [Ops.BroadcastTo(x, new Shape(dims))];
         };
+        h["ConstantOfShape"] = c =>
+        {
+            var value = c.TensorAttr("value") ?? Tensor.Zeros(new Shape(1));
+            var dims = ToInts(c.ConstInts(0));
+            return [Ops.Fill(new Shape(dims), Ops.Reshape(value, []))];
+        };
         h["Shape"] = c =>
         {
             var x = c.In(0);

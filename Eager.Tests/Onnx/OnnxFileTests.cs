@@ -1,4 +1,3 @@
-using Eager.NN;
 using Eager.Onnx;
 
 namespace Eager.Tests.Onnx;
@@ -16,13 +15,16 @@ public class OnnxFileTests
 
     private static ConcreteFunction SmallCnn()
     {
-        var model = new Sequential(
-            new Conv2D(filters: 4, kernelSize: 3, padding: "same", activation: Ops.Relu),
-            new MaxPool2D(poolSize: 2),
-            new Flatten(),
-            new Dense(5, activation: Ops.Sigmoid),
-            new Dense(3));
-        var f = Function.Create((Tensor x) => Ops.Softmax(model.Call(x)));
+        var k = new Variable(Tensor.RandomNormal(new Shape(3, 3, 2, 4), seed: 1), name: "conv/kernel");
+        var b = new Variable(Tensor.RandomNormal(new Shape(4), seed: 2), name: "conv/bias");
+        var w1 = new Variable(Tensor.RandomNormal(new Shape(36, 5), stddev: 0.3, seed: 3), name: "dense/kernel");
+        var w2 = new Variable(Tensor.RandomNormal(new Shape(5, 3), seed: 4), name: "dense_1/kernel");
+        var f = Function.Create((Tensor x) =>
+        {
+            var h = Ops.Relu(Ops.BiasAdd(Ops.Conv2D(x, k, strides: 1, padding: "SAME"), b));
+            h = Ops.Reshape(Ops.MaxPool2D(h, poolSize: 2, strides: 2, padding: "VALID"), -1, 36);
+            return Ops.Softmax(Ops.MatMul(Ops.Sigmoid(Ops.MatMul(h, w1)), w2));
+        });
         return f.GetConcreteFunction(new TensorSpec(new Shape(-1, 6, 6, 2), DType.Float32));
     }
 

@@ -8,7 +8,7 @@ internal static class OrtRunner
 {
     public static Tensor[] Run(string path, params Tensor[] inputs)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
         using var session = new InferenceSession(path, options);
         var names = session.InputMetadata.Keys.ToList();
         Assert.That(names, Has.Count.EqualTo(inputs.Length), "ONNX Runtime sees the same number of inputs");
