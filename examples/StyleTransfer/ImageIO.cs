@@ -6,13 +6,15 @@ namespace StyleTransfer;
 /// <summary>Reads and writes images as [1, H, W, 3] float32 tensors with values in 0..255 (RGB).</summary>
 internal static class ImageIO
 {
-    /// <summary>Loads a JPEG/PNG and resizes it so its longer side is <paramref name="size"/> pixels.</summary>
+    /// <summary>Loads a JPEG/PNG and resizes it so its longer side is about <paramref name="size"/> pixels; both sides
+    /// are rounded to multiples of 32 so the feature networks' five stride-2 stages divide evenly.</summary>
     public static Tensor Load(string path, int size)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist.", path);
         using var original = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' is not an image SkiaSharp can read (JPEG, PNG, WebP, GIF, BMP).");
         double scale = (double)size / Math.Max(original.Width, original.Height);
-        int w = Math.Max(1, (int)Math.Round(original.Width * scale)), h = Math.Max(1, (int)Math.Round(original.Height * scale));
+        static int Round32(double v) => Math.Max(32, (int)Math.Round(v / 32) * 32);
+        int w = Round32(original.Width * scale), h = Round32(original.Height * scale);
         return Load(original, w, h);
     }
 

@@ -9,7 +9,7 @@ internal static class LossPlot
         double[] xs = history.Select(h => (double)h.Step).ToArray();
         void Line(string label, Func<(int Step, double Total, double Content, double Style, double Tv), double> pick)
         {
-            var s = plot.Add.Scatter(xs, history.Select(h => Math.Log10(Math.Max(pick(h), 1e-12))).ToArray());
+            var s = plot.Add.Scatter(xs, history.Select(h => Math.Log10(Math.Max(pick(h), 1e-6))).ToArray());
             s.LegendText = label;
         }
         Line("total", h => h.Total);

@@ -5,17 +5,17 @@ internal sealed class Options
 {
     public string Content { get; set; } = Path.Combine(AppContext.BaseDirectory, "images", "chelsea.png");
     public string Style { get; set; } = Path.Combine(AppContext.BaseDirectory, "images", "starry_night.jpg");
-    public string Out { get; set; } = "stylized.png";
-    public int Size { get; set; } = 192;
-    public int Steps { get; set; } = 60;
+    public string Out { get; set; } = Path.Combine("out", "stylized.png");
+    public int Size { get; set; } = 256;
+    public int Steps { get; set; } = 100;
     public string? Weights { get; set; }
     public string Optimizer { get; set; } = "adam";
     public bool Eager { get; set; }
     public int SaveEvery { get; set; }
     public double ContentWeight { get; set; } = 1;
-    public double StyleWeight { get; set; } = 1e3;
+    public double StyleWeight { get; set; } = 1e5;
     public double TvWeight { get; set; } = 1e-4;
-    public double LearningRate { get; set; } = 4;
+    public double LearningRate { get; set; } = 10;
     public bool Help { get; set; }
 
     public const string Usage = """
@@ -24,9 +24,9 @@ internal sealed class Options
         Usage: StyleTransfer [options]
           --content PATH      content image (JPEG/PNG); default: the bundled chelsea.png
           --style PATH        style image; default: the bundled starry_night.jpg
-          --out PATH          output PNG (default stylized.png); a loss plot is written beside it
-          --size N            pixels of the longer side (default 192)
-          --steps N           optimisation steps (default 60)
+          --out PATH          output PNG (default out/stylized.png); a loss plot is written beside it
+          --size N            pixels of the longer side (default 256)
+          --steps N           optimisation steps (default 100)
           --weights PATH      pretrained VGG19: a safetensors file (torchvision or Keras names) or an ONNX file;
                               without it the pretrained ResNet-18 from the NuGet package
                               Microsoft.ML.DnnImageFeaturizer.ResNet18 provides the features
