@@ -23,6 +23,7 @@ public static unsafe class Convolution
         int m = g.OutPixels, k = g.PatchSize, o = g.OutChannels;
         if (m == 0 || o == 0) return;
         if (g.IsPointwise) { GemmKernel.Multiply(m, o, k, input, k, filter, o, output, o); return; }
+        if (ShiftedConv.Applies<T>(g)) { ShiftedConv.Forward(g, input, filter, output); return; }
         int rows = ChunkRows(k, m);
         int chunks = (m + rows - 1) / rows;
         var geo = g;
@@ -54,6 +55,7 @@ public static unsafe class Convolution
         if (m == 0 || o == 0 || k == 0) return;
         // col [M, K] = outGrad [M, O] x filter^T; the GEMM reads the filter transposed in place.
         if (g.IsPointwise) { GemmKernel.Multiply(false, true, m, k, o, outGrad, o, filter, o, inputGrad, k); return; }
+        if (ShiftedConv.Applies<T>(g)) { ShiftedConv.BackpropInput(g, filter, outGrad, inputGrad); return; }
         int hw = g.OutHeight * g.OutWidth;
         int rows = ChunkRows(k, hw);
         var geo = g;
@@ -88,6 +90,7 @@ public static unsafe class Convolution
         if (m == 0 || o == 0 || k == 0) return;
         // filterGrad [K, O] += col^T [K, r] x outGrad [r, O] over chunks of output pixels; the GEMM reads col transposed.
         if (g.IsPointwise) { GemmKernel.Multiply(true, false, k, o, m, input, k, outGrad, o, filterGrad, o); return; }
+        if (ShiftedConv.Applies<T>(g)) { ShiftedConv.BackpropFilter(g, input, outGrad, filterGrad); return; }
         int rows = ChunkRows(k, m);
         int chunks = (m + rows - 1) / rows;
         var geo = g;

@@ -55,6 +55,9 @@ internal static unsafe class GemmDriver
         });
     }
 
+    /// <summary>The packed kernel family large float32/float64 products use (Simple for other types or without SIMD).</summary>
+    internal static GemmPath PackedPath<T>() where T : unmanaged => Choose<T>(int.MaxValue / 4, 64, 64);
+
     private static GemmPath Choose<T>(int m, int n, int k) where T : unmanaged
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double)) return GemmPath.Simple;

@@ -63,9 +63,11 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>Packs the kc x nc block at <paramref name="b"/> into ceil(nc/nr) panels of kc x nr.</summary>
-    public static void PackB<T>(int kc, int nc, int nr, T* b, nint rs, nint cs, T* dst) where T : unmanaged
+    /// <summary>Packs the kc x nc block at <paramref name="b"/> into ceil(nc/nr) panels of kc x nr, each
+    /// <paramref name="panelStride"/> elements after the previous (kc * nr when 0: panels back to back).</summary>
+    public static void PackB<T>(int kc, int nc, int nr, T* b, nint rs, nint cs, T* dst, nint panelStride = 0) where T : unmanaged
     {
+        if (panelStride == 0) panelStride = (nint)nr * kc;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
@@ -109,7 +111,7 @@ internal static unsafe class GemmPacking
                     for (; j < nr; j++) d[j] = default;
                 }
             }
-            dst += (nint)nr * kc;
+            dst += panelStride;
         }
     }
 }

@@ -1,0 +1,150 @@
+using Eager.Kernels.Conv;
+
+namespace Eager.Tests.Kernels;
+
+/// <summary>The shifted-GEMM convolution (stride 1) against a float64 scalar reference, all three passes.</summary>
+[NonParallelizable]
+public class ShiftedConvTests
+{
+    // (batch, h, w, cin, kh, kw, cout, padTop, padLeft, outH, outW)
+    private static readonly int[][] Cases =
+    [
+        [1, 7, 9, 16, 3, 3, 17, 1, 1, 7, 9],     // 3x3 SAME, odd sizes
+        [2, 8, 6, 17, 3, 3, 8, 0, 0, 6, 4],      // 3x3 VALID, batch 2
+        [1, 9, 11, 16, 5, 5, 24, 2, 2, 9, 11],   // 5x5 SAME
+        [1, 5, 7, 16, 2, 2, 9, 0, 0, 5, 7],      // 2x2 SAME: padding only after (bottom/right)
+        [2, 40, 37, 64, 3, 3, 33, 1, 1, 40, 37], // several row blocks per image
+        [1, 1, 1, 16, 3, 3, 8, 1, 1, 1, 1],      // a single pixel
+    ];
+
+    [TearDown]
+    public void Restore() => ShiftedConv.Enabled = true;
+
+    private static ConvGeometry Geometry(int[] c) => new(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[9], c[10], 1, 1, 1, 1, c[7], c[8]);
+
+    [Test]
+    public void AppliesOnlyToStrideOneWithEnoughChannels()
+    {
+        Assert.That(ShiftedConv.Applies<float>(Geometry(Cases[0])), Is.True);
+        Assert.That(ShiftedConv.Applies<int>(Geometry(Cases[0])), Is.False);
+        Assert.That(ShiftedConv.Applies<float>(new ConvGeometry(1, 8, 8, 3, 3, 3, 64, 8, 8, 1, 1, 1, 1, 1, 1)), Is.False, "3 input channels");
+        Assert.That(ShiftedConv.Applies<float>(new ConvGeometry(1, 8, 8, 16, 3, 3, 16, 4, 4, 2, 2, 1, 1, 0, 0)), Is.False, "stride 2");
+        Assert.That(ShiftedConv.Applies<float>(new ConvGeometry(1, 8, 8, 16, 3, 3, 16, 8, 8, 1, 1, 2, 2, 2, 2)), Is.False, "dilation 2");
+    }
+
+    [Test]
+    public void ForwardMatchesReference([Range(0, 5)] int which, [Values] bool dbl)
+    {
+        var c = Cases[which];
+        var g = Geometry(c);
+        Assert.That(ShiftedConv.Applies<float>(g), Is.True);
+        var rnd = new Random(which);
+        var x = Fill(g.InputLength, rnd);
+        var w = Fill(g.PatchSize * g.OutChannels, rnd);
+        var expect = new double[g.OutPixels * g.OutChannels];
+        ForEachTap(g, (n, oh, ow, i, j, ci, xi) =>
+        {
+            for (int o = 0; o < g.OutChannels; o++)
+                expect[((n * g.OutHeight + oh) * g.OutWidth + ow) * g.OutChannels + o] += x[xi] * w[((i * g.KernelWidth + j) * g.InChannels + ci) * g.OutChannels + o];
+        });
+        var got = Run(dbl, x, w, expect.Length, (xs, ws, ys) => Convolution.Forward(g, xs, ws, ys), (xs, ws, ys) => Convolution.Forward(g, xs, ws, ys));
+        AssertClose(got, expect, dbl);
+    }
+
+    [Test]
+    public void BackpropInputMatchesReference([Range(0, 5)] int which, [Values] bool dbl)
+    {
+        var g = Geometry(Cases[which]);
+        var rnd = new Random(10 + which);
+        var w = Fill(g.PatchSize * g.OutChannels, rnd);
+        var dy = Fill(g.OutPixels * g.OutChannels, rnd);
+        var expect = new double[g.InputLength];
+        ForEachTap(g, (n, oh, ow, i, j, ci, xi) =>
+        {
+            for (int o = 0; o < g.OutChannels; o++)
+                expect[xi] += dy[((n * g.OutHeight + oh) * g.OutWidth + ow) * g.OutChannels + o] * w[((i * g.KernelWidth + j) * g.InChannels + ci) * g.OutChannels + o];
+        });
+        var got = Run(dbl, w, dy, expect.Length, (ws, ds, xs) => Convolution.BackpropInput(g, ws, ds, xs), (ws, ds, xs) => Convolution.BackpropInput(g, ws, ds, xs));
+        AssertClose(got, expect, dbl);
+    }
+
+    [Test]
+    public void BackpropFilterMatchesReference([Range(0, 5)] int which, [Values] bool dbl)
+    {
+        var g = Geometry(Cases[which]);
+        var rnd = new Random(20 + which);
+        var x = Fill(g.InputLength, rnd);
+        var dy = Fill(g.OutPixels * g.OutChannels, rnd);
+        var expect = new double[g.PatchSize * g.OutChannels];
+        ForEachTap(g, (n, oh, ow, i, j, ci, xi) =>
+        {
+            for (int o = 0; o < g.OutChannels; o++)
+                expect[((i * g.KernelWidth + j) * g.InChannels + ci) * g.OutChannels + o] += x[xi] * dy[((n * g.OutHeight + oh) * g.OutWidth + ow) * g.OutChannels + o];
+        });
+        var got = Run(dbl, x, dy, expect.Length, (xs, ds, ws) => Convolution.BackpropFilter(g, xs, ds, ws), (xs, ds, ws) => Convolution.BackpropFilter(g, xs, ds, ws));
+        AssertClose(got, expect, dbl);
+    }
+
+    [Test]
+    public void AgreesWithTheIm2ColPath()
+    {
+        var g = Geometry(Cases[4]);
+        var rnd = new Random(30);
+        var x = Fill(g.InputLength, rnd).Select(v => (float)v).ToArray();
+        var w = Fill(g.PatchSize * g.OutChannels, rnd).Select(v => (float)v).ToArray();
+        var fast = new float[g.OutPixels * g.OutChannels];
+        var slow = new float[fast.Length];
+        Convolution.Forward<float>(g, x, w, fast);
+        ShiftedConv.Enabled = false;
+        Convolution.Forward<float>(g, x, w, slow);
+        for (int i = 0; i < fast.Length; i++) Assert.That(fast[i], Is.EqualTo(slow[i]).Within(1e-4f), $"element {i}");
+    }
+
+    private delegate void TapVisitor(int n, int oh, int ow, int i, int j, int ci, int inputIndex);
+
+    /// <summary>Calls visit for every (output pixel, in-bounds tap, input channel) of a stride-1 convolution.</summary>
+    private static void ForEachTap(ConvGeometry g, TapVisitor visit)
+    {
+        for (int n = 0; n < g.Batch; n++)
+            for (int oh = 0; oh < g.OutHeight; oh++)
+                for (int ow = 0; ow < g.OutWidth; ow++)
+                    for (int i = 0; i < g.KernelHeight; i++)
+                        for (int j = 0; j < g.KernelWidth; j++)
+                        {
+                            int ih = oh - g.PadTop + i, iw = ow - g.PadLeft + j;
+                            if ((uint)ih >= (uint)g.InHeight || (uint)iw >= (uint)g.InWidth) continue;
+                            for (int ci = 0; ci < g.InChannels; ci++) visit(n, oh, ow, i, j, ci, g.InputOffset(n, ih, iw) + ci);
+                        }
+    }
+
+    private delegate void Pass<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> result);
+
+    private static double[] Run(bool dbl, double[] a, double[] b, int length, Pass<float> f32, Pass<double> f64)
+    {
+        if (dbl)
+        {
+            var r = new double[length];
+            f64(a, b, r);
+            return r;
+        }
+        var rf = new float[length];
+        f32(a.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(), rf);
+        return rf.Select(v => (double)v).ToArray();
+    }
+
+    private static void AssertClose(double[] got, double[] expect, bool dbl)
+    {
+        double tol = dbl ? 1e-11 : 2e-5;
+        double scale = expect.Length == 0 ? 1 : expect.Max(Math.Abs) + 1;
+        for (int i = 0; i < got.Length; i++)
+            if (Math.Abs(got[i] - expect[i]) > tol * scale) Assert.Fail($"element {i}: {got[i]} vs {expect[i]}");
+    }
+
+    private static double[] Fill(int n, Random rnd)
+    {
+        var v = new double[n];
+        // Values exactly representable in float32, so both precisions see the same inputs.
+        for (int i = 0; i < n; i++) v[i] = (float)(rnd.NextDouble() * 2 - 1);
+        return v;
+    }
+}
