@@ -27,6 +27,7 @@ public class DigitsTrainingTests
             new MaxPool2D(2),
             new Flatten(),
             new Dense(10));
+        model.Build(new Shape(-1, 28, 28, 1));
         Initializer.SetGlobalSeed(null);
         var opt = new Adam(3e-3);
         var loss = new SparseCategoricalCrossentropy(fromLogits: true);
