@@ -79,9 +79,6 @@ public sealed class Embedding : Layer
     {
         if (x.DType is not (DType.Int32 or DType.Int64))
             throw new ArgumentException($"Embedding '{Name}': expects int32 or int64 indices, got {x.DType.Name()}{x.Shape}.");
-        // One-hot rows times the table: (..., inputDim) @ (inputDim, outputDim). Gather replaces it once on main.
-        var ids = Ops.Cast(x, DType.Int64);
-        var oneHot = Ops.Cast(Ops.Equal(Ops.ExpandDims(ids, -1), Tensor.Arange(InputDim, DType.Int64)), DType);
-        return Ops.MatMul(oneHot, Embeddings!);
+        return Ops.Gather(Embeddings!, x);
     }
 }

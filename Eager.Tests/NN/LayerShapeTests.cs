@@ -66,6 +66,7 @@ public class LayerShapeTests
         var table = e.Embeddings!.Value.ToArray<float>();
         Assert.That(y.ToArray<float>()[3..6], Is.EqualTo(table[12..15]));
         Assert.Throws<ArgumentException>(() => e.Call(Tensor.From(new[] { 1f })));
+        Assert.Throws<ArgumentException>(() => e.Call(Tensor.From(new[] { 5 })), "an index past the vocabulary");
     }
 
     [Test]
