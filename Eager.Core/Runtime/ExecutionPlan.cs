@@ -6,14 +6,15 @@ namespace Eager;
 /// so concurrent runs never see each other's feeds or intermediates. An intermediate's slot is cleared after
 /// its last reader, so its buffer can go back to the pool while the run continues.
 /// </summary>
-internal sealed class ExecutionPlan
+internal sealed partial class ExecutionPlan
 {
     /// <summary>One node to run.</summary>
     internal sealed record Step(string Name, OpDef Op, Attrs Attrs, int[] Inputs, int[] Outputs, TensorSpec[] Specs, bool InferAtRunTime, int[] Release);
 
-    internal ExecutionPlan(Graph graph, Step[] steps, int slotCount, int[] feedSlots, int[] fetchSlots)
+    internal ExecutionPlan(Graph graph, Step[] steps, int slotCount, int[] feedSlots, int[] fetchSlots, Schedule? parallel)
     {
         Graph = graph;
+        Parallel = parallel;
         Steps = steps;
         SlotCount = slotCount;
         FeedSlots = feedSlots;
@@ -35,6 +36,9 @@ internal sealed class ExecutionPlan
     /// <summary>Slot of each fetch, in request order.</summary>
     public int[] FetchSlots { get; }
 
+    /// <summary>The dependency schedule when independent steps run in parallel; null to run in order.</summary>
+    public Schedule? Parallel { get; }
+
     /// <summary>Runs every step with the given feed values (already validated) and returns the fetched values.</summary>
     public Tensor[] Run(Tensor[] feeds)
     {
@@ -45,7 +49,15 @@ internal sealed class ExecutionPlan
         using (Graph.EagerScope())
         using (GradientTape.NoGradient())
         {
-            foreach (var step in Steps) RunStep(step, slots);
+            if (Parallel is null)
+            {
+                foreach (var step in Steps)
+                {
+                    RunStep(step, slots);
+                    foreach (var r in step.Release) slots[r] = null;
+                }
+            }
+            else RunParallel(Parallel, slots);
         }
         var result = new Tensor[FetchSlots.Length];
         for (int i = 0; i < result.Length; i++) result[i] = slots[FetchSlots[i]]!;
@@ -81,6 +93,5 @@ internal sealed class ExecutionPlan
                 throw new InvalidOperationException($"Session.Run: node '{step.Name}' ({step.Op.Name}) produced {o.DType.Name()}{o.Shape} for output {k}; the graph says {spec.DType.Name()}{spec.Shape}.");
             slots[step.Outputs[k]] = o;
         }
-        foreach (var s in step.Release) slots[s] = null;
     }
 }

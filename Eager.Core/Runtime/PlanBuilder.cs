@@ -57,7 +57,7 @@ internal static class PlanBuilder
 
         var program = Optimize(copy, keep, options);
         if (options.VerifyGraphs) GraphVerifier.Verify(program);
-        return Lower(program, [.. key.Feeds.Select(t => tensorMap[t].Name!)], [.. key.Fetches.Select(t => tensorMap[t].Name!)]);
+        return Lower(program, [.. key.Feeds.Select(t => tensorMap[t].Name!)], [.. key.Fetches.Select(t => tensorMap[t].Name!)], options.InterOpParallelism);
     }
 
     /// <summary>The graph-to-graph step before lowering: the optimiser's pass pipeline (issue 6) runs here.
@@ -109,7 +109,7 @@ internal static class PlanBuilder
     }
 
     /// <summary>Steps over value slots, in the graph's (topological) order. Fed placeholders are not run.</summary>
-    private static ExecutionPlan Lower(Graph program, string[] feedNames, string[] fetchNames)
+    private static ExecutionPlan Lower(Graph program, string[] feedNames, string[] fetchNames, InterOpParallelism parallelism)
     {
         var slotOf = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
         var byName = new Dictionary<string, Node>(StringComparer.Ordinal);
@@ -154,6 +154,8 @@ internal static class PlanBuilder
                 n.Inputs.Any(t => !t.Shape.IsFullyDefined),
                 releaseAt[i]?.ToArray() ?? []);
         }
-        return new ExecutionPlan(program, steps, slotOf.Count, [.. feeds.Select(t => slotOf[t])], [.. fetches.Select(t => slotOf[t])]);
+        var fetchSlotArray = fetches.Select(t => slotOf[t]).ToArray();
+        var schedule = ExecutionPlan.PlanParallel(steps, [.. run], slotOf.Count, fetchSlotArray, parallelism);
+        return new ExecutionPlan(program, steps, slotOf.Count, [.. feeds.Select(t => slotOf[t])], fetchSlotArray, schedule);
     }
 }

@@ -14,6 +14,22 @@ public sealed class SessionOptions
 
     /// <summary>Verify each compiled graph's IR invariants (cheap next to compiling; on by default).</summary>
     public bool VerifyGraphs { get; init; } = true;
+
+    /// <summary>Whether independent nodes run on several threads (by default only when two or more expensive ones can).</summary>
+    public InterOpParallelism InterOpParallelism { get; init; } = InterOpParallelism.Auto;
+}
+
+/// <summary>When a Session runs independent nodes in parallel.</summary>
+public enum InterOpParallelism
+{
+    /// <summary>When two or more expensive nodes (large or unknown outputs, control flow) are independent and the machine has several cores.</summary>
+    Auto,
+
+    /// <summary>Never: nodes run one after another in graph order.</summary>
+    Off,
+
+    /// <summary>Whenever the plan has two or more nodes (for tests).</summary>
+    Always,
 }
 
 /// <summary>

@@ -16,7 +16,10 @@ public class GraphConformanceTests
     [TestCaseSource(nameof(Samples))]
     public void GraphMatchesEagerWithUnknownShapes(OpSample sample) => Check(sample, unknownDims: true);
 
-    private static void Check(OpSample sample, bool unknownDims)
+    [TestCaseSource(nameof(Samples))]
+    public void GraphMatchesEagerWithParallelExecution(OpSample sample) => Check(sample, unknownDims: false, InterOpParallelism.Always);
+
+    private static void Check(OpSample sample, bool unknownDims, InterOpParallelism parallelism = InterOpParallelism.Off)
     {
         if (!sample.Traceable) Assert.Ignore($"{sample} is marked as not traceable.");
         if (unknownDims && !sample.UnknownDims) Assert.Ignore($"{sample} is marked as needing known shapes.");
@@ -41,7 +44,7 @@ public class GraphConformanceTests
         Assert.That(y.DType, Is.EqualTo(eager.DType), "static dtype");
         Assert.That(y.Shape.IsCompatibleWith(eager.Shape), Is.True, $"static shape {y.Shape} vs eager {eager.Shape}");
         if (!unknownDims) Assert.That(y.Shape, Is.EqualTo(eager.Shape), "with known input shapes the static shape is exact");
-        using var session = new Session(g);
+        using var session = new Session(g, new SessionOptions { InterOpParallelism = parallelism });
         if (g.Variables.Count > 0)
         {
             // Samples of state ops make a variable; in a graph it starts with its initializer, as in TensorFlow 1.
