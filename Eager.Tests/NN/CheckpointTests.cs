@@ -202,6 +202,28 @@ public class CheckpointTests
     }
 
     [Test]
+    public void GraphModelsSaveAndRestoreThroughTheirSession()
+    {
+        var p = Path.Combine(dir, "graph.ckpt");
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var x = Ops.Placeholder(DType.Float32, new Shape(-1, 2), name: "x");
+            var model = new Dense(1, kernelInitializer: new Constant(1), biasInitializer: new Constant(0.5));
+            var y = model.Call(x);
+            using var sess = new Session(g);
+            sess.Run(Ops.GlobalVariablesInitializer());
+            var feed = new FeedDict { { x, Tensor.From(new float[,] { { 1, 2 } }) } };
+            Assert.That(sess.Run(y, feed).Item<float>(), Is.EqualTo(3.5f));
+            new Checkpoint(model).Save(p);
+            sess.Run(Ops.Assign(model.Kernel!, Tensor.Zeros(new Shape(2, 1))).Op);
+            Assert.That(sess.Run(y, feed).Item<float>(), Is.EqualTo(0.5f));
+            new Checkpoint(model).Restore(p);
+            Assert.That(sess.Run(y, feed).Item<float>(), Is.EqualTo(3.5f), "the session reads the restored values");
+        }
+    }
+
+    [Test]
     public void ExtraVariablesAreSavedByTheirNames()
     {
         var epoch = new Variable(Tensor.Scalar(3L), name: "epoch", trainable: false);
