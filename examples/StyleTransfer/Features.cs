@@ -19,13 +19,16 @@ internal sealed class Vgg19Net : IFeatureNet
     private readonly Vgg19 model;
 
     /// <summary>VGG19 from a safetensors file, or the ONNX model zoo's VGG-19 from an .onnx file.</summary>
+    /// <remarks>"random" gives VGG19 with seeded random weights: the same computation, for timing only.</remarks>
     public static IFeatureNet Load(string path) =>
-        path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? new OnnxVgg19Net(path) : new Vgg19Net(path);
+        path == "random" ? new Vgg19Net(new Vgg19(seed: 1), "VGG19 with random weights (for timing; the result is not a stylisation)")
+        : path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? new OnnxVgg19Net(path)
+        : new Vgg19Net(Vgg19.FromSafeTensors(path), $"VGG19 with weights from {Path.GetFileName(path)}");
 
-    public Vgg19Net(string weightsPath)
+    private Vgg19Net(Vgg19 model, string description)
     {
-        model = Vgg19.FromSafeTensors(weightsPath);
-        Description = $"VGG19 with weights from {Path.GetFileName(weightsPath)}";
+        this.model = model;
+        Description = description;
     }
 
     public string Description { get; }

@@ -29,7 +29,8 @@ internal sealed class Options
           --steps N           optimisation steps (default 100)
           --weights PATH      pretrained VGG19: a safetensors file (torchvision or Keras names) or an ONNX file;
                               without it the pretrained ResNet-18 from the NuGet package
-                              Microsoft.ML.DnnImageFeaturizer.ResNet18 provides the features
+                              Microsoft.ML.DnnImageFeaturizer.ResNet18 provides the features;
+                              'random' uses VGG19 with seeded random weights (for timing only)
           --optimizer NAME    adam (default) or lbfgs
           --eager             run the step eagerly instead of as a traced graph (and report both speeds)
           --save-every N      also write the image every N steps

@@ -16,6 +16,14 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
     return 1;
 }
 
+static long PeakMegabytes()
+{
+    const string status = "/proc/self/status";
+    if (!File.Exists(status)) return Environment.WorkingSet / (1 << 20);
+    var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return line is null ? Environment.WorkingSet / (1 << 20) : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+}
+
 static int Run(Options opt)
 {
     var content = ImageIO.Load(opt.Content, opt.Size);
@@ -65,6 +73,7 @@ static int Run(Options opt)
         for (int i = 0; i < 3; i++) traced.Step();
         AnsiConsole.MarkupLine($"for comparison, traced: {t.Elapsed.TotalMilliseconds / 3:F0} ms per step");
     }
+    AnsiConsole.MarkupLine($"peak memory (VmHWM) {PeakMegabytes()} MB");
     AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(opt.Out)}[/] and {Markup.Escape(plot)}");
     return 0;
 }
