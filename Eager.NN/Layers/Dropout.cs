@@ -2,8 +2,10 @@ namespace Eager.NN;
 
 /// <summary>
 /// Randomly zeroes a fraction <c>rate</c> of the inputs while training and scales the rest by 1 / (1 - rate)
-/// (inverted dropout); the identity at inference. A seed makes the masks reproducible: the n-th training
-/// call of a seeded layer uses the same mask in every run.
+/// (inverted dropout); the identity at inference. A seed makes eager masks reproducible: the n-th training
+/// call of a seeded layer uses the same mask in every run. Inside a traced function or a graph the layer is
+/// applied once at trace time, and a fixed seed would repeat one mask at every step, so there the op is
+/// unseeded and draws a fresh mask each time the graph runs.
 /// </summary>
 public sealed class Dropout : Layer
 {
@@ -28,7 +30,7 @@ public sealed class Dropout : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (!training || Rate == 0) return x;
-        int? seed = Seed is { } s ? unchecked(s * 7919 + Interlocked.Increment(ref calls)) : null;
+        int? seed = Seed is { } s && Graph.Current is null ? unchecked(s * 7919 + Interlocked.Increment(ref calls)) : null;
         return Ops.Dropout(x, Rate, seed: seed);
     }
 }

@@ -92,6 +92,18 @@ public class LayerShapeTests
     }
 
     [Test]
+    public void SeededDropoutDrawsAFreshMaskAtEveryRunOfATrace()
+    {
+        var d = new Dropout(0.5, seed: 1);
+        var f = Function.Create((Tensor x) => d.Call(x, training: true));
+        var x = Tensor.Ones(new Shape(64));
+        var a = f.Invoke(x).ToArray<float>();
+        var b = f.Invoke(x).ToArray<float>();
+        Assert.That(b, Is.Not.EqualTo(a));
+        Assert.That(f.TraceCount, Is.EqualTo(1));
+    }
+
+    [Test]
     public void BatchNormalizationUsesBatchStatisticsWhileTrainingAndMovesTheAverages()
     {
         var bn = new BatchNormalization(momentum: 0.5, epsilon: 1e-6);

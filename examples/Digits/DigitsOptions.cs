@@ -8,7 +8,7 @@ internal sealed class DigitsOptions
     public double LearningRate { get; private set; } = 2e-3;
     public int Seed { get; private set; } = 1;
     public bool Fashion { get; private set; }
-    public bool Traced { get; private set; }
+    public bool Traced { get; private set; } = true;
     public bool Help { get; private set; }
     public int? TrainLimit { get; private set; }
     public string? DataDir { get; private set; }
@@ -21,7 +21,7 @@ internal sealed class DigitsOptions
           --lr X           peak learning rate of Adam with cosine decay (default 0.002)
           --seed N         seed for initial weights, split and shuffling (default 1)
           --fashion        train and report on Fashion-MNIST instead
-          --traced         run the training step as a traced Function (graph) instead of eagerly
+          --eager          run the training step eagerly (default: a traced Function, about 2.5x faster)
           --limit N        use only N training images (quick runs)
           --data DIR       data folder (default data/mnist, or the Debian Fashion-MNIST folder)
           --out DIR        where the checkpoint and the PNG go (default out/digits)
@@ -45,7 +45,7 @@ internal sealed class DigitsOptions
                     case "--data": o.DataDir = Next(); break;
                     case "--out": o.OutDir = Next(); break;
                     case "--fashion": o.Fashion = true; break;
-                    case "--traced": o.Traced = true; break;
+                    case "--eager": o.Traced = false; break;
                     case "--help" or "-h": o.Help = true; break;
                     default: throw new ArgumentException($"unknown option '{args[i]}'");
                 }

@@ -37,7 +37,8 @@ catch (FileNotFoundException e)
 }
 
 var train = Batches.Subset(data.TrainImages, data.TrainLabels, options.TrainLimit);
-AnsiConsole.MarkupLine($"[bold]{title}[/]: {train.Images.Shape[0]} training and {data.TestImages.Shape[0]} test images, {options.Epochs} epochs, batch {options.BatchSize}");
+AnsiConsole.MarkupLine($"[bold]{title}[/]: {train.Images.Shape[0]} training and {data.TestImages.Shape[0]} test images, {options.Epochs} epochs, " +
+                       $"batch {options.BatchSize}, {(options.Traced ? "traced" : "eager")} training step");
 
 var model = DigitsModel.Create();
 model.Build(new Shape(-1, 28, 28, 1));
@@ -56,6 +57,7 @@ AnsiConsole.Progress()
         {
             int steps = Batches.Count(train.Images, options.BatchSize);
             var task = ctx.AddTask($"epoch {epoch}/{options.Epochs}", maxValue: steps);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var meanLoss = new Mean("loss");
             var accuracy = new SparseCategoricalAccuracy();
             foreach (var (x, y) in Batches.Shuffled(train.Images, train.Labels, options.BatchSize, seed: options.Seed + epoch))
@@ -66,9 +68,12 @@ AnsiConsole.Progress()
                 task.Description = $"epoch {epoch}/{options.Epochs}  loss {meanLoss.Result():F4}  acc {accuracy.Result():P1}";
                 task.Increment(1);
             }
+            double perSecond = train.Images.Shape[0] / clock.Elapsed.TotalSeconds;
             double testAcc = Trainer.Evaluate(model, data.TestImages, data.TestLabels);
             history.Add(meanLoss.Result(), accuracy.Result(), testAcc);
-            task.Description = $"epoch {epoch}/{options.Epochs}  loss {meanLoss.Result():F4}  acc {accuracy.Result():P1}  test acc {testAcc:P2}";
+            var summary = $"epoch {epoch}/{options.Epochs}  loss {meanLoss.Result():F4}  acc {accuracy.Result():P1}  test acc {testAcc:P2}  {perSecond:F0} images/s";
+            task.Description = summary;
+            if (!AnsiConsole.Profile.Capabilities.Interactive) Console.WriteLine(summary); // logs keep one line per epoch
         }
     });
 
