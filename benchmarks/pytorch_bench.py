@@ -7,7 +7,10 @@ BenchmarkDotNet's (the tiny-op rows are per op, not per loop).
 """
 import argparse
 import json
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
@@ -98,11 +101,74 @@ def vgg19_features():
     return run
 
 
+def train_step(model, x, y):
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def mlp_step():
+    model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
+                                torch.nn.Linear(512, 10))
+    return train_step(model, torch.rand(128, 784) * 2 - 1, torch.randint(0, 10, (128,)))
+
+
+def lenet_step():
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    return train_step(model, torch.rand(64, 1, 28, 28) * 2 - 1, torch.randint(0, 10, (64,)))
+
+
+def gram(f):
+    c, hw = f.shape[1], f.shape[2] * f.shape[3]
+    flat = f.reshape(c, hw)
+    return flat @ flat.t() / hw
+
+
+def style_transfer_iteration():
+    """Same iteration as Eager's StyleTransferBenchmarks: VGG19 to conv5_1, content at conv4_2, Gram style losses."""
+    layers = vgg19_layers(17)
+    style_layers, content_layer = [0, 3, 6, 11, 16], 12
+    content, style = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
+    with torch.no_grad():
+        content_target = vgg19_run(layers, content)[content_layer]
+        sf = vgg19_run(layers, style)
+        style_targets = [gram(sf[i]) for i in style_layers]
+    image = content.clone().requires_grad_()
+
+    def iteration():
+        image.grad = None
+        feats = vgg19_run(layers, image)
+        loss = ((feats[content_layer] - content_target) ** 2).mean()
+        for i, t in zip(style_layers, style_targets):
+            loss = loss + 1e3 * ((gram(feats[i]) - t) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            image.sub_(0.01 * image.grad)
+        return loss
+    return iteration
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--out", default="benchmarks/pytorch_results.json")
+    p.add_argument("--rss-only", action="store_true", help="run 3 style-transfer iterations, print peak RSS in MB")
     args = p.parse_args()
+    if args.rss_only:
+        it = style_transfer_iteration()
+        for _ in range(3):
+            it()
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        return
     reps = 3 if args.quick else 10
     results = {}
 
@@ -118,8 +184,14 @@ def main():
     bench("TinyOp/Eager/", tiny(False), max(3, reps // 2), ops=100_000)
     bench("TinyOp/EagerWithTape/", tiny(True), max(3, reps // 2), ops=100_000)
     bench("Vgg19/Eager/", vgg19_features(), max(3, reps // 2))
+    bench("Training/MlpStep/", mlp_step(), reps * 3)
+    bench("Training/LeNetStep/", lenet_step(), reps * 3)
+    bench("StyleTransfer/Iteration/", style_transfer_iteration(), max(3, reps // 2))
+    # Peak memory of a style-transfer run on its own, in a fresh interpreter.
+    rss = float(subprocess.run([sys.executable, __file__, "--rss-only"], check=True, capture_output=True, text=True).stdout.split()[-1])
     with open(args.out, "w") as f:
-        json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, f, indent=1)
+        json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results,
+                   "style_transfer_peak_rss_mb": rss}, f, indent=1)
     print(f"wrote {args.out}")
 
 

@@ -34,17 +34,26 @@ public static class BufferPool<T> where T : unmanaged
     {
         if (length < MinPooledLength) return length == 0 ? [] : GC.AllocateUninitializedArray<T>(length);
         int b = BucketOf(length);
-        var stack = Free[b];
-        lock (stack)
+        if (TryPop(b) is { } hit) return hit;
+        // A miss: if dead tensors may be holding many buffers, collect them first (outside any pool lock).
+        if (PoolCollection.Allocated((1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()))
         {
-            if (stack.Count > 0)
-            {
-                var a = stack.Pop();
-                Interlocked.Add(ref retainedBytes, -(long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
-                return a;
-            }
+            PoolCollection.Collect();
+            if (TryPop(b) is { } reused) return reused;
         }
         return GC.AllocateUninitializedArray<T>(1 << b);
+    }
+
+    private static T[]? TryPop(int bucket)
+    {
+        var stack = Free[bucket];
+        lock (stack)
+        {
+            if (stack.Count == 0) return null;
+            var a = stack.Pop();
+            Interlocked.Add(ref retainedBytes, -(long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+            return a;
+        }
     }
 
     /// <summary>Gives an array back. Arrays not from <see cref="Rent"/> with a power-of-two length are dropped.</summary>
