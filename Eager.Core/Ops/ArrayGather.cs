@@ -64,6 +64,7 @@ public static partial class Ops
         })
     {
         Gradient = c => [GatherGrad(c.Grad, c.X(1), c.X(0), c.Attrs.Int("axis")), null],
+        Onnx = e => e.Add("Gather", [e.Input(0), e.Input(1)], [e.Output(0)], ("axis", e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Gather"))),
     };
 
     /// <summary>Slices of <paramref name="params"/> along <paramref name="axis"/> picked by <paramref name="indices"/>

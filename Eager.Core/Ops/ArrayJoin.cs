@@ -108,6 +108,7 @@ public static partial class Ops
         })
     {
         Gradient = c => Unstack(c.Grad, c.Attrs.Int("axis")),
+        Onnx = OnnxStack,
     };
 
     /// <summary>Stacks tensors of one shape along a new axis (rank grows by one).</summary>
@@ -140,6 +141,7 @@ public static partial class Ops
         })
     {
         Gradient = c => [Stack(Enumerable.Range(0, c.Outputs.Length).Select(c.GradOf), c.Attrs.Int("axis"))],
+        Onnx = OnnxUnstack,
     };
 
     /// <summary>Splits x along <paramref name="axis"/> into x.Shape[axis] tensors of one rank less (views).</summary>
@@ -231,5 +233,26 @@ public static partial class Ops
         var sizes = e.Node.Outputs.Select(o => o.Shape[axis]).ToArray();
         if (sizes.Any(s => s < 0)) throw new NotSupportedException("ONNX export: Split along an unknown dimension.");
         e.Add("Split", [e.Input(0), OnnxMap.Ints(e, "split", sizes)], Enumerable.Range(0, e.Node.Outputs.Length).Select(e.Output).ToArray(), ("axis", axis));
+    }
+
+    private static void OnnxStack(IOnnxEmitter e)
+    {
+        int axis = e.Node.Outputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Stack");
+        var parts = Enumerable.Range(0, e.Node.Inputs.Length).Select(i =>
+        {
+            var t = e.Temp($"unsqueezed{i}");
+            e.Add("Unsqueeze", [e.Input(i), OnnxMap.Ints(e, "axes", axis)], [t]);
+            return t;
+        }).ToArray();
+        e.Add("Concat", parts, [e.Output(0)], ("axis", axis));
+    }
+
+    private static void OnnxUnstack(IOnnxEmitter e)
+    {
+        int axis = e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Unstack");
+        int n = e.Node.Outputs.Length;
+        var parts = Enumerable.Range(0, n).Select(i => e.Temp($"part{i}")).ToArray();
+        e.Add("Split", [e.Input(0), OnnxMap.Ints(e, "split", Enumerable.Repeat(1, n).ToArray())], parts, ("axis", axis));
+        for (int i = 0; i < n; i++) e.Add("Squeeze", [parts[i], OnnxMap.Ints(e, "axes", axis)], [e.Output(i)]);
     }
 }

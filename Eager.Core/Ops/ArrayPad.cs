@@ -105,6 +105,7 @@ public static partial class Ops
             }
             return [StridedSlice(c.Grad, begin, end, null, endMask: endMask)];
         },
+        Onnx = OnnxPad,
     };
 
     /// <summary>The gradient of a REFLECT/SYMMETRIC pad: each padded position's gradient added back onto the input
@@ -175,6 +176,7 @@ public static partial class Ops
         })
     {
         Gradient = c => [ReduceSum(c.Grad)],
+        Onnx = e => e.Add("Expand", [e.Input(0), OnnxMap.Ints(e, "shape", e.Node.Attrs.Ints("shape"))], [e.Output(0)]),
     };
 
     /// <summary>A tensor of <paramref name="shape"/> with every element equal to the scalar <paramref name="value"/>
@@ -184,4 +186,16 @@ public static partial class Ops
 
     /// <summary>A tensor of <paramref name="shape"/> and <paramref name="dtype"/> filled with <paramref name="value"/>.</summary>
     public static Tensor Fill(Shape shape, double value, DType dtype = DType.Float32) => Fill(shape, Tensor.Scalar(value, dtype));
+
+    /// <summary>Pad as ONNX Pad: pads are [begin..., end...]; SYMMETRIC has no ONNX equivalent.</summary>
+    private static void OnnxPad(IOnnxEmitter e)
+    {
+        var p = e.Node.Attrs.Ints("paddings");
+        int r = p.Length / 2;
+        var pads = Enumerable.Range(0, r).Select(i => p[2 * i]).Concat(Enumerable.Range(0, r).Select(i => p[2 * i + 1])).ToArray();
+        var mode = e.Node.Attrs.String("mode");
+        if (mode == "SYMMETRIC") throw new NotSupportedException("ONNX export: SYMMETRIC padding has no ONNX equivalent (CONSTANT and REFLECT do).");
+        var value = OnnxMap.Scalar(e, "value", e.Node.Attrs.Double("constantValue"), e.Node.Inputs[0].DType);
+        e.Add("Pad", [e.Input(0), OnnxMap.Ints(e, "pads", pads), value], [e.Output(0)], ("mode", mode.ToLowerInvariant()));
+    }
 }
