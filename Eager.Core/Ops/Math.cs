@@ -218,5 +218,5 @@ public static partial class Ops
     public static Tensor Clip(Tensor x, double min, double max) => ClipByValue(x, min, max);
 
     /// <summary>A scalar of x's dtype (a C# number used as an operand takes the tensor's dtype).</summary>
-    internal static Tensor ScalarLike(Tensor x, double value) => Tensor.Scalar(value, x.DType);
+    internal static Tensor ScalarLike(Tensor x, double value) => Tensor.Constant(value, x.DType);
 }

@@ -64,6 +64,34 @@ public sealed partial class Tensor
     /// <summary>A rank-0 tensor of <paramref name="dtype"/> holding <paramref name="value"/> converted.</summary>
     public static Tensor Scalar(double value, DType dtype) => Full(Shape.Scalar, value, dtype);
 
+    /// <summary>
+    /// A rank-0 constant for a C# number used as an operand (<c>x * 2.0</c>). A few recent ones are kept per
+    /// thread and shared: tensors are immutable and the caller never hands this one to user code, so sharing
+    /// is safe, and it saves a tensor, a storage and an array per op in loops like <c>y = y * 1.0001 + 0.5</c>.
+    /// (Never used for <see cref="Scalar(double, DType)"/>: two user scalars must stay distinct for tapes.)
+    /// </summary>
+    internal static Tensor Constant(double value, DType dtype)
+    {
+        var cache = constants ??= new ConstantEntry[ConstantSlots];
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        for (int i = 0; i < cache.Length; i++)
+        {
+            ref var e = ref cache[i];
+            if (e.Bits == bits && e.DType == dtype && e.Value is { } hit) return hit;
+        }
+        var made = Scalar(value, dtype);
+        cache[nextConstant] = new ConstantEntry(bits, dtype, made);
+        nextConstant = (nextConstant + 1) % ConstantSlots;
+        return made;
+    }
+
+    private const int ConstantSlots = 8;
+
+    [ThreadStatic] private static ConstantEntry[]? constants;
+    [ThreadStatic] private static int nextConstant;
+
+    private readonly record struct ConstantEntry(long Bits, DType DType, Tensor? Value);
+
     /// <summary>All zeros.</summary>
     public static Tensor Zeros(Shape shape, DType dtype = DType.Float32) => Full(shape, 0, dtype);
 
