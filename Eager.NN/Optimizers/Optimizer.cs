@@ -110,8 +110,9 @@ public abstract partial class Optimizer
             if (!v.DType.IsFloating) throw new ArgumentException($"{GetType().Name}.ApplyGradients: variable '{v.Name}' is {v.DType.Name()}; only floating variables can be trained.");
             pairs.Add((g, v));
         }
-        // Optimizer arithmetic is not part of any model: keep it off every tape.
+        // Optimizer arithmetic is not part of any model: keep it off every tape (and, in graphs, in its own name scope).
         using (GradientTape.NoGradient())
+        using (Graph.Current?.NameScope(Name))
         {
             _ = Iterations;
             foreach (var (_, v) in pairs) CreateSlots(v);

@@ -91,6 +91,20 @@ public class TrainingModesTests
     }
 
     [Test]
+    public void TrainingOpsAreNamedAfterTheOptimizer()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var x = Ops.Placeholder(DType.Float32, new Shape(-1, 2), name: "x");
+            var loss = Ops.ReduceMean(Ops.Square(new Dense(1).Call(x)));
+            var train = new Adam().Minimize(loss);
+            Assert.That(train.Name, Does.StartWith("Adam/"));
+            Assert.That(g.Nodes.Count(n => n.Name.StartsWith("Adam/", StringComparison.Ordinal)), Is.GreaterThan(10));
+        }
+    }
+
+    [Test]
     public void MinimizeOutsideAGraphIsExplained()
     {
         var ex = Assert.Throws<InvalidOperationException>(() => new SGD().Minimize(Tensor.Scalar(1f)));
