@@ -9,8 +9,9 @@ public delegate Graph GraphRewriter(Graph graph, IReadOnlySet<string> keep);
 /// <summary>How a <see cref="Session"/> compiles plans.</summary>
 public sealed class SessionOptions
 {
-    /// <summary>The optimiser step (a pass pipeline) run on each pruned graph; null runs the graph as built.</summary>
-    public GraphRewriter? Rewriter { get; init; }
+    /// <summary>The optimiser step run on each pruned graph: by default <see cref="GraphOptimizer.Rewriter"/> (the pass
+    /// pipeline, unless <see cref="GraphOptimizer.Enabled"/> is off); null runs the graph as built.</summary>
+    public GraphRewriter? Rewriter { get; init; } = GraphOptimizer.Rewriter;
 
     /// <summary>Verify each compiled graph's IR invariants (cheap next to compiling; on by default).</summary>
     public bool VerifyGraphs { get; init; } = true;
