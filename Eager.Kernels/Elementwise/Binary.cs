@@ -45,6 +45,11 @@ public static class Binary
             inner *= shape[d];
             outerRank--;
         }
+        if (outerRank == 0 && Workers.Chunks(total, Workers.ElementWork) > 1)
+        {
+            SplitRow<T, TOp>(a, aOffset, sa, b, bOffset, sb, dst);
+            return;
+        }
         Span<int> idx = stackalloc int[Math.Max(outerRank, 1)];
         idx.Clear();
         int pa = aOffset, pb = bOffset, o = 0;
@@ -64,6 +69,20 @@ public static class Binary
                 ax--;
             }
             if (ax < 0) break;
+        }
+    }
+
+    /// <summary>One long row (the whole output) cut into one chunk per core.</summary>
+    private static unsafe void SplitRow<T, TOp>(ReadOnlySpan<T> a, int pa, int sa, ReadOnlySpan<T> b, int pb, int sb, Span<T> dst)
+        where T : unmanaged where TOp : IBinaryOp<T>
+    {
+        fixed (T* ap = a, bp = b, dp = dst)
+        {
+            nint av = (nint)ap, bv = (nint)bp, dv = (nint)dp;
+            int aLen = a.Length, bLen = b.Length;
+            Workers.For(dst.Length, Workers.ElementWork, (s, e) =>
+                Row<T, TOp>(new ReadOnlySpan<T>((T*)av, aLen), pa + s * sa, sa, new ReadOnlySpan<T>((T*)bv, bLen), pb + s * sb, sb, new Span<T>((T*)dv + s, e - s)),
+                align: 64);
         }
     }
 

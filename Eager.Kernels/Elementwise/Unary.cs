@@ -29,7 +29,8 @@ public static class Unary
         if (total == 0) return;
         if (RowWalker.IsContiguous(shape, strides))
         {
-            op.Apply(src.Slice(offset, total), dst);
+            if (Workers.Chunks(total, Workers.ElementWork) > 1) Split(src.Slice(offset, total), dst, op);
+            else op.Apply(src.Slice(offset, total), dst);
             return;
         }
         Span<int> idx = stackalloc int[Math.Max(shape.Length, 1)];
@@ -43,6 +44,16 @@ public static class Unary
             o += inner;
         }
         while (w.Next());
+    }
+
+    /// <summary>A large contiguous run cut into one chunk per core (chunks start on 64-byte multiples).</summary>
+    private static unsafe void Split<T, TOp>(ReadOnlySpan<T> x, Span<T> dst, TOp op) where T : unmanaged where TOp : struct, IUnaryOp<T>
+    {
+        fixed (T* px = x, pd = dst)
+        {
+            nint a = (nint)px, d = (nint)pd;
+            Workers.For(x.Length, Workers.ElementWork, (s, e) => op.Apply(new ReadOnlySpan<T>((T*)a + s, e - s), new Span<T>((T*)d + s, e - s)), align: 64);
+        }
     }
 
     /// <summary>The scalar loop, for operators without a vectorised span path.</summary>

@@ -20,6 +20,10 @@ public static class Workers
     /// about 20 us of work, ten times the cost of waking a worker.</summary>
     public const long MinWorkPerChunk = 1L << 20;
 
+    /// <summary>Work units to count per element of a memory-bound element-wise op (a load, a few operations and a
+    /// store cost about as much as 16 vectorised multiply-adds), so such ops split above about 128K elements.</summary>
+    public const long ElementWork = 16;
+
     /// <summary>How many chunks to cut <paramref name="items"/> items of <paramref name="workPerItem"/> units into:
     /// 1 when the total is small, otherwise up to <see cref="Count"/> (never more than the items).</summary>
     public static int Chunks(long items, long workPerItem)

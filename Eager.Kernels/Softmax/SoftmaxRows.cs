@@ -19,13 +19,13 @@ public static class SoftmaxRows
         if (n == 0 || inner == 0 || outer == 0) return;
         if (inner == 1)
         {
-            for (int r = 0; r < outer; r++)
+            // Rows are independent: large batches split across cores.
+            ForRows(x, y, outer, n, static (src, dst) =>
             {
-                var src = x.Slice(r * n, n); var dst = y.Slice(r * n, n);
                 TensorPrimitives.Subtract(src, TensorPrimitives.Max(src), dst);
                 TensorPrimitives.Exp(dst, dst);
                 TensorPrimitives.Multiply(dst, T.One / TensorPrimitives.Sum<T>(dst), dst);
-            }
+            });
             return;
         }
         var scratch = BufferPool<T>.Rent(2 * inner);
@@ -47,6 +47,27 @@ public static class SoftmaxRows
         BufferPool<T>.Return(scratch);
     }
 
+    private delegate void RowFn<T>(ReadOnlySpan<T> src, Span<T> dst);
+
+    /// <summary>Runs <paramref name="row"/> on each of <paramref name="outer"/> contiguous rows of n elements, on
+    /// every core when there are enough of them.</summary>
+    private static unsafe void ForRows<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int n, RowFn<T> row) where T : unmanaged
+    {
+        if (Workers.Chunks(outer, (long)n * Workers.ElementWork) <= 1)
+        {
+            for (int r = 0; r < outer; r++) row(x.Slice(r * n, n), y.Slice(r * n, n));
+            return;
+        }
+        fixed (T* px = x, py = y)
+        {
+            nint a = (nint)px, b = (nint)py;
+            Workers.For(outer, (long)n * Workers.ElementWork, (r0, r1) =>
+            {
+                for (int r = r0; r < r1; r++) row(new ReadOnlySpan<T>((T*)a + (nint)r * n, n), new Span<T>((T*)b + (nint)r * n, n));
+            });
+        }
+    }
+
     /// <summary>y = x - max - log(sum(exp(x - max))) along the axis.</summary>
     public static void LogSoftmax<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int n, int inner)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -54,7 +75,7 @@ public static class SoftmaxRows
         if (n == 0 || inner == 0 || outer == 0) return;
         if (inner == 1)
         {
-            for (int r = 0; r < outer; r++) LogSoftmaxRow(x.Slice(r * n, n), y.Slice(r * n, n));
+            ForRows(x, y, outer, n, static (src, dst) => LogSoftmaxRow(src, dst));
             return;
         }
         var scratch = BufferPool<T>.Rent(3 * inner);
