@@ -78,6 +78,17 @@ public static partial class Ops
         return result;
     }
 
+    /// <summary>An ONNX (opset 13) reduction: ReduceSum takes axes as an input, the others as an attribute. ONNX reads
+    /// empty axes as "all axes", so a reduction over no axes is exported as Identity.</summary>
+    private static void OnnxReduce(IOnnxEmitter e, string opType)
+    {
+        var axes = e.Node.Attrs.Ints("axes");
+        long keep = e.Node.Attrs.Bool("keepDims") ? 1L : 0L;
+        if (axes.Length == 0) e.Add("Identity", [e.Input(0)], [e.Output(0)]);
+        else if (opType == "ReduceSum") e.Add(opType, [e.Input(0), OnnxMap.Ints(e, "axes", axes)], [e.Output(0)], ("keepdims", keep));
+        else e.Add(opType, [e.Input(0)], [e.Output(0)], ("axes", axes), ("keepdims", keep));
+    }
+
     /// <summary>Attrs and dispatch shared by the public reduction methods.</summary>
     private static Tensor Reduction(OpDef op, Tensor x, int[]? axes, bool keepDims)
     {
@@ -90,7 +101,7 @@ public static partial class Ops
         (x, a) => [ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs)],
-        Onnx = e => e.Add("ReduceSum", [e.Input(0), OnnxMap.Ints(e, "axes", e.Node.Attrs.Ints("axes"))], [e.Output(0)], ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
+        Onnx = e => OnnxReduce(e, "ReduceSum"),
     };
 
     /// <summary>Sum over <paramref name="axes"/> (all when null); negative axes count from the end.</summary>
@@ -128,7 +139,7 @@ public static partial class Ops
             // The count is known only at run time: sum ones over the reduced axes.
             return [Divide(g, ReduceSum(OnesLike(x), axes, keepDims: true))];
         },
-        Onnx = e => e.Add("ReduceMean", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
+        Onnx = e => OnnxReduce(e, "ReduceMean"),
     };
 
     /// <summary>Mean over <paramref name="axes"/> (all when null). Integer means truncate, as in TensorFlow.</summary>
@@ -144,7 +155,7 @@ public static partial class Ops
     {
         // d prod / d x_i is the product of the other elements; computed directly so zeros are handled exactly.
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), c.Attrs.Ints("axes")))],
-        Onnx = e => e.Add("ReduceProd", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
+        Onnx = e => OnnxReduce(e, "ReduceProd"),
     };
 
     /// <summary>Product over <paramref name="axes"/> (all when null); an empty product is 1.</summary>

@@ -10,7 +10,7 @@ public static partial class Ops
         (x, a) => [ReduceWith<MaxOp<float>, MaxOp<double>, MaxOp<int>, MaxOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
-        Onnx = e => e.Add("ReduceMax", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
+        Onnx = e => OnnxReduce(e, "ReduceMax"),
     };
 
     internal static readonly OpDef ReduceMinDef = new("ReduceMin",
@@ -18,7 +18,7 @@ public static partial class Ops
         (x, a) => [ReduceWith<MinOp<float>, MinOp<double>, MinOp<int>, MinOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
-        Onnx = e => e.Add("ReduceMin", [e.Input(0)], [e.Output(0)], ("axes", e.Node.Attrs.Ints("axes")), ("keepdims", e.Node.Attrs.Bool("keepDims") ? 1L : 0L)),
+        Onnx = e => OnnxReduce(e, "ReduceMin"),
     };
 
     /// <summary>Largest element over <paramref name="axes"/> (all when null); NaN propagates; an empty max is -inf.
