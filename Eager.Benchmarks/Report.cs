@@ -76,6 +76,9 @@ internal static class Report
         sb.AppendLine("\"x time\" is Eager's time over the other engine's: below 1.00 Eager is faster.");
         sb.AppendLine();
         sb.AppendLine($"Peak resident memory of 3 style-transfer iterations at 256x256, each in a fresh process: Eager {EagerStyleRss()}, PyTorch {torch.StyleRss}.");
+        // Hand-written analysis (targets met or missed, and why) lives beside the script and is kept across runs.
+        const string notes = "benchmarks/notes.md"; // bench.sh runs from the repository root
+        if (File.Exists(notes)) sb.AppendLine().Append(File.ReadAllText(notes));
         File.WriteAllText(path, sb.ToString());
     }
 
