@@ -38,6 +38,7 @@ public sealed class PassPipeline
     public static PassPipeline Default => new(
         new Pruning(),
         new ConstantFolding(),
+        new ArithmeticSimplification(),
         new CommonSubexpressionElimination());
 
     /// <summary>Every pass, in the order they run (switched-off ones included).</summary>

@@ -1,0 +1,143 @@
+namespace Eager.Tests.Core.Passes;
+
+public class ArithmeticSimplificationTests
+{
+    private static readonly Tensor Data = Tensor.From(new double[,] { { 1, -2, 3 }, { 0.5, 4, -6 } });
+
+    [Test]
+    public void RemovesMultiplyByOneAddZeroAndDoubleNegation()
+    {
+        var g = new Graph();
+        Tensor x, y;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float64, new Shape(2, 3), "x");
+            y = Ops.Exp(-(-(x * 1.0 + 0.0)) - 0.0) / 1.0;
+        }
+        var result = PassCheck.Optimize(g, [y], new ArithmeticSimplification());
+        Assert.That(PassCheck.Lines(result), Is.EqualTo(new[]
+        {
+            "x = Placeholder(dtype=float64, shape=(2, 3)) -> float64(2, 3)",
+            "Exp = Exp(x:0) -> float64(2, 3)",
+            "Divide = Identity(Exp:0) -> float64(2, 3)",
+        }));
+        var got = PassCheck.SameAsPlain(g, [y], new FeedDict { { x, Data } });
+        PassCheck.AssertClose(got[0], Ops.Exp(Data));
+    }
+
+    [Test]
+    public void AConstantThatBroadcastsXLargerIsKept()
+    {
+        var g = new Graph();
+        Tensor x, y;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float64, new Shape(3), "x");
+            y = Ops.Exp(x * Tensor.Ones(new Shape(2, 3), DType.Float64));
+        }
+        var result = PassCheck.Optimize(g, [y], new ArithmeticSimplification());
+        Assert.That(PassCheck.OpNames(result), Does.Contain("Multiply"));
+        var got = PassCheck.SameAsPlain(g, [y], new FeedDict { { x, Tensor.From(new[] { 1.0, 2.0, 3.0 }) } });
+        Assert.That(got[0].Shape, Is.EqualTo(new Shape(2, 3)));
+    }
+
+    [Test]
+    public void DivisionByAConstantBecomesMultiplicationAndScalarFactorsCombine()
+    {
+        var g = new Graph();
+        Tensor x, y;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float32, new Shape(2, 3), "x");
+            y = Ops.Sin(x * 3f * 0.5f) / 4f;
+        }
+        var result = PassCheck.Optimize(g, [y], new ArithmeticSimplification());
+        Assert.That(PassCheck.Lines(result), Is.EqualTo(new[]
+        {
+            "x = Placeholder(dtype=float32, shape=(2, 3)) -> float32(2, 3)",
+            "Const_3 = Const(value=[1.5]) -> float32()",
+            "Multiply_1 = Multiply(x:0, Const_3:0) -> float32(2, 3)",
+            "Sin = Sin(Multiply_1:0) -> float32(2, 3)",
+            "Const_4 = Const(value=[0.25]) -> float32()",
+            "Divide = Multiply(Sin:0, Const_4:0) -> float32(2, 3)",
+        }));
+        var data = Ops.Cast(Data, DType.Float32);
+        var got = PassCheck.SameAsPlain(g, [y], new FeedDict { { x, data } });
+        PassCheck.AssertClose(got[0], Ops.Sin(data * 1.5f) / 4f);
+    }
+
+    [Test]
+    public void SubtractingANegationAdds()
+    {
+        var g = new Graph();
+        Tensor x, w, y;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float64, new Shape(2, 3), "x");
+            w = Ops.Placeholder(DType.Float64, new Shape(3), "w");
+            y = (x - (-w)) + (-x);
+        }
+        var result = PassCheck.Optimize(g, [y], new ArithmeticSimplification());
+        Assert.That(PassCheck.OpNames(result), Is.EqualTo(new[] { "Placeholder", "Placeholder", "Add", "Subtract" }));
+        var wv = Tensor.From(new[] { 1.0, 2.0, 3.0 });
+        var got = PassCheck.SameAsPlain(g, [y], new FeedDict { { x, Data }, { w, wv } });
+        PassCheck.AssertClose(got[0], Data + wv - Data);
+    }
+
+    [Test]
+    public void TransposesAndReshapesCollapse()
+    {
+        var g = new Graph();
+        Tensor x, back, rolled, flat;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float64, new Shape(2, 3, 4), "x");
+            back = Ops.Transpose(Ops.Transpose(x, [2, 0, 1]), [1, 2, 0]);
+            rolled = Ops.Transpose(Ops.Transpose(x, [1, 0, 2]), [0, 2, 1]);
+            flat = Ops.Reshape(Ops.Reshape(Ops.Reshape(x, 6, 4), 4, 6), -1);
+        }
+        var result = PassCheck.Optimize(g, [back, rolled, flat], new ArithmeticSimplification());
+        Assert.That(PassCheck.Lines(result), Is.EqualTo(new[]
+        {
+            "x = Placeholder(dtype=float64, shape=(2, 3, 4)) -> float64(2, 3, 4)",
+            "Transpose_1 = Identity(x:0) -> float64(2, 3, 4)",
+            "Transpose_3 = Transpose(x:0; perm=[1, 2, 0]) -> float64(3, 4, 2)",
+            "Reshape_2 = Reshape(x:0; shape=[-1]) -> float64(24,)",
+        }));
+        var data = Tensor.RandomNormal(new Shape(2, 3, 4), seed: 3, dtype: DType.Float64);
+        var got = PassCheck.SameAsPlain(g, [back, rolled, flat], new FeedDict { { x, data } });
+        PassCheck.AssertClose(got[1], Ops.Transpose(data, [1, 2, 0]));
+    }
+
+    [Test]
+    public void KeepsNodesWithControlInputs()
+    {
+        var g = new Graph();
+        var v = new Variable(Tensor.Zeros(new Shape(2), DType.Float64), "v");
+        Tensor y;
+        using (g.AsDefault())
+        {
+            var x = Ops.Placeholder(DType.Float64, new Shape(2), "x");
+            var update = Ops.AssignAdd(v, x);
+            using (g.ControlDependencies(update)) y = Ops.Identity(x);
+        }
+        var result = PassCheck.Optimize(g, [y], new ArithmeticSimplification());
+        Assert.That(PassCheck.OpNames(result), Is.EqualTo(new[] { "Placeholder", "AssignAdd", "Identity" }));
+    }
+
+    [Test]
+    public void GradientGraphsStayEqual()
+    {
+        var g = new Graph();
+        Tensor x, dx;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float64, new Shape(2, 3), "x");
+            var y = Ops.ReduceSum(Ops.Tanh(Ops.Transpose(Ops.Transpose(x)) / 3.0 * 1.0));
+            dx = Ops.Gradients(y, [x])[0]!;
+        }
+        var got = PassCheck.SameAsPlain(g, [dx], new FeedDict { { x, Data } });
+        var t = Ops.Tanh(Data / 3.0);
+        PassCheck.AssertClose(got[0], (1.0 - t * t) / 3.0);
+    }
+}
