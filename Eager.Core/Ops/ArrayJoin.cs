@@ -54,12 +54,62 @@ public static partial class Ops
             int axis = c.X(0).Shape.NormalizeAxis(c.Attrs.Int("axis"), "Concat");
             if (c.Inputs.Length == 1) return [c.Grad];
             var sizes = c.Inputs.Select(t => t.Shape[axis]).ToArray();
-            if (sizes.Count(s => s < 0) > 1)
-                throw new NotSupportedException($"Concat gradient: more than one input has an unknown size along axis {axis} ({ShapesText(c.Inputs)}).");
+            // Split needs the sizes (one may be -1); with more unknown, split by the inputs' run-time sizes.
+            if (sizes.Count(s => s < 0) > 1) return SplitLike(c.Grad, c.Inputs, axis);
             return Split(c.Grad, sizes, axis);
         },
         Onnx = e => e.Add("Concat", Enumerable.Range(0, e.Node.Inputs.Length).Select(e.Input).ToArray(), [e.Output(0)], ("axis", e.Node.Outputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Concat"))),
     };
+
+    private static TensorSpec[] SplitLikeInfer(Tensor[] x, Attrs a)
+    {
+        var g = x[0];
+        if (x.Length < 2) throw new ArgumentException("SplitLike: needs the tensor to split and at least one tensor giving a size.");
+        int axis = g.Shape.NormalizeAxis(a.Int("axis"), "SplitLike");
+        int total = 0;
+        var specs = new TensorSpec[x.Length - 1];
+        for (int i = 1; i < x.Length; i++)
+        {
+            var like = x[i];
+            if (like.Rank != g.Rank)
+                throw new ArgumentException($"SplitLike: size source {i - 1} has shape {like.Shape}, the split tensor {g.Shape}; ranks must match.");
+            int n = like.Shape[axis];
+            total = total < 0 || n < 0 ? -1 : total + n;
+            var d = g.Shape.ToArray(); d[axis] = n;
+            specs[i - 1] = new TensorSpec(Shape.Wrap(d), g.DType);
+        }
+        if (total >= 0 && g.Shape[axis] >= 0 && total != g.Shape[axis])
+            throw new ArgumentException($"SplitLike: the sizes along axis {axis} add up to {total}, but the split tensor {g.Shape} has {g.Shape[axis]} ({ShapesText(x)}).");
+        return specs;
+    }
+
+    internal static readonly OpDef SplitLikeDef = new("SplitLike",
+        SplitLikeInfer,
+        (x, a) =>
+        {
+            SplitLikeInfer(x, a);
+            var g = x[0];
+            int axis = g.Shape.NormalizeAxis(a.Int("axis"), "SplitLike");
+            var result = new Tensor[x.Length - 1];
+            int at = 0;
+            for (int i = 1; i < x.Length; i++)
+            {
+                int n = x[i].Shape[axis];
+                var d = g.Shape.ToArray(); d[axis] = n;
+                result[i - 1] = g.View(Shape.Wrap(d), g.StridesArray, g.Offset + (n == 0 ? 0 : at * g.Strides[axis]));
+                at += n;
+            }
+            return result;
+        })
+    {
+        Gradient = c => [Concat(Enumerable.Range(0, c.Outputs.Length).Select(c.GradOf), c.Attrs.Int("axis")), .. new Tensor?[c.Outputs.Length]],
+    };
+
+    /// <summary>Splits <paramref name="x"/> along <paramref name="axis"/> into parts as long as each of
+    /// <paramref name="likes"/> is along that axis (sizes read at run time): the gradient of Concat in graphs
+    /// where several inputs have unknown sizes.</summary>
+    internal static Tensor[] SplitLike(Tensor x, Tensor[] likes, int axis) =>
+        Dispatcher.Apply(SplitLikeDef, [x, .. likes], new Attrs { { "axis", axis } });
 
     /// <summary>Joins tensors along an existing axis. All must share dtype, rank and every other dimension.</summary>
     /// <exception cref="ArgumentException">No tensors, scalars, or mismatched shapes/dtypes (the message names them).</exception>

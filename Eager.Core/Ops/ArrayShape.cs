@@ -147,11 +147,39 @@ public static partial class Ops
                 if (m[i] != 1) { sumAxes.Add(split.Count); split.Add(m[i]); }
                 split.Add(x.Shape[i]);
             }
-            if (split.Count(d => d < 0) > 1)
-                throw new NotSupportedException($"Tile gradient: the input shape {x.Shape} has more than one unknown dimension; feed a more specific shape.");
+            // Reshape allows one unknown dim; otherwise sum the copies with the run-time shape.
+            if (split.Count(d => d < 0) > 1) return [TileGrad(c.Grad, x, m)];
             return [ReshapeLike(ReduceSum(Reshape(c.Grad, [.. split]), [.. sumAxes]), x)];
         },
         Onnx = e => e.Add("Tile", [e.Input(0), OnnxMap.Ints(e, "repeats", e.Node.Attrs.Ints("multiples"))], [e.Output(0)]),
+    };
+
+    /// <summary>The gradient of Tile: the sum of the <paramref name="multiples"/> copies of x's shape in
+    /// <paramref name="grad"/>, using x's run-time shape.</summary>
+    internal static Tensor TileGrad(Tensor grad, Tensor x, int[] multiples) =>
+        Dispatcher.Apply1(TileGradDef, new Attrs { { "multiples", (int[])multiples.Clone() } }, grad, x);
+
+    internal static readonly OpDef TileGradDef = new("TileGrad",
+        (x, a) =>
+        {
+            var want = TiledShape(x[1].Shape, a.Ints("multiples"));
+            if (!want.IsCompatibleWith(x[0].Shape) || x[0].DType != x[1].DType || !x[0].DType.IsNumeric)
+                throw new ArgumentException($"TileGrad: the gradient is {x[0].DType.Name()}{x[0].Shape}, but tiling {x[1].DType.Name()}{x[1].Shape} by {ArrayText.Of(a.Ints("multiples"))} gives {want}.");
+            return [TensorSpec.Of(x[1])];
+        },
+        (x, a) =>
+        {
+            var (g, like, m) = (x[0].Contiguous(), x[1], a.Ints("multiples"));
+            int r = like.Rank;
+            var dims = new int[2 * r];
+            for (int i = 0; i < r; i++) { dims[2 * i] = m[i]; dims[2 * i + 1] = like.Shape[i]; }
+            var split = Shape.Wrap(dims);
+            var view = g.View(split, split.ContiguousStrides(), g.Offset);
+            var copies = Enumerable.Range(0, r).Select(i => 2 * i).ToArray();
+            return [ReduceWith<Kernels.Reduce.SumOp<float>, Kernels.Reduce.SumOp<double>, Kernels.Reduce.SumOp<int>, Kernels.Reduce.SumOp<long>>(view, copies, false)];
+        })
+    {
+        Gradient = c => [Tile(c.Grad, c.Attrs.Ints("multiples")), null],
     };
 
     /// <summary>Repeats x: output dimension i is x.Shape[i] * multiples[i] (TensorFlow's tile).</summary>

@@ -32,6 +32,8 @@ public static partial class OpSamples
         yield return new("Pad", [new(3, 4)], x => Ops.Pad(x[0], new[,] { { 2, 1 }, { 0, 3 } }, "REFLECT")) { Label = "reflect" };
         yield return new("Pad", [new(3, 4)], x => Ops.Pad(x[0], new[,] { { 3, 1 }, { 1, 4 } }, "SYMMETRIC")) { Label = "symmetric" };
         yield return new("MirrorPadGrad", [new(6, 7), new(3, 4)], x => Ops.MirrorPadGrad(x[0], x[1], new Attrs { { "paddings", new[] { 2, 1, 0, 3 } }, { "mode", "REFLECT" }, { "constantValue", 0.0 } }));
+        yield return new("SplitLike", [new(2, 5), new(2, 2), new(2, 3)], x => Ops.SplitLike(x[0], [x[1], x[2]], 1)[1]);
+        yield return new("TileGrad", [new(4, 6), new(2, 2)], x => Ops.TileGrad(x[0], x[1], [2, 3]));
         yield return new("Fill", [Shape.Scalar], x => Ops.Fill(new Shape(2, 3), x[0]));
     }
 }
