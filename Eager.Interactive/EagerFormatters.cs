@@ -7,6 +7,7 @@ namespace Eager.Interactive;
 /// Registers Eager's notebook display with .NET Interactive's <see cref="Formatter"/>: a <see cref="Tensor"/> or
 /// <see cref="Variable"/> as a compact HTML table with its shape and dtype (summarised when large), a
 /// <see cref="TensorImage"/> (from <see cref="TensorImageExtensions.AsImage"/>) as a PNG picture, a
+/// <see cref="LinePlot"/> as an SVG chart, a
 /// <see cref="Graph"/> or <see cref="ConcreteFunction"/> as its node listing, a <see cref="Layer"/> (a model) as its
 /// layer summary, and a <see cref="Shape"/> as "(2, 3)". Loading the Eager.Interactive package in a notebook
 /// (<c>#r "nuget: Eager.Interactive"</c>) calls <see cref="Register"/> by itself; call it directly in other hosts.
@@ -28,6 +29,10 @@ public static class EagerFormatters
         Formatter.Register<Shape>((s, w) => w.Write(s.ToString()), text);
         Formatter.Register<TensorImage>((i, w) => w.Write(i.ToHtml()), html);
         Formatter.Register<TensorImage>((i, w) => w.Write(i.ToString()), text);
+        Formatter.Register<TensorImage>((i, w) => w.Write(Convert.ToBase64String(i.ToPng())), "image/png");
+        Formatter.Register<LinePlot>((p, w) => w.Write(p.ToSvg()), html);
+        Formatter.Register<LinePlot>((p, w) => w.Write(p.ToSvg()), "image/svg+xml");
+        Formatter.Register<LinePlot>((p, w) => w.Write(p.ToString()), text);
         Formatter.Register<Graph>((g, w) => w.Write(ListingHtml.Format(g)), html);
         Formatter.Register<Graph>((g, w) => w.Write(GraphPrinter.Print(g)), text);
         Formatter.Register<ConcreteFunction>((f, w) => w.Write(ListingHtml.Format(f)), html);
