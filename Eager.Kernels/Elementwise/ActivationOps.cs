@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -23,7 +24,11 @@ public readonly struct SigmoidOp<T> : IUnaryOp<T> where T : unmanaged, IFloating
     public T Apply(T x) => T.One / (T.One + T.Exp(-x));
 
     /// <inheritdoc/>
-    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => TensorPrimitives.Sigmoid(x, dst);
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst)
+    {
+        if (typeof(T) == typeof(float)) FastExp.Sigmoid(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dst));
+        else TensorPrimitives.Sigmoid(x, dst);
+    }
 }
 
 /// <summary>max(x, 0); NaN stays NaN.</summary>

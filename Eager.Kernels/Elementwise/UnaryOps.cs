@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -61,7 +62,12 @@ public readonly struct ExpOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPoin
     public T Apply(T x) => T.Exp(x);
 
     /// <inheritdoc/>
-    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => TensorPrimitives.Exp(x, dst);
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst)
+    {
+        // float32 takes the polynomial exp (about 1 ulp, several times faster than TensorPrimitives').
+        if (typeof(T) == typeof(float)) FastExp.Exp(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dst));
+        else TensorPrimitives.Exp(x, dst);
+    }
 }
 
 /// <summary>Natural logarithm.</summary>

@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using Eager.Kernels.Elementwise;
 using Eager.Kernels.Memory;
 
 namespace Eager.Kernels.Softmax;
@@ -22,6 +24,14 @@ public static class SoftmaxRows
             // Rows are independent: large batches split across cores.
             ForRows(x, y, outer, n, static (src, dst) =>
             {
+                if (typeof(T) == typeof(float))
+                {
+                    // One fused pass for exp(x - max) and its sum.
+                    var s = MemoryMarshal.Cast<T, float>(src); var d = MemoryMarshal.Cast<T, float>(dst);
+                    float sum = FastExp.ExpShiftedSum(s, TensorPrimitives.Max(s), d);
+                    TensorPrimitives.Multiply(d, 1f / sum, d);
+                    return;
+                }
                 TensorPrimitives.Subtract(src, TensorPrimitives.Max(src), dst);
                 TensorPrimitives.Exp(dst, dst);
                 TensorPrimitives.Multiply(dst, T.One / TensorPrimitives.Sum<T>(dst), dst);
@@ -104,9 +114,19 @@ public static class SoftmaxRows
         if (src.Length == 0) return;
         T max = TensorPrimitives.Max(src);
         // exp goes through dst first, then dst is overwritten with the shifted logits.
-        TensorPrimitives.Subtract(src, max, dst);
-        TensorPrimitives.Exp(dst, dst);
-        T shift = max + T.Log(TensorPrimitives.Sum<T>(dst));
+        T total;
+        if (typeof(T) == typeof(float))
+        {
+            float m = (float)(object)max;
+            total = (T)(object)FastExp.ExpShiftedSum(MemoryMarshal.Cast<T, float>(src), m, MemoryMarshal.Cast<T, float>(dst));
+        }
+        else
+        {
+            TensorPrimitives.Subtract(src, max, dst);
+            TensorPrimitives.Exp(dst, dst);
+            total = TensorPrimitives.Sum<T>(dst);
+        }
+        T shift = max + T.Log(total);
         TensorPrimitives.Subtract(src, shift, dst);
     }
 
