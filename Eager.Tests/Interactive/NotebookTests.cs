@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Text.Json;
+using System.Xml.Linq;
 
 namespace Eager.Tests.Interactive;
 
@@ -43,6 +45,29 @@ public class NotebookTests
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.That(p.WaitForExit(TimeSpan.FromMinutes(5)), Is.True, "scripts/pack.sh finished in time");
         Assert.That(p.ExitCode, Is.Zero, () => "scripts/pack.sh failed:\n" + stdout.Result + stderr.Result);
+    }
+
+    [Test]
+    public void EveryLibraryPacksWithItsMetadataSymbolsAndDocs()
+    {
+        var folder = Path.Combine(Root(), "artifacts", "packages");
+        string[] ids = ["Eager.Kernels", "Eager.Core", "Eager.NN", "Eager.Onnx", "Eager.Interactive"];
+        Assert.That(Directory.GetFiles(folder, "*.nupkg").Select(Path.GetFileName).Where(f => f!.StartsWith("Eager.", StringComparison.Ordinal)),
+            Is.EquivalentTo(ids.Select(id => $"{id}.0.1.0.nupkg")), "only the libraries pack: no tests, benchmarks or examples");
+        foreach (var id in ids)
+        {
+            using var package = ZipFile.OpenRead(Path.Combine(folder, $"{id}.0.1.0.nupkg"));
+            var entries = package.Entries.Select(e => e.FullName).ToList();
+            Assert.That(entries, Does.Contain($"lib/net10.0/{id}.dll").And.Contain($"lib/net10.0/{id}.xml").And.Contain("README.md"), id);
+            using var nuspec = package.GetEntry($"{id}.nuspec")!.Open();
+            var meta = XDocument.Load(nuspec).Root!.Elements().First();
+            string Field(string name) => meta.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+            Assert.That((Field("id"), Field("license"), Field("readme")), Is.EqualTo((id, "MIT", "README.md")), id);
+            Assert.That(Field("description"), Has.Length.GreaterThan(40), id);
+            using var symbols = ZipFile.OpenRead(Path.Combine(folder, $"{id}.0.1.0.snupkg"));
+            Assert.That(symbols.Entries.Select(e => e.FullName), Does.Contain($"lib/net10.0/{id}.pdb"), id);
+            if (id == "Eager.Interactive") Assert.That(entries, Does.Contain("interactive-extensions/dotnet/extension.dib"));
+        }
     }
 
     [Test]
