@@ -6,7 +6,7 @@ internal sealed class GraphUses
 {
     private static readonly List<(Node, int)> None = [];
     private readonly Dictionary<Tensor, List<(Node Node, int Index)>> data = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<Node, int> control = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Node, List<Node>> control = new(ReferenceEqualityComparer.Instance);
 
     public GraphUses(Graph graph)
     {
@@ -18,7 +18,11 @@ internal sealed class GraphUses
                 if (!data.TryGetValue(t, out var list)) data[t] = list = [];
                 list.Add((n, i));
             }
-            foreach (var c in n.ControlInputs) control[c] = control.GetValueOrDefault(c) + 1;
+            foreach (var c in n.ControlInputs)
+            {
+                if (!control.TryGetValue(c, out var list)) control[c] = list = [];
+                list.Add(n);
+            }
         }
     }
 
@@ -29,7 +33,18 @@ internal sealed class GraphUses
     public int Count(Tensor t) => data.TryGetValue(t, out var l) ? l.Count : 0;
 
     /// <summary>Number of nodes with a control input on <paramref name="n"/>.</summary>
-    public int ControlCount(Node n) => control.GetValueOrDefault(n);
+    public int ControlCount(Node n) => control.TryGetValue(n, out var l) ? l.Count : 0;
+
+    /// <summary>The nodes with a control input on <paramref name="n"/>.</summary>
+    public IReadOnlyList<Node> ControlUsers(Node n) => control.TryGetValue(n, out var l) ? l : [];
+
+    /// <summary>Every node that reads an output of <paramref name="n"/> or has it as a control input (with repeats).</summary>
+    public IEnumerable<Node> Users(Node n)
+    {
+        foreach (var o in n.Outputs)
+            foreach (var (u, _) in Of(o)) yield return u;
+        foreach (var u in ControlUsers(n)) yield return u;
+    }
 
     /// <summary>True when anything uses <paramref name="n"/> (an output or the node as a control input).</summary>
     public bool IsUsed(Node n)

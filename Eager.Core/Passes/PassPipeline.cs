@@ -39,7 +39,8 @@ public sealed class PassPipeline
         new Pruning(),
         new ConstantFolding(),
         new ArithmeticSimplification(),
-        new CommonSubexpressionElimination());
+        new CommonSubexpressionElimination(),
+        new ElementwiseFusion());
 
     /// <summary>Every pass, in the order they run (switched-off ones included).</summary>
     public IReadOnlyList<GraphPass> Passes => passes;
