@@ -39,3 +39,82 @@ public static partial class Ops
     internal static Tensor[] FusedElementwise(string program, int[] outputs, DType dtype, params Tensor[] inputs) =>
         Dispatcher.Apply(FusedElementwiseDef, inputs, new Attrs { { "program", program }, { "outputs", outputs }, { "dtype", dtype } });
 }
+
+/// <summary>Matrix product and convolution fused with a bias and an activation.</summary>
+public static partial class Ops
+{
+    internal static readonly OpDef FusedMatMulDef = new("FusedMatMul",
+        (x, a) => FusedContractionInfer("FusedMatMul", MatMulDef!, x, a),
+        (x, a) => [FusedContraction(MatMulDef!, x, a)])
+    {
+        Gradient = c => FusedContractionGradient(MatMulDef!, c),
+    };
+
+    internal static readonly OpDef FusedConv2DDef = new("FusedConv2D",
+        (x, a) => FusedContractionInfer("FusedConv2D", Conv2DDef!, x, a),
+        (x, a) => [FusedContraction(Conv2DDef!, x, a)])
+    {
+        Gradient = c => FusedContractionGradient(Conv2DDef!, c),
+    };
+
+    /// <summary>The product's inference, then the bias (rank 1, the size of the last dimension) and activation checks.</summary>
+    private static TensorSpec[] FusedContractionInfer(string op, OpDef product, Tensor[] x, Attrs a)
+    {
+        if (x.Length is not (2 or 3)) throw new ArgumentException($"{op}: expects 2 inputs, or 3 with a bias; got {x.Length}.");
+        var spec = product.Infer([x[0], x[1]], a)[0];
+        if (!spec.DType.IsFloating) throw new ArgumentException($"{op}: expects float32 or float64 operands, got {spec.DType.Name()}.");
+        if (x.Length == 3 && (x[2].DType != spec.DType || x[2].Rank != 1 || spec.Shape.Rank < 1 || Window.Differ(x[2].Shape[0], spec.Shape[-1])))
+            throw new ArgumentException($"{op}: the bias must be a rank-1 {spec.DType.Name()} tensor the size of the result's last dimension (result {spec.Shape}); got {x[2].DType.Name()}{x[2].Shape}.");
+        var act = a.String("activation");
+        if (!FusedEpilogue.Activations.Contains(act))
+            throw new ArgumentException($"{op}: activation '{act}' is not one of {string.Join(", ", FusedEpilogue.Activations)}.");
+        return [spec];
+    }
+
+    private static Tensor FusedContraction(OpDef product, Tensor[] x, Attrs a)
+    {
+        var z = product.Compute([x[0], x[1]], a)[0];
+        // The epilogue writes in place: only into a fresh contiguous result.
+        if (!z.IsContiguous || ReferenceEquals(z.Storage, x[0].Storage) || ReferenceEquals(z.Storage, x[1].Storage)) z = CopyOf(z);
+        FusedEpilogue.Apply(z, x.Length == 3 ? x[2] : null, a.String("activation"));
+        return z;
+    }
+
+    private static Tensor CopyOf(Tensor t)
+    {
+        var r = Tensor.Empty(t.Shape, t.DType);
+        StridedCopy.Copy(t, r);
+        return r;
+    }
+
+    /// <summary>Through the activation (from the output), then the product's own gradient rule, and the bias's sum.</summary>
+    private static Tensor?[] FusedContractionGradient(OpDef product, GradContext c)
+    {
+        var dz = FusedEpilogue.Gradient(c.Attrs.String("activation"), c.Y, c.Grad);
+        var grads = product.Gradient!(new GradContext(product, [c.X(0), c.X(1)], c.Attrs, c.Outputs, [dz]));
+        if (c.Inputs.Length == 2) return grads;
+        return [grads[0], grads[1], ReduceSum(dz, [.. Enumerable.Range(0, c.Y.Rank - 1)])];
+    }
+
+    /// <summary>act(a x b + bias) in one step (the optimiser's fusion of MatMul, BiasAdd and an activation).</summary>
+    /// <param name="a">Left operand.</param>
+    /// <param name="b">Right operand.</param>
+    /// <param name="bias">Rank-1 bias the size of the result's last dimension, or null.</param>
+    /// <param name="activation">"None", "Relu", "Relu6", "Elu", "Sigmoid" or "Tanh".</param>
+    /// <param name="transposeA">Transpose the last two dimensions of a.</param>
+    /// <param name="transposeB">Transpose the last two dimensions of b.</param>
+    /// <exception cref="ArgumentException">Operands MatMul refuses, a bias of the wrong shape, or an unknown activation.</exception>
+    public static Tensor FusedMatMul(Tensor a, Tensor b, Tensor? bias, string activation = "None", bool transposeA = false, bool transposeB = false) =>
+        Dispatcher.Apply1(FusedMatMulDef, new Attrs { { "transposeA", transposeA }, { "transposeB", transposeB }, { "activation", activation } },
+            bias is null ? [a, b] : [a, b, bias]);
+
+    /// <summary>act(conv2d(input, filter) + bias) in one step (the optimiser's fusion of Conv2D, BiasAdd and an activation);
+    /// NHWC input, HWIO filter, as <see cref="Conv2D"/>.</summary>
+    /// <exception cref="ArgumentException">Operands Conv2D refuses, a bias of the wrong shape, or an unknown activation.</exception>
+    public static Tensor FusedConv2D(Tensor input, Tensor filter, Tensor? bias, string activation = "None", Size2? strides = null, string padding = "VALID", Size2? dilations = null)
+    {
+        var attrs = Window.ConvAttrs("FusedConv2D", strides, padding, dilations);
+        attrs.Add("activation", activation);
+        return Dispatcher.Apply1(FusedConv2DDef, attrs, bias is null ? [input, filter] : [input, filter, bias]);
+    }
+}

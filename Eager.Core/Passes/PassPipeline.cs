@@ -40,6 +40,7 @@ public sealed class PassPipeline
         new ConstantFolding(),
         new ArithmeticSimplification(),
         new CommonSubexpressionElimination(),
+        new ContractionFusion(),
         new ElementwiseFusion());
 
     /// <summary>Every pass, in the order they run (switched-off ones included).</summary>
