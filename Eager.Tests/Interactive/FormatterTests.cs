@@ -141,6 +141,14 @@ public partial class FormatterTests
     }
 
     [Test]
+    public void EagerInteractiveReadsTensorsThroughCoreNeverTheKernels()
+    {
+        var refs = typeof(EagerFormatters).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.That(refs, Does.Contain("Eager.Core").And.Contain("Microsoft.DotNet.Interactive.Formatting"));
+        Assert.That(refs, Does.Not.Contain("Eager.Kernels"));
+    }
+
+    [Test]
     public void TextIsHtmlEncoded()
     {
         var v = new Variable(Tensor.Zeros(new Shape(1)), name: "<b>&");
