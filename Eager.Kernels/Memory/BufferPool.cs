@@ -34,13 +34,10 @@ public static class BufferPool<T> where T : unmanaged
     {
         if (length < MinPooledLength) return length == 0 ? [] : GC.AllocateUninitializedArray<T>(length);
         int b = BucketOf(length);
+        // After enough rentals since the last full collection, dead tensors are likely holding many buffers:
+        // collect them first (outside any pool lock), so they come back before the pool runs dry.
+        if (PoolCollection.Rented((1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())) PoolCollection.Collect();
         if (TryPop(b) is { } hit) return hit;
-        // A miss: if dead tensors may be holding many buffers, collect them first (outside any pool lock).
-        if (PoolCollection.Allocated((1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()))
-        {
-            PoolCollection.Collect();
-            if (TryPop(b) is { } reused) return reused;
-        }
         return GC.AllocateUninitializedArray<T>(1 << b);
     }
 

@@ -3,12 +3,12 @@ using Eager.Kernels.Memory;
 
 namespace Eager.Tests.Kernels;
 
-/// <summary>Dead tensors' buffers come back to the pool once fresh allocations pass the budget.</summary>
+/// <summary>Dead tensors' buffers come back to the pool once rentals pass the budget.</summary>
 [NonParallelizable]
 public class PoolCollectionTests
 {
     [Test]
-    public void FreshAllocationsPastTheBudgetInduceACollection()
+    public void RentalsPastTheBudgetInduceACollection()
     {
         long budget = PoolCollection.Budget;
         int induced = PoolCollection.Induced;
