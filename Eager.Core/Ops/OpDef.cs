@@ -68,6 +68,17 @@ public sealed class OpDef
     /// deduplicated or pruned while reachable, and kept in program order inside traced functions.</summary>
     public bool IsStateful { get; init; }
 
+    /// <summary>Whether the op may hold on to its input tensors after its call (an Assign stores its value, an Enqueue
+    /// its components), so a Session never recycles their buffers early. Defaults to <see cref="IsStateful"/>; a
+    /// stateful op that only reads its inputs (AssignAdd computes a new value from its delta) sets it false.</summary>
+    public bool KeepsInputs
+    {
+        get => keepsInputs ?? IsStateful;
+        init => keepsInputs = value;
+    }
+
+    private readonly bool? keepsInputs;
+
     /// <summary>Number of outputs when it does not depend on attributes (default 1); informational.</summary>
     public int Outputs { get; init; } = 1;
 

@@ -34,12 +34,12 @@ public static partial class Ops
     internal static readonly OpDef AssignAddDef = new("AssignAdd",
         (x, a) => AssignInfer("AssignAdd", x, a),
         (x, a) => [UpdateVariable("AssignAdd", a.Get<Variable>("variable"), x[0], Add)])
-    { IsStateful = true };
+    { IsStateful = true, KeepsInputs = false };
 
     internal static readonly OpDef AssignSubDef = new("AssignSub",
         (x, a) => AssignInfer("AssignSub", x, a),
         (x, a) => [UpdateVariable("AssignSub", a.Get<Variable>("variable"), x[0], Subtract)])
-    { IsStateful = true };
+    { IsStateful = true, KeepsInputs = false };
 
     // The arithmetic of an in-place update is part of this op's kernel: run it eagerly (even while a Session
     // runs inside a graph's AsDefault scope) and unrecorded (the update has no gradient).

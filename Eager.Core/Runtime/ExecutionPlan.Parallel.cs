@@ -14,7 +14,7 @@ internal sealed partial class ExecutionPlan
     /// thread alone can finish the plan, so a busy pool only costs speed, never progress. The first failure stops
     /// new steps and is rethrown after running helpers finish their current step.
     /// </summary>
-    private void RunParallel(Schedule schedule, Tensor?[] slots)
+    private void RunParallel(Schedule schedule, Tensor?[] slots, RunMemory memory)
     {
         var pending = (int[])schedule.DependencyCount.Clone();
         var readers = (int[])schedule.Readers.Clone();
@@ -33,8 +33,11 @@ internal sealed partial class ExecutionPlan
                 {
                     var step = Steps[i];
                     RunStep(step, slots);
+                    memory.Produced(step, slots);
+                    foreach (var s in step.Outputs)
+                        if (readers[s] == 0 && !schedule.Fetched[s]) { memory.Released(s); slots[s] = null; }
                     foreach (var s in step.Inputs.Distinct())
-                        if (Interlocked.Decrement(ref readers[s]) == 0 && !schedule.Fetched[s]) slots[s] = null;
+                        if (Interlocked.Decrement(ref readers[s]) == 0 && !schedule.Fetched[s]) { memory.Released(s); slots[s] = null; }
                     foreach (var d in schedule.Dependents[i])
                     {
                         if (Interlocked.Decrement(ref pending[d]) != 0) continue;

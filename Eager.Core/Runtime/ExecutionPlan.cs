@@ -8,8 +8,11 @@ namespace Eager;
 /// </summary>
 internal sealed partial class ExecutionPlan
 {
-    /// <summary>One node to run.</summary>
-    internal sealed record Step(string Name, OpDef Op, Attrs Attrs, int[] Inputs, int[] Outputs, TensorSpec[] Specs, bool InferAtRunTime, int[] Release);
+    /// <summary>One node to run. <paramref name="Release"/>: slots dead after this step (last read, or never read and
+    /// not fetched). <paramref name="OwnsOutputs"/>: fresh output buffers are the run's to free; <paramref name="RetainsInputs"/>:
+    /// the op may keep its inputs beyond the run (state), so their buffers are never freed early.</summary>
+    internal sealed record Step(string Name, OpDef Op, Attrs Attrs, int[] Inputs, int[] Outputs, TensorSpec[] Specs, bool InferAtRunTime, int[] Release,
+        bool OwnsOutputs, bool RetainsInputs);
 
     internal ExecutionPlan(Graph graph, Step[] steps, int slotCount, int[] feedSlots, int[] fetchSlots, Schedule? parallel)
     {
@@ -48,16 +51,22 @@ internal sealed partial class ExecutionPlan
         // even when the caller is building a graph or holds a tape.
         using (Graph.EagerScope())
         using (GradientTape.NoGradient())
+        using (var memory = new RunMemory(SlotCount))
         {
             if (Parallel is null)
             {
                 foreach (var step in Steps)
                 {
                     RunStep(step, slots);
-                    foreach (var r in step.Release) slots[r] = null;
+                    memory.Produced(step, slots);
+                    foreach (var r in step.Release)
+                    {
+                        memory.Released(r);
+                        slots[r] = null;
+                    }
                 }
             }
-            else RunParallel(Parallel, slots);
+            else RunParallel(Parallel, slots, memory);
         }
         var result = new Tensor[FetchSlots.Length];
         for (int i = 0; i < result.Length; i++) result[i] = slots[FetchSlots[i]]!;

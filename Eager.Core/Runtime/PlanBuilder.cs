@@ -108,6 +108,11 @@ internal static class PlanBuilder
         return [.. needed.OrderBy(n => position[n])];
     }
 
+    /// <summary>An attribute through which a kernel can return a tensor the run did not create (a Const's value, a
+    /// variable's current value, whatever a subgraph or callback hands back).</summary>
+    private static bool CarriesValues(object v) =>
+        v is Tensor or Variable or Subgraph or Graph or Delegate or IEnumerable<Tensor> or IEnumerable<Variable>;
+
     /// <summary>Steps over value slots, in the graph's (topological) order. Fed placeholders are not run.</summary>
     private static ExecutionPlan Lower(Graph program, string[] feedNames, string[] fetchNames, InterOpParallelism parallelism)
     {
@@ -144,6 +149,10 @@ internal static class PlanBuilder
             if (fetchSlots.Contains(slot)) continue;
             (releaseAt[step] ??= []).Add(slot);
         }
+        // Outputs nobody reads (the unused half of a Split, a dead gradient) die right after their step.
+        for (int i = 0; i < run.Count; i++)
+            foreach (var o in run[i].Outputs)
+                if (!lastUse.ContainsKey(slotOf[o]) && !fetchSlots.Contains(slotOf[o])) (releaseAt[i] ??= []).Add(slotOf[o]);
         var steps = new ExecutionPlan.Step[run.Count];
         for (int i = 0; i < run.Count; i++)
         {
@@ -152,7 +161,9 @@ internal static class PlanBuilder
                 [.. n.Inputs.Select(t => slotOf[t])], [.. n.Outputs.Select(t => slotOf[t])],
                 [.. n.Outputs.Select(TensorSpec.Of)],
                 n.Inputs.Any(t => !t.Shape.IsFullyDefined),
-                releaseAt[i]?.ToArray() ?? []);
+                releaseAt[i]?.ToArray() ?? [],
+                OwnsOutputs: !n.Op.IsStateful && !n.Attrs.Any(kv => CarriesValues(kv.Value)),
+                RetainsInputs: n.Op.KeepsInputs || n.Attrs.Any(kv => kv.Value is Subgraph));
         }
         var fetchSlotArray = fetches.Select(t => slotOf[t]).ToArray();
         var schedule = ExecutionPlan.PlanParallel(steps, [.. run], slotOf.Count, fetchSlotArray, parallelism);

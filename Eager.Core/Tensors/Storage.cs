@@ -15,6 +15,14 @@ public abstract class Storage
     /// <summary>Number of valid elements.</summary>
     public int Length { get; protected init; }
 
+    /// <summary>Gives the buffer back to the pool now, for the runtime when it knows no tensor can reach this storage
+    /// any more (a Session's memory plan). Any later access throws <see cref="ObjectDisposedException"/>.
+    /// True when a pooled buffer went back (small buffers are plain GC memory).</summary>
+    internal abstract bool Release();
+
+    /// <summary>True once <see cref="Release"/> ran.</summary>
+    internal abstract bool IsReleased { get; }
+
     /// <summary>A typed storage of fresh (uninitialised) memory.</summary>
     public static Storage Allocate(DType dtype, int length) => dtype switch
     {
@@ -30,7 +38,7 @@ public abstract class Storage
 /// <summary>Typed storage over a pooled array.</summary>
 public sealed class Storage<T> : Storage where T : unmanaged
 {
-    private readonly T[]? array;
+    private T[]? array;
 
     // Only arrays the pool takes back get a finalizable lease. Small arrays are plain GC memory, and a
     // finalizable object costs about ten plain allocations, more than a whole op on a 16-element tensor.
@@ -60,6 +68,17 @@ public sealed class Storage<T> : Storage where T : unmanaged
 
     /// <summary>The valid elements.</summary>
     public Span<T> Span => Array.AsSpan(0, Length);
+
+    internal override bool IsReleased => array is null;
+
+    internal override bool Release()
+    {
+        var a = Interlocked.Exchange(ref array, null);
+        if (a is null || lease is null) return false;
+        lease.Disarm();
+        BufferPool<T>.ReturnLive(a);
+        return true;
+    }
 }
 
 /// <summary>
@@ -69,6 +88,13 @@ public sealed class Storage<T> : Storage where T : unmanaged
 internal sealed class PoolLease<T>(T[] array) where T : unmanaged
 {
     private T[]? array = array;
+
+    /// <summary>The owner returned the array itself: nothing to do when finalised.</summary>
+    public void Disarm()
+    {
+        array = null;
+        GC.SuppressFinalize(this);
+    }
 
     ~PoolLease()
     {

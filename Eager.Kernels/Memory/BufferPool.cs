@@ -16,6 +16,11 @@ public static class BufferPool<T> where T : unmanaged
     private const int Buckets = 32;
     private static readonly Stack<T[]>[] Free = CreateBuckets();
     private static long retainedBytes;
+    private static long freshArrays;
+
+    /// <summary>Pool-sized arrays allocated fresh because the pool had none to hand out (each one costs page faults);
+    /// a steady loop should stop adding to it.</summary>
+    public static long FreshArrays => Interlocked.Read(ref freshArrays);
 
     /// <summary>Upper bound on bytes held idle by this pool (per element type).</summary>
     public static long MaxRetainedBytes { get; set; } = 2L << 30;
@@ -38,6 +43,7 @@ public static class BufferPool<T> where T : unmanaged
         // collect them first (outside any pool lock), so they come back before the pool runs dry.
         if (PoolCollection.Rented((1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())) PoolCollection.Collect();
         if (TryPop(b) is { } hit) return hit;
+        Interlocked.Increment(ref freshArrays);
         return GC.AllocateUninitializedArray<T>(1 << b);
     }
 
@@ -62,6 +68,15 @@ public static class BufferPool<T> where T : unmanaged
         var stack = Free[BucketOf(array.Length)];
         lock (stack) stack.Push(array);
         Interlocked.Add(ref retainedBytes, bytes);
+    }
+
+    /// <summary>Gives back an array its owner knows is dead (not found dead by the GC): it also no longer counts
+    /// toward <see cref="PoolCollection.Budget"/>, since no collection is needed to recover it.</summary>
+    public static void ReturnLive(T[] array)
+    {
+        if (array.Length < MinPooledLength || !BitOperations.IsPow2(array.Length)) return;
+        PoolCollection.Returned((long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        Return(array);
     }
 
     /// <summary>Bytes currently idle in the pool.</summary>

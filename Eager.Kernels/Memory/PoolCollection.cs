@@ -38,6 +38,12 @@ public static class PoolCollection
         return Interlocked.Add(ref rentedBytes, bytes) > budget;
     }
 
+    /// <summary>Records an array returned by its owner while live: it needs no collection to come back.</summary>
+    internal static void Returned(long bytes)
+    {
+        if (Interlocked.Add(ref rentedBytes, -bytes) < 0) Interlocked.Exchange(ref rentedBytes, 0);
+    }
+
     /// <summary>Runs a full collection and waits for the finalizers that return buffers to the pool.
     /// Never called with a pool lock held; only one thread collects at a time, the others carry on.</summary>
     internal static void Collect()
