@@ -59,7 +59,7 @@ public sealed partial class GradientTape
             }
             var ts = new List<Tensor>();
             if (variableReads.TryGetValue(v, out var reads)) ts.AddRange(reads);
-            if (v.IsInitialized && v.Graph is null && watched.Contains(v.Value) && !ts.Contains(v.Value)) ts.Add(v.Value);
+            if (v.IsInitialized && v.Graph is null && IsWatched(v.Value) && !ts.Contains(v.Value)) ts.Add(v.Value);
             var like = ts.Count > 0 ? ts[0] : (v.IsInitialized && v.Graph is null ? v.Value : null);
             return new Source([.. ts], like, v.Shape, v.DType);
         }
@@ -98,8 +98,8 @@ public sealed partial class GradientTape
 
     private Tensor?[] Compute(Tensor target, Source[] sources, Tensor? outputGradients, UnconnectedGradients unconnected)
     {
-        List<TapeRecord> recs;
-        lock (gate) recs = [.. records];
+        TapeLog recs;
+        lock (gate) recs = records.Snapshot();
         var sourceSet = new HashSet<Tensor>(sources.SelectMany(s => s.Tensors), ReferenceEqualityComparer.Instance);
         var grads = Backward(target, outputGradients, recs, sourceSet);
         var result = new Tensor?[sources.Length];
@@ -120,7 +120,7 @@ public sealed partial class GradientTape
         s.Like is not null ? Ops.ZerosLike(s.Like) : Ops.Constant(Tensor.Zeros(s.Shape, s.DType));
 
     /// <summary>Reverse pass over the records: the gradient of every tensor on a path from a source to the target.</summary>
-    private static Dictionary<Tensor, Tensor> Backward(Tensor target, Tensor? outputGradients, List<TapeRecord> recs, HashSet<Tensor> sources)
+    private static Dictionary<Tensor, Tensor> Backward(Tensor target, Tensor? outputGradients, TapeLog recs, HashSet<Tensor> sources)
     {
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
         if (outputGradients is not null && (outputGradients.DType != target.DType || !outputGradients.Shape.IsCompatibleWith(target.Shape)))
@@ -146,7 +146,7 @@ public sealed partial class GradientTape
         for (int r = recs.Count - 1; r >= 0; r--)
         {
             if (!needed[r]) continue;
-            var rec = recs[r];
+            ref readonly var rec = ref recs[r];
             Tensor?[]? outGrads = null;
             for (int k = 0; k < rec.Outputs.Length; k++)
             {

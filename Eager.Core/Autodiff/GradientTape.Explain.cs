@@ -42,7 +42,7 @@ public sealed partial class GradientTape
         {
             if (used && !Persistent)
                 return "This non-persistent tape has already answered and released its records; call ExplainNullGradient before Gradient, or use a persistent tape.";
-            if (!s.Tensors.Any(watched.Contains))
+            if (!s.Tensors.Any(IsWatched))
                 return "The source was never watched by this tape: call tape.Watch(x) before computing with x, or read a trainable variable inside the tape's scope.";
             if (s.Tensors.Any(t => ReferenceEquals(t, target))) return "The target is the source: its gradient is ones, not null.";
 
@@ -54,7 +54,7 @@ public sealed partial class GradientTape
 
             if (cuts.TryGetValue(target, out var why))
                 return $"A chain into the target was cut at {why}; no gradient flows through it.";
-            if (!watched.Contains(target))
+            if (!IsWatched(target))
                 return "The target was not computed from any watched tensor while this tape was recording: it was computed before the tape started, " +
                        "inside another tape only, or from tensors this tape does not watch.";
             var users = records.Where(r => r.Inputs.Any(s.Tensors.Contains)).Select(r => r.Op.Name).Distinct().ToList();

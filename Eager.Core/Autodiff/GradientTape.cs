@@ -27,9 +27,8 @@ public sealed partial class GradientTape : IDisposable
     private static readonly AsyncLocal<int> NoGradientDepth = new();
     private static int activeCount;
 
-    private readonly HashSet<Tensor> watched = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Variable, List<Tensor>> variableReads = new(ReferenceEqualityComparer.Instance);
-    private readonly List<TapeRecord> records = [];
+    private readonly TapeLog records = new();
     private readonly object gate = new();
 
     // Tensors derived from watched ones through something this tape did not record, with the reason
@@ -38,8 +37,6 @@ public sealed partial class GradientTape : IDisposable
     private bool anyCut;
     private int stopDepth;
     private bool used, disposed;
-
-    private sealed record TapeRecord(OpDef Op, Tensor[] Inputs, Attrs Attrs, Tensor[] Outputs);
 
     /// <summary>Starts recording on the current (async) context.</summary>
     /// <param name="persistent">When true, <see cref="Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/> may be called
@@ -75,7 +72,7 @@ public sealed partial class GradientTape : IDisposable
         ArgumentNullException.ThrowIfNull(t);
         ThrowIfDisposed();
         if (!t.DType.IsFloating) return;
-        lock (gate) watched.Add(t);
+        lock (gate) MarkWatched(t);
     }
 
     /// <summary>Watches a variable: its reads are recorded even when it is not trainable or
@@ -135,7 +132,7 @@ public sealed partial class GradientTape : IDisposable
         {
             if (!variableReads.TryGetValue(v, out var list)) variableReads[v] = list = [];
             if (!list.Contains(t)) list.Add(t);
-            if (t.DType.IsFloating) watched.Add(t);
+            if (t.DType.IsFloating) MarkWatched(t);
         }
     }
 
@@ -168,7 +165,7 @@ public sealed partial class GradientTape : IDisposable
         lock (gate)
         {
             bool any = false;
-            foreach (var x in inputs) if (watched.Contains(x)) { any = true; break; }
+            foreach (var x in inputs) if (IsWatched(x)) { any = true; break; }
             if (!any)
             {
                 if (anyCut) PropagateCut(inputs, outputs);
@@ -186,7 +183,7 @@ public sealed partial class GradientTape : IDisposable
             if (anyCut) PropagateCut(inputs, outputs);
             foreach (var y in outputs)
             {
-                if (y.DType.IsFloating) watched.Add(y);
+                if (y.DType.IsFloating) MarkWatched(y);
                 else Cut(y, $"{op.Name} (its output is {y.DType.Name()}, which carries no gradient)");
             }
         }
@@ -215,7 +212,7 @@ public sealed partial class GradientTape : IDisposable
         foreach (var tape in tapes)
         {
             if (!tape.Recording) continue;
-            lock (tape.gate) if (tape.watched.Contains(t)) return true;
+            lock (tape.gate) if (tape.IsWatched(t)) return true;
         }
         return false;
     }
@@ -238,7 +235,7 @@ public sealed partial class GradientTape : IDisposable
         lock (gate)
         {
             records.Clear();
-            watched.Clear();
+            ClearWatched();
             foreach (var reads in variableReads.Values) reads.Clear();
             cuts = new();
             anyCut = false;

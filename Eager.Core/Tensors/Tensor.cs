@@ -12,6 +12,9 @@ public sealed partial class Tensor
 {
     private readonly int[] strides;
 
+    // The tapes watching this tensor: null, one tape's token or an array of them (GradientTape.Watchers.cs).
+    internal object? Watchers;
+
     internal Tensor(Storage storage, Shape shape, int[] strides, int offset)
     {
         Storage = storage;
