@@ -40,6 +40,7 @@ internal static class Smoke
                 {
                     failures++;
                     Console.WriteLine($"FAIL {what}: {e.GetType().Name}: {e.Message}");
+                    if (Environment.GetEnvironmentVariable("EAGER_SMOKE_TRACE") == "1") Console.WriteLine(e);
                 }
             }
         }

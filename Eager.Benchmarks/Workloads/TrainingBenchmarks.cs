@@ -7,14 +7,17 @@ namespace Eager.Benchmarks.Workloads;
 /// One SGD training step (forward, loss, tape gradients, update) through Eager.NN, the path a user takes:
 /// an MLP 784-512-512-10 at batch 128 and a LeNet-5-style CNN at batch 64 on 28x28x1 images. ONNX Runtime
 /// cannot train, so the report compares these with PyTorch (benchmarks/pytorch_bench.py builds the same models).
+/// The Traced variants run the same step through <see cref="Function.Create(Func{Tensor, Tensor, Tensor}, string?)"/>:
+/// forward, tape gradients and update traced into one optimised graph.
 /// </summary>
 public class TrainingBenchmarks : IWork, ISmokeRun
 {
     private Sequential mlp = null!, lenet = null!;
     private SGD mlpOpt = null!, lenetOpt = null!;
+    private Function mlpTraced = null!, lenetTraced = null!;
     private Tensor mlpX = null!, mlpY = null!, cnnX = null!, cnnY = null!;
 
-    public (double Amount, string Unit) Work(string method) => method == nameof(MlpStep)
+    public (double Amount, string Unit) Work(string method) => method is nameof(MlpStep) or nameof(MlpStepTraced)
         ? (3 * 2.0 * 128 * (784 * 512 + 512 * 512 + 512 * 10), "GFLOP/s") // forward + two backward GEMMs per layer
         : (0, "");
 
@@ -32,6 +35,8 @@ public class TrainingBenchmarks : IWork, ISmokeRun
         mlpY = Labels(21, 128);
         cnnX = Data.Uniform(22, 1, 64, 28, 28, 1);
         cnnY = Labels(23, 64);
+        mlpTraced = Function.Create((Tensor x, Tensor y) => Step(mlp, mlpOpt, x, y), "mlp_step");
+        lenetTraced = Function.Create((Tensor x, Tensor y) => Step(lenet, lenetOpt, x, y), "lenet_step");
     }
 
     private static Tensor Labels(int seed, int n)
@@ -55,6 +60,12 @@ public class TrainingBenchmarks : IWork, ISmokeRun
     [Benchmark]
     public Tensor LeNetStep() => Step(lenet, lenetOpt, cnnX, cnnY);
 
+    [Benchmark]
+    public Tensor MlpStepTraced() => mlpTraced.Invoke(mlpX, mlpY);
+
+    [Benchmark]
+    public Tensor LeNetStepTraced() => lenetTraced.Invoke(cnnX, cnnY);
+
     public void SmokeRun()
     {
         Setup();
@@ -64,5 +75,11 @@ public class TrainingBenchmarks : IWork, ISmokeRun
         float c0 = LeNetStep().Item<float>(), c1 = c0;
         for (int i = 0; i < 5; i++) c1 = LeNetStep().Item<float>();
         if (!float.IsFinite(c1) || c1 >= c0) throw new InvalidOperationException($"LeNet loss did not fall: {c0} -> {c1}.");
+        float t0 = MlpStepTraced().Item<float>(), t1 = t0;
+        for (int i = 0; i < 5; i++) t1 = MlpStepTraced().Item<float>();
+        if (!float.IsFinite(t1) || t1 >= t0) throw new InvalidOperationException($"Traced MLP loss did not fall: {t0} -> {t1}.");
+        float u0 = LeNetStepTraced().Item<float>(), u1 = u0;
+        for (int i = 0; i < 5; i++) u1 = LeNetStepTraced().Item<float>();
+        if (!float.IsFinite(u1) || u1 >= u0) throw new InvalidOperationException($"Traced LeNet loss did not fall: {u0} -> {u1}.");
     }
 }

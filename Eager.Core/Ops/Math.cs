@@ -80,7 +80,17 @@ public static partial class Ops
         {
             if (x[1].DType.IsInteger && x[1].ToDoubleArray().Any(v => v < 0))
                 throw new ArgumentException($"Pow: integers to negative integer powers are not allowed (exponent {x[1].DType.Name()}{x[1].Shape} has a negative element). Cast to float first.");
-            return [Broadcasting.Run<PowOp<float>, PowOp<double>, PowOp<int>, PowOp<long>>(x[0], x[1], Broadcasting.Shape("Pow", x[0].Shape, x[1].Shape))];
+            var shape = Broadcasting.Shape("Pow", x[0].Shape, x[1].Shape);
+            if (x[0].DType == DType.Float32 && x[1].Shape.Size == 1 && shape.Size == x[0].Shape.Size && x[1].Item<float>() is var e && IntegerPower.Handles(e))
+            {
+                // x^2, x^3, 1/x... as in GELU, norms and their gradients: the same float32 results, without Math.Pow per element.
+                var src = x[0].Contiguous();
+                var result = Tensor.Empty(shape, DType.Float32);
+                IntegerPower.Apply(src.Span<float>(), (int)e, result.Span<float>());
+                src.KeepAlive();
+                return [result];
+            }
+            return [Broadcasting.Run<PowOp<float>, PowOp<double>, PowOp<int>, PowOp<long>>(x[0], x[1], shape)];
         })
     {
         Gradient = c =>

@@ -5,7 +5,8 @@ namespace Eager;
 /// x * 1, x + 0, x - 0 and x / 1 become x (when the constant does not broadcast x to a larger shape);
 /// -(-x) becomes x; x - (-y) becomes x + y and x + (-y) becomes x - y; x / c becomes x * (1 / c) for a
 /// floating-point constant c; (x * c1) * c2 becomes x * (c1 * c2) for scalar constants; a transpose of a
-/// transpose becomes one transpose (or none), a reshape of a reshape one reshape (or none); Identity,
+/// transpose becomes one transpose (or none), a reshape of a reshape one reshape (or none); x ^ 1, x ^ 2 and x ^ 3
+/// become x, square(x) and square(x) * x; Identity,
 /// StopGradient (gradients are already built when a graph is optimised) and casts to the same dtype disappear.
 /// Nodes with control inputs are left alone, so every ordering the graph asks for survives.
 /// </summary>
@@ -84,6 +85,17 @@ public sealed class ArithmeticSimplification : GraphPass
         {
             if (IsFilled(x[1], 1) && SameSpec(x[0], spec)) return ("x / 1 -> x", x[0]);
             if (spec.DType.IsFloating && Reciprocal(x[1], rb) is { } r) return ("x / c -> x * (1 / c)", Result.Of(Ops.MultiplyDef, Attrs.Empty, x[0], r));
+        }
+        if (op == Ops.PowDef && ScalarConstant(x[1]) is { } e && SameSpec(x[0], spec))
+        {
+            // Multiplications instead of Math.Pow, and element-wise ops the fusion pass can join to a chain.
+            if (e == 1) return ("x ^ 1 -> x", x[0]);
+            if (e == 2) return ("x ^ 2 -> square(x)", Result.Of(Ops.SquareDef, Attrs.Empty, x[0]));
+            if (e == 3)
+            {
+                var square = rb.Emit("Square", Ops.SquareDef, [x[0]], Attrs.Empty, [], [TensorSpec.Of(x[0])]).Outputs[0];
+                return ("x ^ 3 -> square(x) * x", Result.Of(Ops.MultiplyDef, Attrs.Empty, square, x[0]));
+            }
         }
         if (op == Ops.TransposeDef) return Transposes(n, x[0]);
         if (op == Ops.ReshapeDef || op == Ops.ReshapeLikeDef) return Reshapes(n, x);

@@ -1,25 +1,46 @@
 using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Eager.Kernels.Elementwise;
 
 // Activation functions. Formulas follow TensorFlow's kernels; the ones built on exp go through
 // SpecialFunctions in float64 where a naive float formula would cancel or overflow.
 
-/// <summary>Hyperbolic tangent.</summary>
-public readonly struct TanhOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>Hyperbolic tangent (float32 through <see cref="FastTanh"/>, every path alike).</summary>
+public readonly struct TanhOp<T> : IVectorUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public T Apply(T x) => T.Tanh(x);
+    public T Apply(T x) => typeof(T) == typeof(float) ? (T)(object)FastTanh.Tanh((float)(object)x) : T.Tanh(x);
 
     /// <inheritdoc/>
-    public void Apply(ReadOnlySpan<T> x, Span<T> dst) => TensorPrimitives.Tanh(x, dst);
+    public void Apply(ReadOnlySpan<T> x, Span<T> dst)
+    {
+        if (typeof(T) == typeof(float)) FastTanh.Tanh(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dst));
+        else TensorPrimitives.Tanh(x, dst);
+    }
+
+    /// <inheritdoc/>
+    public bool HasVector => typeof(T) == typeof(float);
+
+    /// <inheritdoc/>
+    public Vector256<T> Apply(Vector256<T> x) => typeof(T) == typeof(float)
+        ? FastTanh.Tanh(x.As<T, float>()).As<float, T>()
+        : throw new NotSupportedException($"TanhOp: no vector form for {typeof(T).Name}.");
 }
 
 /// <summary>1 / (1 + e^-x).</summary>
-public readonly struct SigmoidOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+public readonly struct SigmoidOp<T> : IVectorUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
+    public bool HasVector => typeof(T) == typeof(float);
+
+    /// <inheritdoc/>
+    public Vector256<T> Apply(Vector256<T> x) => typeof(T) == typeof(float)
+        ? (Vector256<float>.One / (Vector256<float>.One + FastExp.Exp(-x.As<T, float>()))).As<float, T>()
+        : throw new NotSupportedException($"SigmoidOp: no vector form for {typeof(T).Name}.");
+
     /// <inheritdoc/>
     public T Apply(T x) => T.One / (T.One + T.Exp(-x));
 

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -56,8 +57,16 @@ public readonly struct CopyOp<T> : IUnaryOp<T> where T : unmanaged
 }
 
 /// <summary>e^x.</summary>
-public readonly struct ExpOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+public readonly struct ExpOp<T> : IVectorUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
+    public bool HasVector => typeof(T) == typeof(float);
+
+    /// <inheritdoc/>
+    public Vector256<T> Apply(Vector256<T> x) => typeof(T) == typeof(float)
+        ? FastExp.Exp(x.As<T, float>()).As<float, T>()
+        : throw new NotSupportedException($"ExpOp: no vector form for {typeof(T).Name}.");
+
     /// <inheritdoc/>
     public T Apply(T x) => T.Exp(x);
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.Intrinsics;
+using Eager.Kernels.Elementwise;
 
 namespace Eager;
 
@@ -173,6 +174,9 @@ internal sealed class FusedEmitter(Type elementType, bool vector)
     public Expression LanesCall(Type definition, Expression x, double attr)
     {
         var opType = definition.MakeGenericType(elementType);
+        var vectorForm = typeof(IVectorUnaryOp<>).MakeGenericType(elementType);
+        if (vectorForm.IsAssignableFrom(opType) && (bool)vectorForm.GetProperty("HasVector")!.GetValue(Activator.CreateInstance(opType))!)
+            return Expression.Call(Operator(opType, attr), opType.GetMethod("Apply", [x.Type])!, x);
         var m = typeof(FusedLanes).GetMethod(nameof(FusedLanes.Unary))!.MakeGenericMethod(elementType, opType);
         return Expression.Call(m, x, Operator(opType, attr));
     }

@@ -26,6 +26,32 @@ public class ArithmeticSimplificationTests
     }
 
     [Test]
+    public void SmallIntegerPowersBecomeMultiplications()
+    {
+        var g = new Graph();
+        Tensor x, y;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float32, new Shape(2, 3), "x");
+            y = Ops.Pow(x, 3.0) + Ops.Pow(x, 2.0) + Ops.Pow(x, 1.0) + Ops.Pow(x, 2.5);
+        }
+        var result = PassCheck.Optimize(g, [y], new ArithmeticSimplification());
+        var ops = PassCheck.OpNames(result);
+        Assert.That(ops.Count(o => o == "Pow"), Is.EqualTo(1), "only x ^ 2.5 keeps its Pow");
+        Assert.That(ops.Count(o => o == "Square"), Is.EqualTo(2));
+        var data = Tensor.From(new float[,] { { 1, -2, 3 }, { 0.5f, 4, -6 } });
+        var got = PassCheck.SameAsPlain(g, [y], new FeedDict { { x, data } });
+        var d = data.ToDoubleArray();
+        var want = d.Select(v => Math.Pow(v, 3) + v * v + v + Math.Pow(v, 2.5)).ToArray();
+        var have = got[0].ToDoubleArray();
+        for (int i = 0; i < want.Length; i++)
+        {
+            if (double.IsNaN(want[i])) Assert.That(have[i], Is.NaN);
+            else Assert.That(have[i], Is.EqualTo(want[i]).Within(1e-5 * Math.Abs(want[i])));
+        }
+    }
+
+    [Test]
     public void AConstantThatBroadcastsXLargerIsKept()
     {
         var g = new Graph();
