@@ -138,7 +138,10 @@ public sealed class Session : IDisposable
     private (Tensor[] Keys, Tensor[] Values) CheckFeeds(FeedDict? feeds)
     {
         if (feeds is null || feeds.Count == 0) return ([], []);
-        var pairs = feeds.OrderBy(kv => kv.Key.Node!.Id).ThenBy(kv => kv.Key.OutputIndex).ToArray();
+        var pairs = new KeyValuePair<Tensor, Tensor>[feeds.Count];
+        int n = 0;
+        foreach (var kv in feeds) pairs[n++] = kv;
+        if (pairs.Length > 1) Array.Sort(pairs, ByNodeThenOutput);
         var keys = new Tensor[pairs.Length];
         var values = new Tensor[pairs.Length];
         for (int i = 0; i < pairs.Length; i++)
@@ -155,6 +158,9 @@ public sealed class Session : IDisposable
         }
         return (keys, values);
     }
+
+    private static readonly Comparison<KeyValuePair<Tensor, Tensor>> ByNodeThenOutput = (a, b) =>
+        a.Key.Node!.Id != b.Key.Node!.Id ? a.Key.Node.Id.CompareTo(b.Key.Node.Id) : a.Key.OutputIndex.CompareTo(b.Key.OutputIndex);
 
     /// <summary>Drops every cached plan; later calls to Run throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()

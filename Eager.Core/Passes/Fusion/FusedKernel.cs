@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Eager.Kernels;
 
 namespace Eager;
@@ -14,39 +15,86 @@ internal static class FusedKernel
     /// <summary>Row blocks of at least this many elements when one row is cut between cores.</summary>
     private const int MinBlock = 4096;
 
+    // What a node's last call worked out from its inputs' shapes and strides (the loop, the merged layout, the compiled
+    // kernel), kept per node (its Attrs) so a steady Session run neither re-derives nor re-allocates any of it.
+    private sealed class Prepared
+    {
+        public required Shape[] InputShapes { get; init; }
+        public required int[][] InputStrides { get; init; }
+        public required Shape Loop { get; init; }
+        public Layout? Layout { get; init; }
+        public bool CopyInputs { get; init; }
+        public Delegate? Kernel { get; init; }
+
+        public bool Fits(Tensor[] inputs)
+        {
+            if (inputs.Length != InputShapes.Length) return false;
+            for (int k = 0; k < inputs.Length; k++)
+                if (inputs[k].Shape != InputShapes[k] || !inputs[k].Strides.SequenceEqual(InputStrides[k])) return false;
+            return true;
+        }
+    }
+
+    private static readonly ConditionalWeakTable<Attrs, Prepared> PreparedByNode = new();
+
     public static Tensor[] Run(Tensor[] inputs, Attrs attrs)
     {
         var program = FusedProgram.Parse(attrs.String("program"));
         var outputs = attrs.Ints("outputs");
         var dtype = attrs.Get<DType>("dtype");
-        var shapes = program.Shapes(inputs);
-        var loop = Shape.Scalar;
-        foreach (var s in shapes) loop = Broadcasting.Shape("FusedElementwise", loop, s);
-        foreach (var o in outputs)
-            if (shapes[o] != loop) return program.Interpret(inputs, outputs, dtype);
+        if (!PreparedByNode.TryGetValue(attrs, out var prepared) || !prepared.Fits(inputs))
+        {
+            prepared = Prepare(program, outputs, dtype, inputs);
+            PreparedByNode.AddOrUpdate(attrs, prepared);
+        }
+        if (prepared.Kernel is null) return program.Interpret(inputs, outputs, dtype);
         return dtype switch
         {
-            DType.Float32 => Run<float>(program, outputs, inputs, loop),
-            DType.Float64 => Run<double>(program, outputs, inputs, loop),
-            _ => program.Interpret(inputs, outputs, dtype),
+            DType.Float32 => Run<float>(prepared, inputs, outputs.Length),
+            _ => Run<double>(prepared, inputs, outputs.Length),
         };
     }
 
-    private static Tensor[] Run<T>(FusedProgram program, int[] outputs, Tensor[] inputs, Shape loop) where T : unmanaged
+    private static Prepared Prepare(FusedProgram program, int[] outputs, DType dtype, Tensor[] inputs)
     {
-        var results = new Tensor[outputs.Length];
+        var shapes = program.Shapes(inputs);
+        var loop = Shape.Scalar;
+        foreach (var s in shapes) loop = Broadcasting.Shape("FusedElementwise", loop, s);
+        bool interpret = dtype is not (DType.Float32 or DType.Float64);
+        foreach (var o in outputs) interpret |= shapes[o] != loop;
+        var inputShapes = inputs.Select(t => t.Shape).ToArray();
+        var inputStrides = inputs.Select(t => t.Strides.ToArray()).ToArray();
+        if (interpret || loop.Size == 0)
+            return new Prepared { InputShapes = inputShapes, InputStrides = inputStrides, Loop = loop, Kernel = interpret ? null : Empty };
+        var layout = Layout.Of(inputs, loop);
+        bool copy = layout is null;
+        if (copy)
+        {
+            // Some input's rows are strided (a transposed view): copies of the inputs have contiguous rows.
+            layout = Layout.Of([.. inputs.Select(t => t.Contiguous())], loop) ?? throw new InvalidOperationException("FusedElementwise: contiguous inputs did not give contiguous rows.");
+        }
+        Delegate kernel = dtype == DType.Float32 ? FusedCompiler.Get<float>(program, outputs, layout!.Broadcast) : FusedCompiler.Get<double>(program, outputs, layout!.Broadcast);
+        return new Prepared { InputShapes = inputShapes, InputStrides = inputStrides, Loop = loop, Layout = layout, CopyInputs = copy, Kernel = kernel };
+    }
+
+    /// <summary>Stands for "no work" when the loop is empty.</summary>
+    private static readonly Action Empty = () => { };
+
+    private static Tensor[] Run<T>(Prepared prepared, Tensor[] inputs, int outputCount) where T : unmanaged
+    {
+        var loop = prepared.Loop;
+        var results = new Tensor[outputCount];
         for (int j = 0; j < results.Length; j++) results[j] = Tensor.Empty(loop, DTypes.Of<T>());
         if (loop.Size == 0) return results;
 
-        var views = (Tensor[])inputs.Clone();
-        var layout = Layout.Of(views, loop);
-        if (layout is null)
+        var views = inputs;
+        if (prepared.CopyInputs)
         {
-            // Some input's rows are strided (a transposed view): copy those inputs, after which rows are contiguous.
-            for (int k = 0; k < views.Length; k++) views[k] = views[k].Contiguous();
-            layout = Layout.Of(views, loop) ?? throw new InvalidOperationException("FusedElementwise: contiguous inputs did not give contiguous rows.");
+            views = new Tensor[inputs.Length];
+            for (int k = 0; k < views.Length; k++) views[k] = inputs[k].Contiguous();
         }
-        var kernel = FusedCompiler.Get<T>(program, outputs, layout.Broadcast);
+        var layout = prepared.Layout!;
+        var kernel = (FusedRow<T>)prepared.Kernel!;
         var ins = new T[views.Length][];
         for (int k = 0; k < ins.Length; k++) ins[k] = Broadcasting.Arr<T>(views[k]);
         var outs = new T[results.Length][];
