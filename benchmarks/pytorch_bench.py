@@ -157,6 +157,33 @@ def style_transfer_iteration():
     return iteration
 
 
+def layer_norm_gelu():
+    """Same ops as Eager's GraphBenchmarks.LayerNormGelu: LayerNorm over the last axis, then the tanh GELU, op by op."""
+    x = torch.rand(256, 1024) * 4 - 2
+    gamma, beta = torch.rand(1024) + 0.5, torch.rand(1024) * 0.2 - 0.1
+
+    def run():
+        mean = x.mean(-1, keepdim=True)
+        centered = x - mean
+        var = (centered * centered).mean(-1, keepdim=True)
+        y = centered * torch.rsqrt(var + 1e-5) * gamma + beta
+        inner = (y + y.pow(3) * 0.044715) * 0.7978845608
+        return y * 0.5 * (torch.tanh(inner) + 1)
+    return run
+
+
+def adam_update():
+    """torch.optim.Adam's step over four 512x512 weights (1M parameters) with fixed gradients."""
+    params = [torch.nn.Parameter(torch.rand(512, 512) * 0.1 - 0.05) for _ in range(4)]
+    for p in params:
+        p.grad = torch.rand(512, 512) * 0.02 - 0.01
+    opt = torch.optim.Adam(params, lr=1e-3)
+
+    def run():
+        opt.step()
+    return run
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -187,6 +214,13 @@ def main():
     bench("Training/MlpStep/", mlp_step(), reps * 3)
     bench("Training/LeNetStep/", lenet_step(), reps * 3)
     bench("StyleTransfer/Iteration/", style_transfer_iteration(), max(3, reps // 2))
+    bench("Graph/LayerNormGelu/", layer_norm_gelu(), reps * 3)
+    bench("Graph/AdamUpdate/", adam_update(), reps * 3)
+    # PyTorch runs these eagerly; Eager's traced variants are compared with the same PyTorch figures.
+    for eager, traced in (("Graph/LayerNormGelu/", "Graph/LayerNormGeluTraced/"), ("Graph/AdamUpdate/", "Graph/AdamUpdateTraced/"),
+                          ("Training/MlpStep/", "Training/MlpStepTraced/"), ("Training/LeNetStep/", "Training/LeNetStepTraced/"),
+                          ("Training/MlpStep/", "Graph/SessionMlpStep/")):
+        results[traced] = results[eager]
     # Peak memory of a style-transfer run on its own, in a fresh interpreter.
     rss = float(subprocess.run([sys.executable, __file__, "--rss-only"], check=True, capture_output=True, text=True).stdout.split()[-1])
     with open(args.out, "w") as f:
