@@ -9,7 +9,7 @@ namespace Eager;
 /// </summary>
 public static partial class Ops
 {
-    internal static readonly OpDef FusedElementwiseDef = new("FusedElementwise", FusedElementwiseInfer, FusedKernel.Run);
+    internal static readonly OpDef FusedElementwiseDef = new("FusedElementwise", FusedElementwiseInfer, FusedKernel.Run) { ReusesInputBuffers = true };
 
     private static TensorSpec[] FusedElementwiseInfer(Tensor[] x, Attrs a)
     {

@@ -79,6 +79,10 @@ public sealed class OpDef
 
     private readonly bool? keepsInputs;
 
+    /// <summary>The kernel may write an output into the buffer of an input that dies at this call (Session runs offer such
+    /// inputs through their memory plan; element-wise kernels read each element before writing it).</summary>
+    public bool ReusesInputBuffers { get; init; }
+
     /// <summary>Number of outputs when it does not depend on attributes (default 1); informational.</summary>
     public int Outputs { get; init; } = 1;
 

@@ -32,7 +32,7 @@ internal sealed partial class ExecutionPlan
                 try
                 {
                     var step = Steps[i];
-                    RunStep(step, slots);
+                    RunStep(step, slots, memory);
                     memory.Produced(step, slots);
                     foreach (var s in step.Outputs)
                         if (readers[s] == 0 && !schedule.Fetched[s]) { memory.Released(s); slots[s] = null; }

@@ -51,13 +51,13 @@ internal sealed partial class ExecutionPlan
         // even when the caller is building a graph or holds a tape.
         using (Graph.EagerScope())
         using (GradientTape.NoGradient())
-        using (var memory = new RunMemory(SlotCount))
+        using (var memory = new RunMemory(SlotCount, sequential: Parallel is null))
         {
             if (Parallel is null)
             {
                 foreach (var step in Steps)
                 {
-                    RunStep(step, slots);
+                    RunStep(step, slots, memory);
                     memory.Produced(step, slots);
                     foreach (var r in step.Release)
                     {
@@ -73,7 +73,7 @@ internal sealed partial class ExecutionPlan
         return result;
     }
 
-    private static void RunStep(Step step, Tensor?[] slots)
+    private static void RunStep(Step step, Tensor?[] slots, RunMemory memory)
     {
         var inputs = new Tensor[step.Inputs.Length];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = slots[step.Inputs[i]]!;
@@ -82,6 +82,7 @@ internal sealed partial class ExecutionPlan
         {
             // Shapes known only now (unknown dims) are validated by the op before its kernel sees them.
             if (step.InferAtRunTime) step.Op.Infer(inputs, step.Attrs);
+            if (step.Op.ReusesInputBuffers) memory.OfferDyingInputs(step, slots);
             outputs = step.Op.Compute(inputs, step.Attrs);
         }
         catch (Exception e) when (e.GetType() == typeof(ArgumentException))
@@ -91,6 +92,10 @@ internal sealed partial class ExecutionPlan
         catch (Exception e) when (e.GetType() == typeof(InvalidOperationException))
         {
             throw new InvalidOperationException($"Session.Run: node '{step.Name}' ({step.Op.Name}) failed: {e.Message}", e);
+        }
+        finally
+        {
+            BufferDonation.Clear();
         }
         if (outputs.Length != step.Outputs.Length)
             throw new InvalidOperationException($"Session.Run: node '{step.Name}' ({step.Op.Name}) returned {outputs.Length} outputs; the graph says {step.Outputs.Length}.");

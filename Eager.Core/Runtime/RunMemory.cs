@@ -22,8 +22,12 @@ internal sealed class RunMemory : IDisposable
     private readonly Storage?[] owned;
     private readonly int count;
 
-    public RunMemory(int slotCount)
+    /// <summary>Whether steps run one after another (in-place reuse needs that).</summary>
+    public bool Sequential { get; }
+
+    public RunMemory(int slotCount, bool sequential)
     {
+        Sequential = sequential;
         count = slotCount;
         rootOf = ArrayPool<int>.Shared.Rent(slotCount);
         refs = ArrayPool<int>.Shared.Rent(slotCount);
@@ -73,6 +77,22 @@ internal sealed class RunMemory : IDisposable
         {
             int r = rootOf[j];
             if (r >= 0) Interlocked.Add(ref refs[r], Pinned);
+        }
+    }
+
+    /// <summary>Offers <paramref name="step"/>'s kernel the inputs it may overwrite: each dies at this step, is the only
+    /// live value over a buffer this run owns, and is that whole buffer, contiguous.</summary>
+    public void OfferDyingInputs(ExecutionPlan.Step step, Tensor?[] slots)
+    {
+        // A step's Release list names the last reader in program order; only a sequential run also finishes it last.
+        if (!Sequential) return;
+        foreach (var j in step.Release)
+        {
+            int r = rootOf[j];
+            if (r < 0 || Volatile.Read(ref refs[r]) != 1 || owned[r] is not { } storage) continue;
+            if (Array.IndexOf(step.Inputs, j) < 0 || slots[j] is not { } t) continue;
+            if (t.Offset != 0 || !t.IsContiguous || t.Shape.Size != storage.Length) continue;
+            BufferDonation.Offer(t);
         }
     }
 

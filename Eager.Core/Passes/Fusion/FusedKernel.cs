@@ -84,7 +84,7 @@ internal static class FusedKernel
     {
         var loop = prepared.Loop;
         var results = new Tensor[outputCount];
-        for (int j = 0; j < results.Length; j++) results[j] = Tensor.Empty(loop, DTypes.Of<T>());
+        for (int j = 0; j < results.Length; j++) results[j] = BufferDonation.Take(loop, DTypes.Of<T>()) ?? Tensor.Empty(loop, DTypes.Of<T>());
         if (loop.Size == 0) return results;
 
         var views = inputs;

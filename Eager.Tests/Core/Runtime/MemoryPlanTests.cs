@@ -1,4 +1,5 @@
 using Eager.Kernels.Memory;
+using Eager.Tests.Core.Passes;
 
 namespace Eager.Tests.Core.Runtime;
 
@@ -181,5 +182,30 @@ public class MemoryPlanTests
         {
             PoolCollection.Budget = budget;
         }
+    }
+
+    [Test]
+    public void AFusedChainWritesIntoTheBufferOfAnInputThatDiesThere()
+    {
+        var g = new Graph();
+        Tensor x, y, z;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float32, new Shape(64, 64), name: "x");
+            var m = Ops.MatMul(x, x);
+            y = Ops.Relu(m * 2f - 1f) + 0.5f;   // m dies in this chain: its buffer can take y
+            var n = Ops.MatMul(x, x, transposeB: true);
+            var w = Ops.Tanh(n * 0.5f);        // n is still needed below: no reuse
+            z = Ops.MatMul(w, n);
+        }
+        var xv = Tensor.RandomUniform(new Shape(64, 64), -1, 1, seed: 5);
+        using var s = new Session(g, new SessionOptions { InterOpParallelism = InterOpParallelism.Off });
+        long before = BufferDonation.Taken;
+        var r = s.Run([y, z], new FeedDict { { x, xv } });
+        Assert.That(BufferDonation.Taken - before, Is.EqualTo(1));
+        var m0 = Ops.MatMul(xv, xv);
+        PassCheck.AssertClose(r[0], Ops.Relu(m0 * 2f - 1f) + 0.5f);
+        var n0 = Ops.MatMul(xv, xv, transposeB: true);
+        PassCheck.AssertClose(r[1], Ops.MatMul(Ops.Tanh(n0 * 0.5f), n0));
     }
 }
