@@ -16,7 +16,7 @@ using Eager.Benchmarks;
 //   --filter <text>       only benchmark classes whose name contains <text>
 //   --report <file>       where to write the markdown table (default BENCHMARKS.md)
 //   --pytorch <file>      PyTorch results to put beside ours (default benchmarks/pytorch_results.json)
-//   --rss-only            run 3 style-transfer iterations and print the peak working set in MiB
+//   --rss-only            run 3 style-transfer iterations and print the peak working set in MiB (--traced: the traced iteration)
 var opts = Options.Parse(args);
 var types = typeof(Program).Assembly.GetTypes()
     .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
@@ -30,7 +30,11 @@ if (opts.RssOnly)
     // Peak memory of a style-transfer run on its own (the report starts this in a fresh process).
     var st = new Eager.Benchmarks.Workloads.StyleTransferBenchmarks();
     st.Setup();
-    for (int i = 0; i < 3; i++) st.Iteration();
+    for (int i = 0; i < 3; i++)
+    {
+        if (opts.Traced) st.IterationTraced();
+        else st.Iteration();
+    }
     Console.WriteLine((System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture));
     return 0;
 }
@@ -50,11 +54,11 @@ Console.WriteLine($"Wrote {opts.ReportPath}");
 return 0;
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, string? Filter, string ReportPath, string PyTorchPath)
+internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced, string? Filter, string ReportPath, string PyTorchPath)
 {
     public static Options Parse(string[] args)
     {
-        bool smoke = false, quick = false, rss = false;
+        bool smoke = false, quick = false, rss = false, traced = false;
         string? filter = null;
         string report = "BENCHMARKS.md", pytorch = "benchmarks/pytorch_results.json";
         for (int i = 0; i < args.Length; i++)
@@ -64,13 +68,14 @@ internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, string? Fil
                 case "--smoke": smoke = true; break;
                 case "--quick": quick = true; break;
                 case "--rss-only": rss = true; break;
+                case "--traced": traced = true; break;
                 case "--filter": filter = Next(args, ref i); break;
                 case "--report": report = Next(args, ref i); break;
                 case "--pytorch": pytorch = Next(args, ref i); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only, --filter <text>, --report <file>, --pytorch <file>.");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only [--traced], --filter <text>, --report <file>, --pytorch <file>.");
             }
         }
-        return new Options(smoke, quick, rss, filter, report, pytorch);
+        return new Options(smoke, quick, rss, traced, filter, report, pytorch);
     }
 
     private static string Next(string[] args, ref int i) =>

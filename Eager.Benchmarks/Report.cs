@@ -75,7 +75,7 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("\"x time\" is Eager's time over the other engine's: below 1.00 Eager is faster.");
         sb.AppendLine();
-        sb.AppendLine($"Peak resident memory of 3 style-transfer iterations at 256x256, each in a fresh process: Eager {EagerStyleRss()}, PyTorch {torch.StyleRss}.");
+        sb.AppendLine($"Peak resident memory of 3 style-transfer iterations at 256x256, each in a fresh process: Eager with a tape {EagerStyleRss("--rss-only")}, Eager traced {EagerStyleRss("--rss-only --traced")}, PyTorch {torch.StyleRss}.");
         // Hand-written analysis (targets met or missed, and why) lives beside the script and is kept across runs.
         const string notes = "benchmarks/notes.md"; // bench.sh runs from the repository root
         if (File.Exists(notes)) sb.AppendLine().Append(File.ReadAllText(notes));
@@ -110,11 +110,11 @@ internal static class Report
     private sealed record PyTorch(string Version, string Threads, Dictionary<string, double> Results, string StyleRss = "not measured");
 
     /// <summary>Runs this program with --rss-only in a fresh process and returns its answer.</summary>
-    private static string EagerStyleRss()
+    private static string EagerStyleRss(string args)
     {
         try
         {
-            var psi = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!, "--rss-only") { RedirectStandardOutput = true };
+            var psi = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!, args) { RedirectStandardOutput = true };
             using var p = System.Diagnostics.Process.Start(psi)!;
             string output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
