@@ -33,8 +33,8 @@ public sealed class PassPipeline
         VerifyAfterEachPass = verify;
     }
 
-    /// <summary>The standard passes in order: clean-up first (pruning, folding, simplification, CSE), then fusion,
-    /// then memory planning, which reads the final graph.</summary>
+    /// <summary>The standard passes in order: clean-up first (pruning, folding, simplification, CSE), then fusion.
+    /// Memory planning follows when a Session lowers the final graph to steps (<see cref="SessionOptions.PlanMemory"/>).</summary>
     public static PassPipeline Default => new(
         new Pruning(),
         new ConstantFolding(),

@@ -57,7 +57,7 @@ internal static class PlanBuilder
 
         var program = Optimize(copy, keep, options);
         if (options.VerifyGraphs) GraphVerifier.Verify(program);
-        return Lower(program, [.. key.Feeds.Select(t => tensorMap[t].Name!)], [.. key.Fetches.Select(t => tensorMap[t].Name!)], options.InterOpParallelism);
+        return Lower(program, [.. key.Feeds.Select(t => tensorMap[t].Name!)], [.. key.Fetches.Select(t => tensorMap[t].Name!)], options.InterOpParallelism, options.PlanMemory);
     }
 
     /// <summary>The graph-to-graph step before lowering: the optimiser's pass pipeline (issue 6) runs here.
@@ -114,7 +114,7 @@ internal static class PlanBuilder
         v is Tensor or Variable or Subgraph or Graph or Delegate or IEnumerable<Tensor> or IEnumerable<Variable>;
 
     /// <summary>Steps over value slots, in the graph's (topological) order. Fed placeholders are not run.</summary>
-    private static ExecutionPlan Lower(Graph program, string[] feedNames, string[] fetchNames, InterOpParallelism parallelism)
+    private static ExecutionPlan Lower(Graph program, string[] feedNames, string[] fetchNames, InterOpParallelism parallelism, bool planMemory)
     {
         var slotOf = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
         var byName = new Dictionary<string, Node>(StringComparer.Ordinal);
@@ -162,7 +162,7 @@ internal static class PlanBuilder
                 [.. n.Outputs.Select(TensorSpec.Of)],
                 n.Inputs.Any(t => !t.Shape.IsFullyDefined),
                 releaseAt[i]?.ToArray() ?? [],
-                OwnsOutputs: !n.Op.IsStateful && !n.Attrs.Any(kv => CarriesValues(kv.Value)),
+                OwnsOutputs: planMemory && !n.Op.IsStateful && !n.Attrs.Any(kv => CarriesValues(kv.Value)),
                 RetainsInputs: n.Op.KeepsInputs || n.Attrs.Any(kv => kv.Value is Subgraph));
         }
         var fetchSlotArray = fetches.Select(t => slotOf[t]).ToArray();

@@ -13,6 +13,10 @@ public sealed class SessionOptions
     /// pipeline, unless <see cref="GraphOptimizer.Enabled"/> is off); null runs the graph as built.</summary>
     public GraphRewriter? Rewriter { get; init; } = GraphOptimizer.Rewriter;
 
+    /// <summary>Memory planning (default true): each intermediate buffer goes back to the pool right after its last reader,
+    /// and fused element-wise nodes may write into a dying input's buffer. Off, buffers return when the GC finds them.</summary>
+    public bool PlanMemory { get; init; } = true;
+
     /// <summary>Verify each compiled graph's IR invariants (cheap next to compiling; on by default).</summary>
     public bool VerifyGraphs { get; init; } = true;
 

@@ -208,4 +208,23 @@ public class MemoryPlanTests
         var n0 = Ops.MatMul(xv, xv, transposeB: true);
         PassCheck.AssertClose(r[1], Ops.MatMul(Ops.Tanh(n0 * 0.5f), n0));
     }
+
+    [Test]
+    public void PlanningCanBeSwitchedOff()
+    {
+        var g = new Graph();
+        Tensor x, y;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float32, new Shape(N), name: "x");
+            y = Ops.ReduceSum(Ops.Exp(x * 0.001f) * 2f + Ops.Sqrt(x));
+        }
+        using var s = new Session(g, new SessionOptions { PlanMemory = false, InterOpParallelism = InterOpParallelism.Off });
+        long released = RunMemory.ReleasedTotal, taken = BufferDonation.Taken;
+        var got = s.Run(y, new FeedDict { { x, Ramp(N) } }).Item<float>();
+        Assert.That(RunMemory.ReleasedTotal, Is.EqualTo(released));
+        Assert.That(BufferDonation.Taken, Is.EqualTo(taken));
+        double want = Enumerable.Range(0, N).Sum(i => Math.Exp(i * 0.001) * 2 + Math.Sqrt(i));
+        Assert.That(got, Is.EqualTo(want).Within(1e-5 * want));
+    }
 }
