@@ -69,17 +69,16 @@ public class TrainingBenchmarks : IWork, ISmokeRun
     public void SmokeRun()
     {
         Setup();
-        float first = MlpStep().Item<float>(), later = first;
-        for (int i = 0; i < 5; i++) later = MlpStep().Item<float>();
-        if (!float.IsFinite(later) || later >= first) throw new InvalidOperationException($"MLP loss did not fall: {first} -> {later}.");
-        float c0 = LeNetStep().Item<float>(), c1 = c0;
-        for (int i = 0; i < 5; i++) c1 = LeNetStep().Item<float>();
-        if (!float.IsFinite(c1) || c1 >= c0) throw new InvalidOperationException($"LeNet loss did not fall: {c0} -> {c1}.");
-        float t0 = MlpStepTraced().Item<float>(), t1 = t0;
-        for (int i = 0; i < 5; i++) t1 = MlpStepTraced().Item<float>();
-        if (!float.IsFinite(t1) || t1 >= t0) throw new InvalidOperationException($"Traced MLP loss did not fall: {t0} -> {t1}.");
-        float u0 = LeNetStepTraced().Item<float>(), u1 = u0;
-        for (int i = 0; i < 5; i++) u1 = LeNetStepTraced().Item<float>();
-        if (!float.IsFinite(u1) || u1 >= u0) throw new InvalidOperationException($"Traced LeNet loss did not fall: {u0} -> {u1}.");
+        LossFalls("MLP", MlpStep);
+        LossFalls("LeNet", LeNetStep);
+        LossFalls("Traced MLP", MlpStepTraced);
+        LossFalls("Traced LeNet", LeNetStepTraced);
+    }
+
+    private static void LossFalls(string what, Func<Tensor> step)
+    {
+        float first = step().Item<float>(), later = first;
+        for (int i = 0; i < 5; i++) later = step().Item<float>();
+        if (!float.IsFinite(later) || later >= first) throw new InvalidOperationException($"{what} loss did not fall: {first} -> {later}.");
     }
 }
