@@ -7,7 +7,10 @@ namespace Eager.Kernels.Elementwise;
 /// float32 exp, sigmoid and shifted exp-sum on 256- and 512-bit vectors, about 1 ulp. The reduction and
 /// polynomial are Cephes's expf (S. Moshier, Cephes Math Library, 1984-1992): n = round(x log2 e),
 /// r = x - n ln 2 in two parts, exp(r) by a degree-6 polynomial, then scaling by 2^n built from the exponent
-/// bits, in two factors so that results down to the subnormals and up to +inf come out right without branches.
+/// bits. Vectors whose lanes all give normal results (nearly all real data) take a short path: the polynomial in
+/// Estrin's form (a shorter dependency chain than Horner's, which bounded the loop: the core's floating-point
+/// scheduler fills before independent iterations can overlap enough) and 2^n added straight into the exponent
+/// bits. Others take the full path: clamped, scaled in two factors so subnormals and +inf come out right.
 /// <c>TensorPrimitives.Exp</c> evaluates float32 through float64 for correct rounding and is several times slower;
 /// ONNX Runtime's MLAS uses a polynomial of this kind too.
 /// </summary>
@@ -19,6 +22,17 @@ public static class FastExp
     private const float MaxInput = 89f;    // exp(89) overflows to +inf
     private const float MinInput = -104f;  // exp(-104) is below half the smallest subnormal: 0
 
+    // Inside [NormalMin, NormalMax] n lies in [-125, 127] and the result is normal and finite, so 2^n can be
+    // added to the polynomial's exponent bits directly: no clamping, no two-factor scaling, no NaN select.
+    // A vector with any lane outside (or NaN) takes the full path; real data almost never does.
+    private const float NormalMin = -86.5f;
+    private const float NormalMax = 88f;
+    private const float RoundMagic = 12582912f; // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
+
+    // Cephes's coefficients: exp(r) ~ 1 + r + r^2 (C0 + C1 r + ... + C5 r^5) on [-ln2/2, ln2/2].
+    private const float C0 = 5.0000001201E-1f, C1 = 1.6666665459E-1f, C2 = 4.1665795894E-2f;
+    private const float C3 = 8.3334519073E-3f, C4 = 1.3981999507E-3f, C5 = 1.9875691500E-4f;
+
     /// <summary>y[i] = exp(x[i]).</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y)
     {
@@ -28,7 +42,24 @@ public static class FastExp
         if (Vector512.IsHardwareAccelerated)
             for (; i <= n - 16; i += 16) Exp(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
         if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                var w = Vector256.LoadUnsafe(ref xs, (nuint)(i + 8));
+                if (IsNormal(v) && IsNormal(w))
+                {
+                    ExpNormal(v).StoreUnsafe(ref ys, (nuint)i);
+                    ExpNormal(w).StoreUnsafe(ref ys, (nuint)(i + 8));
+                }
+                else
+                {
+                    Exp(v).StoreUnsafe(ref ys, (nuint)i);
+                    Exp(w).StoreUnsafe(ref ys, (nuint)(i + 8));
+                }
+            }
             for (; i <= n - 8; i += 8) Exp(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
         for (; i < n; i++) y[i] = MathF.Exp(x[i]);
     }
 
@@ -42,8 +73,26 @@ public static class FastExp
             for (; i <= n - 16; i += 16)
                 (Vector512<float>.One / (Vector512<float>.One + Exp(-Vector512.LoadUnsafe(ref xs, (nuint)i)))).StoreUnsafe(ref ys, (nuint)i);
         if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256<float>.One;
+            for (; i <= n - 16; i += 16)
+            {
+                var v = -Vector256.LoadUnsafe(ref xs, (nuint)i);
+                var w = -Vector256.LoadUnsafe(ref xs, (nuint)(i + 8));
+                if (IsNormal(v) && IsNormal(w))
+                {
+                    (one / (one + ExpNormal(v))).StoreUnsafe(ref ys, (nuint)i);
+                    (one / (one + ExpNormal(w))).StoreUnsafe(ref ys, (nuint)(i + 8));
+                }
+                else
+                {
+                    (one / (one + Exp(v))).StoreUnsafe(ref ys, (nuint)i);
+                    (one / (one + Exp(w))).StoreUnsafe(ref ys, (nuint)(i + 8));
+                }
+            }
             for (; i <= n - 8; i += 8)
-                (Vector256<float>.One / (Vector256<float>.One + Exp(-Vector256.LoadUnsafe(ref xs, (nuint)i)))).StoreUnsafe(ref ys, (nuint)i);
+                (one / (one + Exp(-Vector256.LoadUnsafe(ref xs, (nuint)i)))).StoreUnsafe(ref ys, (nuint)i);
+        }
         for (; i < n; i++) y[i] = 1f / (1f + MathF.Exp(-x[i]));
     }
 
@@ -57,12 +106,47 @@ public static class FastExp
         if (Vector256.IsHardwareAccelerated && n >= 8)
         {
             var s = Vector256.Create(shift);
-            var acc = Vector256<float>.Zero;
+            Vector256<float> acc = Vector256<float>.Zero, acc2 = Vector256<float>.Zero;
+            // Two vectors a step, so the two exp chains overlap in the scheduler.
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector256.LoadUnsafe(ref xs, (nuint)i) - s;
+                var w = Vector256.LoadUnsafe(ref xs, (nuint)(i + 8)) - s;
+                if (IsNormal(v) && IsNormal(w))
+                {
+                    var e = ExpNormal(v);
+                    var f = ExpNormal(w);
+                    e.StoreUnsafe(ref ys, (nuint)i);
+                    f.StoreUnsafe(ref ys, (nuint)(i + 8));
+                    acc += e;
+                    acc2 += f;
+                }
+                else
+                {
+                    var e = Exp(v);
+                    var f = Exp(w);
+                    e.StoreUnsafe(ref ys, (nuint)i);
+                    f.StoreUnsafe(ref ys, (nuint)(i + 8));
+                    acc += e;
+                    acc2 += f;
+                }
+            }
+            acc += acc2;
             for (; i <= n - 8; i += 8)
             {
-                var e = Exp(Vector256.LoadUnsafe(ref xs, (nuint)i) - s);
-                e.StoreUnsafe(ref ys, (nuint)i);
-                acc += e;
+                var v = Vector256.LoadUnsafe(ref xs, (nuint)i) - s;
+                if (IsNormal(v))
+                {
+                    var e = ExpNormal(v);
+                    e.StoreUnsafe(ref ys, (nuint)i);
+                    acc += e;
+                }
+                else
+                {
+                    var e = ExpFull(v);
+                    e.StoreUnsafe(ref ys, (nuint)i);
+                    acc += e;
+                }
             }
             sum = Vector256.Sum(acc);
         }
@@ -72,19 +156,44 @@ public static class FastExp
 
     /// <summary>exp of each lane of a 256-bit vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
+    public static Vector256<float> Exp(Vector256<float> x) => IsNormal(x) ? ExpNormal(x) : ExpFull(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsNormal(Vector256<float> x) =>
+        Vector256.GreaterThanOrEqualAll(x, Vector256.Create(NormalMin)) && Vector256.LessThanOrEqualAll(x, Vector256.Create(NormalMax));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ExpNormal(Vector256<float> x)
+    {
+        var magic = Vector256.Create(RoundMagic);
+        var t = Vector256.FusedMultiplyAdd(x, Vector256.Create(Log2E), magic);
+        var n = t - magic;
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        // t's low mantissa bits are n in two's complement; shifted into the exponent field they scale p by 2^n.
+        return (Poly(r).AsInt32() + Vector256.ShiftLeft(t.AsInt32(), 23)).AsSingle();
+    }
+
+    // 1 + r + r^2 (c0 + c1 r + ... + c5 r^5), the inner polynomial in Estrin's form.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Poly(Vector256<float> r)
+    {
+        var r2 = r * r;
+        var q01 = Vector256.FusedMultiplyAdd(Vector256.Create(C1), r, Vector256.Create(C0));
+        var q23 = Vector256.FusedMultiplyAdd(Vector256.Create(C3), r, Vector256.Create(C2));
+        var q45 = Vector256.FusedMultiplyAdd(Vector256.Create(C5), r, Vector256.Create(C4));
+        var q = Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(q45, r2, q23), r2, q01);
+        return Vector256.FusedMultiplyAdd(q, r2, r + Vector256<float>.One);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> ExpFull(Vector256<float> x)
     {
         var c = Vector256.Min(Vector256.Max(x, Vector256.Create(MinInput)), Vector256.Create(MaxInput));
-        var n = Vector256.Round(c * Vector256.Create(Log2E));
+        var n = Vector256.FusedMultiplyAdd(c, Vector256.Create(Log2E), Vector256.Create(RoundMagic)) - Vector256.Create(RoundMagic);
         var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), c);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.Create(1.9875691500E-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507E-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073E-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894E-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459E-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201E-1f));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
+        var p = Poly(r);
         // 2^n = 2^n1 * 2^n2 with both halves normal for every n in [-150, 129].
         var ni = Vector256.ConvertToInt32(n);
         var n1 = Vector256.ShiftRightArithmetic(ni, 1);
@@ -96,21 +205,41 @@ public static class FastExp
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x); // NaN stays NaN
     }
 
-    /// <summary>exp of each lane of a 512-bit vector.</summary>
+    /// <summary>exp of each lane of a 512-bit vector (the same bits as the 256-bit path).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
+        if (Vector512.GreaterThanOrEqualAll(x, Vector512.Create(NormalMin)) && Vector512.LessThanOrEqualAll(x, Vector512.Create(NormalMax)))
+        {
+            var magic = Vector512.Create(RoundMagic);
+            var t = Vector512.FusedMultiplyAdd(x, Vector512.Create(Log2E), magic);
+            var n = t - magic;
+            var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
+            r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+            return (Poly(r).AsInt32() + Vector512.ShiftLeft(t.AsInt32(), 23)).AsSingle();
+        }
+        return ExpFull(x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Poly(Vector512<float> r)
+    {
+        var r2 = r * r;
+        var q01 = Vector512.FusedMultiplyAdd(Vector512.Create(C1), r, Vector512.Create(C0));
+        var q23 = Vector512.FusedMultiplyAdd(Vector512.Create(C3), r, Vector512.Create(C2));
+        var q45 = Vector512.FusedMultiplyAdd(Vector512.Create(C5), r, Vector512.Create(C4));
+        var q = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(q45, r2, q23), r2, q01);
+        return Vector512.FusedMultiplyAdd(q, r2, r + Vector512<float>.One);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> ExpFull(Vector512<float> x)
+    {
         var c = Vector512.Min(Vector512.Max(x, Vector512.Create(MinInput)), Vector512.Create(MaxInput));
-        var n = Vector512.Round(c * Vector512.Create(Log2E));
+        var n = Vector512.FusedMultiplyAdd(c, Vector512.Create(Log2E), Vector512.Create(RoundMagic)) - Vector512.Create(RoundMagic);
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), c);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-        var p = Vector512.Create(1.9875691500E-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894E-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459E-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var p = Poly(r);
         var ni = Vector512.ConvertToInt32(n);
         var n1 = Vector512.ShiftRightArithmetic(ni, 1);
         var n2 = ni - n1;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using Eager.Kernels.Elementwise;
 using Eager.Kernels.Memory;
@@ -28,7 +29,7 @@ public static class SoftmaxRows
                 {
                     // One fused pass for exp(x - max) and its sum.
                     var s = MemoryMarshal.Cast<T, float>(src); var d = MemoryMarshal.Cast<T, float>(dst);
-                    float sum = FastExp.ExpShiftedSum(s, TensorPrimitives.Max(s), d);
+                    float sum = FastExp.ExpShiftedSum(s, RowMax(s), d);
                     TensorPrimitives.Multiply(d, 1f / sum, d);
                     return;
                 }
@@ -112,22 +113,53 @@ public static class SoftmaxRows
     public static void LogSoftmaxRow<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (src.Length == 0) return;
-        T max = TensorPrimitives.Max(src);
+        T max;
         // exp goes through dst first, then dst is overwritten with the shifted logits.
         T total;
         if (typeof(T) == typeof(float))
         {
-            float m = (float)(object)max;
+            float m = RowMax(MemoryMarshal.Cast<T, float>(src));
+            max = (T)(object)m;
             total = (T)(object)FastExp.ExpShiftedSum(MemoryMarshal.Cast<T, float>(src), m, MemoryMarshal.Cast<T, float>(dst));
         }
         else
         {
+            max = TensorPrimitives.Max(src);
             TensorPrimitives.Subtract(src, max, dst);
             TensorPrimitives.Exp(dst, dst);
             total = TensorPrimitives.Sum<T>(dst);
         }
         T shift = max + T.Log(total);
         TensorPrimitives.Subtract(src, shift, dst);
+    }
+
+    /// <summary>
+    /// The largest element of a non-empty row, or any value when the row holds a NaN: the NaN then reaches
+    /// every output through exp(x - max) and the sum, as it would through a NaN max. Plain maxps in four
+    /// lanes of accumulators; TensorPrimitives.Max's NaN-propagating max cost a quarter of the softmax.
+    /// </summary>
+    internal static float RowMax(ReadOnlySpan<float> x)
+    {
+        int i = 0, n = x.Length;
+        float m = float.NegativeInfinity;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        if (Vector256.IsHardwareAccelerated && n >= 32)
+        {
+            var a0 = Vector256.LoadUnsafe(ref xs); var a1 = Vector256.LoadUnsafe(ref xs, 8);
+            var a2 = Vector256.LoadUnsafe(ref xs, 16); var a3 = Vector256.LoadUnsafe(ref xs, 24);
+            for (i = 32; i <= n - 32; i += 32)
+            {
+                a0 = Vector256.MaxNative(a0, Vector256.LoadUnsafe(ref xs, (nuint)i));
+                a1 = Vector256.MaxNative(a1, Vector256.LoadUnsafe(ref xs, (nuint)(i + 8)));
+                a2 = Vector256.MaxNative(a2, Vector256.LoadUnsafe(ref xs, (nuint)(i + 16)));
+                a3 = Vector256.MaxNative(a3, Vector256.LoadUnsafe(ref xs, (nuint)(i + 24)));
+            }
+            var a = Vector256.MaxNative(Vector256.MaxNative(a0, a1), Vector256.MaxNative(a2, a3));
+            for (; i <= n - 8; i += 8) a = Vector256.MaxNative(a, Vector256.LoadUnsafe(ref xs, (nuint)i));
+            for (int k = 0; k < 8; k++) m = Math.Max(m, a.GetElement(k));
+        }
+        for (; i < n; i++) m = Math.Max(m, x[i]);
+        return m;
     }
 
     private static void ColumnMax<T>(ReadOnlySpan<T> block, int n, int inner, Span<T> max) where T : unmanaged, IFloatingPointIeee754<T>

@@ -52,7 +52,7 @@ public class FastExpTests
     }
 
     [Test]
-    public void EveryLengthAroundTheVectorWidths([Values(0, 1, 7, 8, 9, 15, 16, 17, 33)] int n)
+    public void EveryLengthAroundTheVectorWidths([Values(0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47)] int n)
     {
         var x = Enumerable.Range(0, n).Select(i => (float)(i * 0.37 - 5)).ToArray();
         var y = new float[n]; var s = new float[n]; var e = new float[n];
@@ -70,6 +70,39 @@ public class FastExpTests
             expectSum += Math.Exp(shifted);
         }
         Assert.That(sum, Is.EqualTo(expectSum).Within(1e-6 * expectSum + 1e-30));
+    }
+
+    [Test]
+    public void VectorsStraddlingTheNormalRangeStayAccurate([Values(8, 16, 24, 33)] int n)
+    {
+        // The short path needs every lane of a vector (or of a pair of vectors) in range; one lane outside
+        // sends the whole step down the full path. Each position in turn holds the outlier.
+        float[] edges = [-86.5f, -86.49f, -86.51f, 88f, 87.99f, 88.01f, -103f, 88.7f, float.NaN, -1000f];
+        var rnd = new Random(4);
+        foreach (var edge in edges)
+            for (int pos = 0; pos < n; pos++)
+            {
+                var x = Enumerable.Range(0, n).Select(_ => (float)(rnd.NextDouble() * 170 - 85)).ToArray();
+                x[pos] = edge;
+                var y = new float[n]; var s = new float[n]; var e = new float[n];
+                FastExp.Exp(x, y);
+                FastExp.Sigmoid(x, s);
+                FastExp.ExpShiftedSum(x, 1f, e);
+                for (int i = 0; i < n; i++)
+                {
+                    if (float.IsNaN(x[i]))
+                    {
+                        Assert.That(float.IsNaN(y[i]) && float.IsNaN(s[i]) && float.IsNaN(e[i]), Is.True, $"NaN at {i}");
+                        continue;
+                    }
+                    AssertExpClose(y[i], x[i], $"exp({x[i]}) at {i}");
+                    AssertExpClose(e[i], x[i] - 1f, $"exp({x[i]} - 1) at {i}");
+                    double sig = 1 / (1 + Math.Exp(-(double)x[i]));
+                    // Subnormal sigmoids (x below about -87) come out within two subnormal steps, as before.
+                    double tol = sig >= 1.1754943508222875e-38 ? 3e-7 * sig : 3e-45;
+                    Assert.That(s[i], Is.EqualTo(sig).Within(tol), $"sigmoid({x[i]}) at {i}");
+                }
+            }
     }
 
     [Test]

@@ -36,6 +36,51 @@ public class SoftmaxKernelTests
         }
     }
 
+    [Test]
+    public void FloatRowsMatchFloat64AtEveryLength([Values(1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000)] int n)
+    {
+        var x = Random(2 * n, n + 1);
+        var xf = x.Select(v => (float)v).ToArray();
+        var y = new float[xf.Length]; var l = new float[xf.Length];
+        SoftmaxRows.Softmax<float>(xf, y, 2, n, 1);
+        SoftmaxRows.LogSoftmax<float>(xf, l, 2, n, 1);
+        for (int r = 0; r < 2; r++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int i = 0; i < n; i++) max = Math.Max(max, xf[r * n + i]);
+            for (int i = 0; i < n; i++) sum += Math.Exp(xf[r * n + i] - max);
+            for (int i = 0; i < n; i++)
+            {
+                double e = Math.Exp(xf[r * n + i] - max) / sum;
+                Assert.That(y[r * n + i], Is.EqualTo(e).Within(2e-6 * e + 1e-30), $"softmax row {r} [{i}]");
+                Assert.That(l[r * n + i], Is.EqualTo(xf[r * n + i] - max - Math.Log(sum)).Within(1e-5), $"log-softmax row {r} [{i}]");
+            }
+        }
+    }
+
+    [TestCase(1, 0)]
+    [TestCase(9, 8)]
+    [TestCase(40, 0)]
+    [TestCase(40, 39)]
+    [TestCase(100, 37)]
+    public void SpecialValuesSpreadAsThroughANaNMax(int n, int at)
+    {
+        foreach (var special in new[] { float.NaN, float.PositiveInfinity })
+        {
+            var x = Enumerable.Range(0, n).Select(i => (float)Math.Sin(i)).ToArray();
+            x[at] = special;
+            var y = new float[n]; var l = new float[n];
+            SoftmaxRows.Softmax<float>(x, y, 1, n, 1);
+            SoftmaxRows.LogSoftmax<float>(x, l, 1, n, 1);
+            Assert.That(y.All(float.IsNaN) && l.All(float.IsNaN), Is.True, $"{special} at {at} of {n}");
+        }
+        var big = Enumerable.Range(0, n).Select(i => i == at ? 0f : float.NegativeInfinity).ToArray();
+        var yb = new float[n];
+        SoftmaxRows.Softmax<float>(big, yb, 1, n, 1);
+        Assert.That(yb[at], Is.EqualTo(1f));
+        Assert.That(yb.Where((_, i) => i != at), Is.All.EqualTo(0f));
+    }
+
     [TestCase(2, 5, 3)]
     [TestCase(1, 17, 9)]
     [TestCase(3, 1, 33)]
