@@ -15,6 +15,8 @@ public class ShiftedConvTests
         [1, 5, 7, 16, 2, 2, 9, 0, 0, 5, 7],      // 2x2 SAME: padding only after (bottom/right)
         [2, 40, 37, 64, 3, 3, 33, 1, 1, 40, 37], // several row blocks per image
         [1, 1, 1, 16, 3, 3, 8, 1, 1, 1, 1],      // a single pixel
+        [1, 14, 14, 32, 3, 3, 37, 1, 1, 14, 14], // small image, blocks balanced over workers; a partial last panel
+        [3, 14, 14, 16, 3, 3, 48, 1, 1, 14, 14], // batch 3 at 14x14
     ];
 
     [TearDown]
@@ -48,7 +50,7 @@ public class ShiftedConvTests
     }
 
     [Test]
-    public void ForwardMatchesReference([Range(0, 5)] int which, [Values] bool dbl)
+    public void ForwardMatchesReference([Range(0, 7)] int which, [Values] bool dbl)
     {
         var c = Cases[which];
         var g = Geometry(c);
@@ -67,7 +69,7 @@ public class ShiftedConvTests
     }
 
     [Test]
-    public void BackpropInputMatchesReference([Range(0, 5)] int which, [Values] bool dbl)
+    public void BackpropInputMatchesReference([Range(0, 7)] int which, [Values] bool dbl)
     {
         var g = Geometry(Cases[which]);
         var rnd = new Random(10 + which);
@@ -84,7 +86,7 @@ public class ShiftedConvTests
     }
 
     [Test]
-    public void BackpropFilterMatchesReference([Range(0, 5)] int which, [Values] bool dbl)
+    public void BackpropFilterMatchesReference([Range(0, 7)] int which, [Values] bool dbl)
     {
         var g = Geometry(Cases[which]);
         var rnd = new Random(20 + which);
@@ -98,6 +100,32 @@ public class ShiftedConvTests
         });
         var got = Run(dbl, x, dy, expect.Length, (xs, ds, ws) => Convolution.BackpropFilter(g, xs, ds, ws), (xs, ds, ws) => Convolution.BackpropFilter(g, xs, ds, ws));
         AssertClose(got, expect, dbl);
+    }
+
+    [Test]
+    public void BlockRowsSpreadSmallImagesEvenly()
+    {
+        int saved = Eager.Kernels.Workers.Count;
+        try
+        {
+            // 14x14x512 (VGG's last block): 4 cache-sized rows give blocks of 4, 4, 4, 2; two workers then
+            // compute 132 and 96 tile rows. Blocks of 7 give both 114.
+            Eager.Kernels.Workers.Count = 2;
+            long work = 14L * 9 * 512 * 512;
+            Assert.That(ShiftedConv.BalancedRows(1, 14, 14, 16, 6, 4, work), Is.EqualTo(7));
+            for (int yh = 1; yh <= 40; yh++)
+                for (int baseRows = 1; baseRows <= yh; baseRows += 3)
+                {
+                    int rows = ShiftedConv.BalancedRows(2, yh, yh, yh + 2, 6, baseRows, work);
+                    Assert.That(rows, Is.InRange(1, Math.Min(yh, 2 * baseRows)), $"yh {yh}, base {baseRows}");
+                }
+            Eager.Kernels.Workers.Count = 1;
+            Assert.That(ShiftedConv.BalancedRows(1, 28, 28, 30, 6, 2, work), Is.InRange(1, 4));
+        }
+        finally
+        {
+            Eager.Kernels.Workers.Count = saved;
+        }
     }
 
     [Test]
