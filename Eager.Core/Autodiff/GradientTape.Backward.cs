@@ -75,7 +75,8 @@ public sealed partial class GradientTape
         try
         {
             var resolved = sources.Select(Resolve).ToArray();
-            return Compute(target, resolved, outputGradients, unconnected);
+            // The one answer of a non-persistent tape may use its records up as it goes.
+            return Compute(target, resolved, outputGradients, unconnected, consume: !Persistent);
         }
         finally { EndAnswer(); }
     }
@@ -96,12 +97,12 @@ public sealed partial class GradientTape
         if (!Persistent) Release();
     }
 
-    private Tensor?[] Compute(Tensor target, Source[] sources, Tensor? outputGradients, UnconnectedGradients unconnected)
+    private Tensor?[] Compute(Tensor target, Source[] sources, Tensor? outputGradients, UnconnectedGradients unconnected, bool consume = false)
     {
         TapeLog recs;
         lock (gate) recs = records.Snapshot();
         var sourceSet = new HashSet<Tensor>(sources.SelectMany(s => s.Tensors), ReferenceEqualityComparer.Instance);
-        var grads = Backward(target, outputGradients, recs, sourceSet);
+        var grads = Backward(target, outputGradients, recs, sourceSet, consume);
         var result = new Tensor?[sources.Length];
         for (int i = 0; i < sources.Length; i++)
         {
@@ -119,33 +120,41 @@ public sealed partial class GradientTape
     private static Tensor ZerosFor(Source s) =>
         s.Like is not null ? Ops.ZerosLike(s.Like) : Ops.Constant(Tensor.Zeros(s.Shape, s.DType));
 
-    /// <summary>Reverse pass over the records: the gradient of every tensor on a path from a source to the target.</summary>
-    private static Dictionary<Tensor, Tensor> Backward(Tensor target, Tensor? outputGradients, TapeLog recs, HashSet<Tensor> sources)
+    /// <summary>Reverse pass over the records: the gradient of every tensor on a path from a source to the target.
+    /// With <paramref name="consume"/> (a non-persistent tape's one answer) each record is forgotten once its rule has run
+    /// and each intermediate gradient once it has been passed on, as PyTorch frees its graph during backward: forward
+    /// activations and gradients die as the pass goes instead of all at its end.</summary>
+    private static Dictionary<Tensor, Tensor> Backward(Tensor target, Tensor? outputGradients, TapeLog recs, HashSet<Tensor> sources, bool consume)
     {
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
         if (outputGradients is not null && (outputGradients.DType != target.DType || !outputGradients.Shape.IsCompatibleWith(target.Shape)))
             throw new ArgumentException($"GradientTape.Gradient: outputGradients is {outputGradients.DType.Name()}{outputGradients.Shape}; the target is {target.DType.Name()}{target.Shape}. They must match.");
         if (!target.DType.IsFloating) return grads;
 
-        // Forward sweep: only records fed (transitively) by a source need their rules run.
+        // Forward sweep: only records fed (transitively) by a source need their rules run, and only their inputs
+        // reached from a source need gradients (one bit per input; inputs from the 64th on share the last bit, so one
+        // reached makes all count as reached: gradients of unreached tensors never flow on to a source). The set of reached tensors is dropped afterwards so it keeps nothing alive.
         var reach = new HashSet<Tensor>(sources, ReferenceEqualityComparer.Instance);
-        var needed = new bool[recs.Count];
+        var needed = new ulong[recs.Count];
         for (int r = 0; r < recs.Count; r++)
         {
-            foreach (var x in recs[r].Inputs)
-            {
-                if (!reach.Contains(x)) continue;
-                needed[r] = true;
-                foreach (var y in recs[r].Outputs) reach.Add(y);
-                break;
-            }
+            var ins = recs[r].Inputs;
+            ulong mask = 0;
+            for (int i = 0; i < ins.Length; i++)
+                if (reach.Contains(ins[i])) mask |= 1UL << Math.Min(i, 63);
+            if (mask == 0) continue;
+            needed[r] = mask;
+            foreach (var y in recs[r].Outputs) reach.Add(y);
         }
         if (!reach.Contains(target)) return grads;
+        reach.Clear();
+        reach.TrimExcess();
 
         grads[target] = outputGradients ?? Ops.OnesLike(target);
         for (int r = recs.Count - 1; r >= 0; r--)
         {
-            if (!needed[r]) continue;
+            ulong mask = needed[r];
+            if (mask == 0) continue;
             ref readonly var rec = ref recs[r];
             Tensor?[]? outGrads = null;
             for (int k = 0; k < rec.Outputs.Length; k++)
@@ -162,12 +171,25 @@ public sealed partial class GradientTape
             {
                 var gi = inGrads[i];
                 var x = rec.Inputs[i];
-                if (gi is null || !x.DType.IsFloating || !reach.Contains(x)) continue;
+                bool reached = (mask & (1UL << Math.Min(i, 63))) != 0;
+                if (gi is null || !x.DType.IsFloating || !reached) continue;
                 if (gi.DType != x.DType || !gi.Shape.IsCompatibleWith(x.Shape))
                     throw new InvalidOperationException($"Gradient rule of {rec.Op.Name} gave a {gi.DType.Name()}{gi.Shape} gradient for input {i} of {x.DType.Name()}{x.Shape}.");
                 grads[x] = grads.TryGetValue(x, out var prev) ? Ops.Add(prev, gi) : gi;
             }
+            if (consume) Consume(recs, r, grads, sources);
         }
         return grads;
+    }
+
+    // Out of line so that no local of the backward loop keeps a forgotten tensor reachable (unoptimised code
+    // reports every local slot as live until it is overwritten).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Consume(TapeLog recs, int r, Dictionary<Tensor, Tensor> grads, HashSet<Tensor> sources)
+    {
+        // Every consumer of these outputs came later on the tape, so their gradients are complete and passed on.
+        foreach (var y in recs[r].Outputs)
+            if (!sources.Contains(y)) grads.Remove(y);
+        recs.Forget(r);
     }
 }

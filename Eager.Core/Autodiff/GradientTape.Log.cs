@@ -35,6 +35,9 @@ public sealed partial class GradientTape
             count++;
         }
 
+        /// <summary>Drops record <paramref name="i"/>'s tensors (a non-persistent tape's answer, once the record is used).</summary>
+        public void Forget(int i) => chunks[i >> ChunkShift][i & (ChunkSize - 1)] = default;
+
         // Drops the chunks rather than clearing them: a snapshot may still be reading them.
         public void Clear() { chunks = []; count = 0; }
 

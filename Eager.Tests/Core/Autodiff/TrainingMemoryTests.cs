@@ -57,4 +57,39 @@ public class TrainingMemoryTests
         }
         return GC.GetTotalMemory(forceFullCollection: true);
     }
+
+    [Test]
+    public void ANonPersistentTapeLetsActivationsGoDuringItsBackwardPass()
+    {
+        var x = Tensor.RandomNormal(new Shape(1024), seed: 4);
+        WeakReference? late = null;
+        bool collectedBeforeTheLastRule = false;
+        Tensor? grad;
+        using (var tape = new GradientTape())
+        {
+            tape.Watch(x);
+            // The custom op is recorded first, so its rule runs last: by then the later records are done with.
+            var first = Ops.CustomGradient(a => a[0] * 2f, (_, _, g) =>
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                collectedBeforeTheLastRule = !late!.IsAlive;
+                return [g * 2f];
+            }, x);
+            late = Later(first, out var loss);
+            grad = tape.Gradient(loss, x);
+        }
+        Assert.That(collectedBeforeTheLastRule, Is.True, "the activation recorded after the custom op should be unreachable");
+        var want = (Ops.Exp(x * 2f * 0.5f) * 2f * 0.5f).ToArray<float>();
+        Assert.That(grad!.ToArray<float>(), Is.EqualTo(want).Within(1e-4f));
+    }
+
+    // Kept out of line so no local of the test method holds the activation.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference Later(Tensor first, out Tensor loss)
+    {
+        var activation = first * 0.5f;
+        loss = Ops.ReduceSum(Ops.Exp(activation));
+        return new WeakReference(activation);
+    }
 }
