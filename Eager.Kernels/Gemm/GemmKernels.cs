@@ -138,6 +138,42 @@ internal readonly unsafe struct Kernel256<T> : IMicroKernel<T> where T : unmanag
         Store(c + 5 * ldc, w, c50, c51, accumulate);
     }
 
+    /// <summary>
+    /// <see cref="RunRowMajorATaps"/> with row i of the tile at <paramref name="a"/> + rowOffsets[i] instead of
+    /// i * lda: a stride-1 convolution's tile of consecutive output pixels that crosses an image row then needs
+    /// no padding pixels computed between the rows (ShiftedConv.Taps.cs).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunGatheredATaps(int taps, int* tapOffsets, int kcPerTap, T* a, int* rowOffsets, T* b, nint ldb, T* c, nint ldc, bool accumulate)
+    {
+        nint r0 = rowOffsets[0], r1 = rowOffsets[1], r2 = rowOffsets[2], r3 = rowOffsets[3], r4 = rowOffsets[4], r5 = rowOffsets[5];
+        int w = Vector256<T>.Count;
+        Vector256<T> c00 = Vector256<T>.Zero, c01 = Vector256<T>.Zero, c10 = Vector256<T>.Zero, c11 = Vector256<T>.Zero, c20 = Vector256<T>.Zero, c21 = Vector256<T>.Zero, c30 = Vector256<T>.Zero, c31 = Vector256<T>.Zero, c40 = Vector256<T>.Zero, c41 = Vector256<T>.Zero, c50 = Vector256<T>.Zero, c51 = Vector256<T>.Zero;
+        for (int t = 0; t < taps; t++)
+        {
+            T* at = a + tapOffsets[t];
+            for (int p = 0; p < kcPerTap; p++)
+            {
+                var b0 = Vector256.Load(b);
+                var b1 = Vector256.Load(b + w);
+                var a0 = Vector256.Create(at[r0]); c00 = Fma(a0, b0, c00); c01 = Fma(a0, b1, c01);
+                var a1 = Vector256.Create(at[r1]); c10 = Fma(a1, b0, c10); c11 = Fma(a1, b1, c11);
+                var a2 = Vector256.Create(at[r2]); c20 = Fma(a2, b0, c20); c21 = Fma(a2, b1, c21);
+                var a3 = Vector256.Create(at[r3]); c30 = Fma(a3, b0, c30); c31 = Fma(a3, b1, c31);
+                var a4 = Vector256.Create(at[r4]); c40 = Fma(a4, b0, c40); c41 = Fma(a4, b1, c41);
+                var a5 = Vector256.Create(at[r5]); c50 = Fma(a5, b0, c50); c51 = Fma(a5, b1, c51);
+                at++;
+                b += ldb;
+            }
+        }
+        Store(c + 0 * ldc, w, c00, c01, accumulate);
+        Store(c + 1 * ldc, w, c10, c11, accumulate);
+        Store(c + 2 * ldc, w, c20, c21, accumulate);
+        Store(c + 3 * ldc, w, c30, c31, accumulate);
+        Store(c + 4 * ldc, w, c40, c41, accumulate);
+        Store(c + 5 * ldc, w, c50, c51, accumulate);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> acc)
     {

@@ -112,15 +112,16 @@ public class ShiftedConvTests
             // compute 132 and 96 tile rows. Blocks of 7 give both 114.
             Eager.Kernels.Workers.Count = 2;
             long work = 14L * 9 * 512 * 512;
-            Assert.That(ShiftedConv.BalancedRows(1, 14, 14, 16, 6, 4, work), Is.EqualTo(7));
+            Assert.That(ShiftedConv.BalancedRows(1, 14, 14, 16, 6, 4, work, false), Is.EqualTo(7));
+            Assert.That(ShiftedConv.BalancedRows(1, 14, 14, 16, 6, 4, work, true), Is.EqualTo(7));
             for (int yh = 1; yh <= 40; yh++)
                 for (int baseRows = 1; baseRows <= yh; baseRows += 3)
                 {
-                    int rows = ShiftedConv.BalancedRows(2, yh, yh, yh + 2, 6, baseRows, work);
+                    int rows = ShiftedConv.BalancedRows(2, yh, yh, yh + 2, 6, baseRows, work, yh % 2 == 0);
                     Assert.That(rows, Is.InRange(1, Math.Min(yh, 2 * baseRows)), $"yh {yh}, base {baseRows}");
                 }
             Eager.Kernels.Workers.Count = 1;
-            Assert.That(ShiftedConv.BalancedRows(1, 28, 28, 30, 6, 2, work), Is.InRange(1, 4));
+            Assert.That(ShiftedConv.BalancedRows(1, 28, 28, 30, 6, 2, work, true), Is.InRange(1, 4));
         }
         finally
         {
