@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Eager.Kernels.Conv;
 using Eager.Kernels.Memory;
 
@@ -28,6 +29,11 @@ public static unsafe class Pooling
                 var src = new ReadOnlySpan<T>(inP, inLen);
                 var dst = new Span<T>(outP, outLen);
                 int n = row / geo.OutHeight, oh = row - n * geo.OutHeight;
+                if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && c >= Vector256<T>.Count)
+                {
+                    MaxRowVector(geo, inP, outP + (nint)row * geo.OutWidth * c, n, oh);
+                    return;
+                }
                 for (int ow = 0; ow < geo.OutWidth; ow++)
                 {
                     var o = dst.Slice((row * geo.OutWidth + ow) * c, c);
@@ -40,6 +46,37 @@ public static unsafe class Pooling
                     if (first) o.Fill(T.NegativeInfinity);
                 }
             });
+        }
+    }
+
+    /// <summary>
+    /// One output row of the max pool: each pixel's taps listed once, then one pass over the channels in
+    /// vectors, the running max in a register. Calling TensorPrimitives.Max per tap on runs of 64 channels
+    /// cost about 1 ns per input element, mostly call overhead (VGG's 224x224x64 pool took 1.8 ms).
+    /// Vector256.Max and T.Max are IEEE maximum, as TensorPrimitives.Max is: NaN spreads, +0 beats -0.
+    /// </summary>
+    private static void MaxRowVector<T>(in ConvGeometry g, T* x, T* y, int n, int oh) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.InChannels, w = Vector256<T>.Count;
+        int* offsets = stackalloc int[g.KernelHeight * g.KernelWidth];
+        for (int ow = 0; ow < g.OutWidth; ow++, y += c)
+        {
+            int taps = 0;
+            foreach (var (off, _) in g.Taps(n, oh, ow)) offsets[taps++] = off;
+            if (taps == 0) { new Span<T>(y, c).Fill(T.NegativeInfinity); continue; }
+            int ci = 0;
+            for (; ci <= c - w; ci += w)
+            {
+                var m = Vector256.Load(x + offsets[0] + ci);
+                for (int t = 1; t < taps; t++) m = Vector256.Max(m, Vector256.Load(x + offsets[t] + ci));
+                m.Store(y + ci);
+            }
+            for (; ci < c; ci++)
+            {
+                T m = x[offsets[0] + ci];
+                for (int t = 1; t < taps; t++) m = T.Max(m, x[offsets[t] + ci]);
+                y[ci] = m;
+            }
         }
     }
 
