@@ -50,14 +50,60 @@ public static class Binary
             SplitRow<T, TOp>(a, aOffset, sa, b, bOffset, sb, dst);
             return;
         }
+        int rows = total / inner;
+        // Floating types only: integer division by zero must throw as itself, not inside an AggregateException.
+        if (rows > 1 && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && Workers.Chunks(total, Workers.ElementWork) > 1)
+        {
+            SplitRows<T, TOp>(a, aOffset, aStrides, b, bOffset, bStrides, shape, outerRank, inner, sa, sb, dst);
+            return;
+        }
+        Rows<T, TOp>(a, aOffset, aStrides, b, bOffset, bStrides, shape, outerRank, inner, sa, sb, 0, rows, dst);
+    }
+
+    /// <summary>
+    /// Many short rows (a bias over the channels of an NHWC activation: rows of 64 against one broadcast row)
+    /// cut into one run of rows per core. They ran on one thread before, at half the bandwidth of a split
+    /// element-wise op (BiasAdd on 224x224x64: 1.2 ms against Relu's 0.6 ms).
+    /// </summary>
+    private static unsafe void SplitRows<T, TOp>(ReadOnlySpan<T> a, int aOffset, ReadOnlySpan<int> aStrides,
+                                                 ReadOnlySpan<T> b, int bOffset, ReadOnlySpan<int> bStrides,
+                                                 ReadOnlySpan<int> shape, int outerRank, int inner, int sa, int sb, Span<T> dst)
+        where T : unmanaged where TOp : IBinaryOp<T>
+    {
+        int rows = dst.Length / inner;
+        int[] aSt = aStrides.ToArray(), bSt = bStrides.ToArray(), sh = shape.ToArray();
+        fixed (T* ap = a, bp = b, dp = dst)
+        {
+            nint av = (nint)ap, bv = (nint)bp, dv = (nint)dp;
+            int aLen = a.Length, bLen = b.Length, dLen = dst.Length;
+            Workers.For(rows, (long)inner * Workers.ElementWork, (r0, r1) =>
+                Rows<T, TOp>(new ReadOnlySpan<T>((T*)av, aLen), aOffset, aSt, new ReadOnlySpan<T>((T*)bv, bLen), bOffset, bSt,
+                    sh, outerRank, inner, sa, sb, r0, r1, new Span<T>((T*)dv, dLen)));
+        }
+    }
+
+    /// <summary>Output rows [r0, r1) (each <paramref name="inner"/> long) of the broadcast walk over the outer dims.</summary>
+    private static void Rows<T, TOp>(ReadOnlySpan<T> a, int aOffset, ReadOnlySpan<int> aStrides,
+                                     ReadOnlySpan<T> b, int bOffset, ReadOnlySpan<int> bStrides,
+                                     ReadOnlySpan<int> shape, int outerRank, int inner, int sa, int sb, int r0, int r1, Span<T> dst)
+        where T : unmanaged where TOp : IBinaryOp<T>
+    {
+        if (r0 >= r1) return;
         Span<int> idx = stackalloc int[Math.Max(outerRank, 1)];
         idx.Clear();
-        int pa = aOffset, pb = bOffset, o = 0;
+        int pa = aOffset, pb = bOffset;
+        for (int ax = outerRank - 1, rest = r0; ax >= 0; ax--)
+        {
+            idx[ax] = rest % shape[ax];
+            rest /= shape[ax];
+            pa += idx[ax] * aStrides[ax]; pb += idx[ax] * bStrides[ax];
+        }
+        int o = r0 * inner, end = r1 * inner;
         while (true)
         {
             Row<T, TOp>(a, pa, sa, b, pb, sb, dst.Slice(o, inner));
             o += inner;
-            if (o >= total) break;
+            if (o >= end) break;
             int ax = outerRank - 1;
             while (ax >= 0)
             {
