@@ -40,7 +40,7 @@ internal static unsafe class GemmDriver
         where T : unmanaged, System.Numerics.INumber<T>
     {
         long work = (long)m * n * Math.Max(k, 1);
-        if (batch == 1 || Workers.Chunks(1, work) > 1)
+        if (batch == 1 || Ways(m, n, k) >= Workers.Count)
         {
             // Each product is big enough to use every core on its own.
             for (int i = 0; i < batch; i++)
@@ -54,6 +54,10 @@ internal static unsafe class GemmDriver
                 Run(m, n, k, (T*)pa + i * aBatch, ars, acs, (T*)pb + i * bBatch, brs, bcs, (T*)pc + i * cBatch, ldc, accumulate, mayParallelize: false);
         });
     }
+
+    /// <summary>How many threads one product is split over: by its larger dimension, as <see cref="Split"/> cuts it.
+    /// (Asking <see cref="Workers.Chunks"/> about one item always answers 1, which once kept every product serial.)</summary>
+    internal static int Ways(int m, int n, int k) => Workers.Chunks(Math.Max(m, n), (long)Math.Min(m, n) * Math.Max(k, 1));
 
     /// <summary>The packed kernel family large float32/float64 products use (Simple for other types or without SIMD).</summary>
     internal static GemmPath PackedPath<T>() where T : unmanaged => Choose<T>(int.MaxValue / 4, 64, 64);
@@ -72,7 +76,7 @@ internal static unsafe class GemmDriver
     private static void Split<T, TKernel>(int m, int n, int k, T* a, nint ars, nint acs, T* b, nint brs, nint bcs, T* c, nint ldc, bool accumulate, bool mayParallelize)
         where T : unmanaged where TKernel : IMicroKernel<T>
     {
-        if (!mayParallelize || Workers.Chunks(1, (long)m * n * k) <= 1)
+        if (!mayParallelize || Ways(m, n, k) <= 1)
         {
             Serial<T, TKernel>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
             return;

@@ -75,6 +75,7 @@ public class GemmTests
     {
         // Over Workers.MinWorkPerChunk multiply-adds per part, so the parallel split really runs.
         Workers.Count = workers;
+        Assert.That(GemmDriver.Ways(263, 70, 257), Is.EqualTo(Math.Min(workers, 4)), "the product is cut into one part per worker");
         Check<float>(263, 70, 257, false, false, true, seed: 7);  // split along M
         Check<float>(70, 263, 257, true, false, false, seed: 8);  // split along N
         Check<double>(150, 151, 140, false, true, false, seed: 9);
