@@ -6,8 +6,9 @@ namespace Eager;
 internal sealed partial class ExecutionPlan
 {
     /// <summary>What parallel execution needs: each step's number of unfinished dependencies (data, control, and the
-    /// previous stateful step, so stateful ops keep program order), who waits on it, and each slot's reader count.</summary>
-    internal sealed record Schedule(int[] DependencyCount, int[][] Dependents, int[] Roots, int[] Readers, bool[] Fetched, int Width);
+    /// previous stateful step, so stateful ops keep program order), who waits on it, each slot's reader count, and each
+    /// step's input slots without repeats (computed once: a run must not allocate per step).</summary>
+    internal sealed record Schedule(int[] DependencyCount, int[][] Dependents, int[] Roots, int[] Readers, bool[] Fetched, int Width, int[][] DistinctInputs);
 
     /// <summary>
     /// Runs ready steps on this thread and up to <see cref="Schedule.Width"/> - 1 thread-pool helpers. The calling
@@ -36,7 +37,7 @@ internal sealed partial class ExecutionPlan
                     memory.Produced(step, slots);
                     foreach (var s in step.Outputs)
                         if (readers[s] == 0 && !schedule.Fetched[s]) { memory.Released(s); slots[s] = null; }
-                    foreach (var s in step.Inputs.Distinct())
+                    foreach (var s in schedule.DistinctInputs[i])
                         if (Interlocked.Decrement(ref readers[s]) == 0 && !schedule.Fetched[s]) { memory.Released(s); slots[s] = null; }
                     foreach (var d in schedule.Dependents[i])
                     {
@@ -124,7 +125,8 @@ internal sealed partial class ExecutionPlan
         var fetched = new bool[slotCount];
         foreach (var f in fetchSlots) fetched[f] = true;
         return new Schedule([.. deps.Select(d => d.Count)], [.. dependents.Select(l => l.ToArray())],
-            [.. Enumerable.Range(0, steps.Length).Where(i => deps[i].Count == 0)], readers, fetched, width);
+            [.. Enumerable.Range(0, steps.Length).Where(i => deps[i].Count == 0)], readers, fetched, width,
+            [.. steps.Select(s => s.Inputs.Distinct().ToArray())]);
     }
 
     /// <summary>Worth a thread of its own: an output of at least 64K elements counting only its known dimensions

@@ -151,17 +151,19 @@ public sealed class Session : IDisposable
         for (int i = 0; i < pairs.Length; i++)
         {
             var (k, v) = (pairs[i].Key, pairs[i].Value);
-            var what = k.Node!.Op == Ops.PlaceholderDef ? $"placeholder '{k.Node.Name}'" : $"tensor '{k.Name}'";
-            if (k.Graph != Graph) throw new ArgumentException($"Session.Run: the fed {what} belongs to another graph than this session's.");
+            if (k.Graph != Graph) throw new ArgumentException($"Session.Run: the fed {What(k)} belongs to another graph than this session's.");
             if (v.DType != k.DType)
-                throw new ArgumentException($"Session.Run: the feed for {what} is {v.DType.Name()}{v.Shape}, but {what} is {k.DType.Name()}{k.Shape}: dtypes differ (use Ops.Cast or Tensor.From with the right element type).");
+                throw new ArgumentException($"Session.Run: the feed for {What(k)} is {v.DType.Name()}{v.Shape}, but {What(k)} is {k.DType.Name()}{k.Shape}: dtypes differ (use Ops.Cast or Tensor.From with the right element type).");
             if (!k.Shape.IsCompatibleWith(v.Shape))
-                throw new ArgumentException($"Session.Run: the feed for {what} has shape {v.Shape}, but {what} has shape {k.Shape} (None matches any size).");
+                throw new ArgumentException($"Session.Run: the feed for {What(k)} has shape {v.Shape}, but {What(k)} has shape {k.Shape} (None matches any size).");
             keys[i] = k;
             values[i] = v;
         }
         return (keys, values);
     }
+
+    // Built only for an error message: a run's feed checks must not allocate strings.
+    private static string What(Tensor k) => k.Node!.Op == Ops.PlaceholderDef ? $"placeholder '{k.Node.Name}'" : $"tensor '{k.Name}'";
 
     private static readonly Comparison<KeyValuePair<Tensor, Tensor>> ByNodeThenOutput = (a, b) =>
         a.Key.Node!.Id != b.Key.Node!.Id ? a.Key.Node.Id.CompareTo(b.Key.Node.Id) : a.Key.OutputIndex.CompareTo(b.Key.OutputIndex);

@@ -17,7 +17,7 @@ public abstract class Storage
 
     /// <summary>Gives the buffer back to the pool now, for the runtime when it knows no tensor can reach this storage
     /// any more (a Session's memory plan). Any later access throws <see cref="ObjectDisposedException"/>.
-    /// True when a pooled buffer went back (small buffers are plain GC memory).</summary>
+    /// True when the buffer went back to the pool (tiny buffers are plain GC memory).</summary>
     internal abstract bool Release();
 
     /// <summary>True once <see cref="Release"/> ran.</summary>
@@ -74,10 +74,9 @@ public sealed class Storage<T> : Storage where T : unmanaged
     internal override bool Release()
     {
         var a = Interlocked.Exchange(ref array, null);
-        if (a is null || lease is null) return false;
-        lease.Disarm();
-        BufferPool<T>.ReturnLive(a);
-        return true;
+        if (a is null) return false;
+        lease?.Disarm();
+        return BufferPool<T>.ReturnLive(a);
     }
 }
 

@@ -5,13 +5,21 @@ namespace Eager.Kernels.Memory;
 /// <summary>
 /// A process-wide pool of arrays, bucketed by power-of-two length. Fresh pages cost about 12 us each
 /// to touch on our machines, so large buffers are recycled instead of allocated. Thread-safe; arrays
-/// may be returned from any thread, including the finalizer thread. Small arrays are not pooled:
-/// the GC's allocation context hands them out from memory that is already touched.
+/// may be returned from any thread, including the finalizer thread. Tiny arrays are not pooled: the GC's
+/// allocation context hands them out from memory that is already touched. Arrays from
+/// <see cref="MinRecycledLength"/> up to <see cref="MinPooledLength"/> are recycled only when their owner gives them
+/// back live (a Session's memory plan): they carry no finalizable lease, so an eager tensor that is simply dropped
+/// costs no more than a plain array, while a Session run gets its biases, gradients and row statistics from the
+/// pool instead of allocating kilobytes of garbage per run.
 /// </summary>
 public static class BufferPool<T> where T : unmanaged
 {
-    /// <summary>Arrays shorter than this are allocated plainly.</summary>
+    /// <summary>Arrays this long or longer are pooled and come back when the GC finds them dead.</summary>
     public const int MinPooledLength = 1024;
+
+    /// <summary>Arrays shorter than this are allocated plainly; from here to <see cref="MinPooledLength"/> they come
+    /// back only through <see cref="ReturnLive"/>.</summary>
+    public const int MinRecycledLength = 256;
 
     private const int Buckets = 32;
     private static readonly Stack<T[]>[] Free = CreateBuckets();
@@ -37,8 +45,9 @@ public static class BufferPool<T> where T : unmanaged
     /// <summary>An array of at least <paramref name="length"/> elements; contents are arbitrary.</summary>
     public static T[] Rent(int length)
     {
-        if (length < MinPooledLength) return length == 0 ? [] : GC.AllocateUninitializedArray<T>(length);
+        if (length < MinRecycledLength) return length == 0 ? [] : GC.AllocateUninitializedArray<T>(length);
         int b = BucketOf(length);
+        if (length < MinPooledLength) return TryPop(b) ?? GC.AllocateUninitializedArray<T>(1 << b);
         // After enough rentals since the last full collection, dead tensors are likely holding many buffers:
         // collect them first (outside any pool lock), so they come back before the pool runs dry.
         if (PoolCollection.Rented((1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())) PoolCollection.Collect();
@@ -60,23 +69,27 @@ public static class BufferPool<T> where T : unmanaged
     }
 
     /// <summary>Gives an array back. Arrays not from <see cref="Rent"/> with a power-of-two length are dropped.</summary>
-    public static void Return(T[] array)
+    public static void Return(T[] array) => Keep(array);
+
+    /// <summary>Gives back an array its owner knows is dead (not found dead by the GC): it also no longer counts
+    /// toward <see cref="PoolCollection.Budget"/>, since no collection is needed to recover it. True when the array
+    /// is one the pool keeps (a rented length of at least <see cref="MinRecycledLength"/>).</summary>
+    public static bool ReturnLive(T[] array)
     {
-        if (array.Length < MinPooledLength || !BitOperations.IsPow2(array.Length)) return;
+        if (array.Length >= MinPooledLength && BitOperations.IsPow2(array.Length))
+            PoolCollection.Returned((long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        return Keep(array);
+    }
+
+    private static bool Keep(T[] array)
+    {
+        if (array.Length < MinRecycledLength || !BitOperations.IsPow2(array.Length)) return false;
         long bytes = (long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        if (Interlocked.Read(ref retainedBytes) + bytes > MaxRetainedBytes) return;
+        if (Interlocked.Read(ref retainedBytes) + bytes > MaxRetainedBytes) return false;
         var stack = Free[BucketOf(array.Length)];
         lock (stack) stack.Push(array);
         Interlocked.Add(ref retainedBytes, bytes);
-    }
-
-    /// <summary>Gives back an array its owner knows is dead (not found dead by the GC): it also no longer counts
-    /// toward <see cref="PoolCollection.Budget"/>, since no collection is needed to recover it.</summary>
-    public static void ReturnLive(T[] array)
-    {
-        if (array.Length < MinPooledLength || !BitOperations.IsPow2(array.Length)) return;
-        PoolCollection.Returned((long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
-        Return(array);
+        return true;
     }
 
     /// <summary>Bytes currently idle in the pool.</summary>

@@ -1,9 +1,9 @@
 namespace Eager.Kernels;
 
 /// <summary>
-/// How kernels split work across cores. Large work is cut into a few chunks run with
-/// <see cref="System.Threading.Tasks.Parallel.For(int, int, Action{int})"/>; small work stays on the calling
-/// thread, because a parallel loop costs a few microseconds to start, more than a small kernel's arithmetic.
+/// How kernels split work across cores. Large work is cut into a few chunks run on <see cref="WorkerPool"/>'s
+/// threads and the caller's; small work stays on the calling thread, because waking a helper costs a few
+/// microseconds, more than a small kernel's arithmetic.
 /// </summary>
 public static class Workers
 {
@@ -47,7 +47,7 @@ public static class Workers
         int chunks = Math.Min(Chunks(items, workPerItem), (items + align - 1) / align);
         if (chunks <= 1) { body(0, items); return; }
         int blocks = (items + align - 1) / align;
-        System.Threading.Tasks.Parallel.For(0, chunks, c =>
+        WorkerPool.Run(chunks, c =>
         {
             int b0 = (int)((long)blocks * c / chunks), b1 = (int)((long)blocks * (c + 1) / chunks);
             int start = b0 * align, end = Math.Min(items, b1 * align);

@@ -227,4 +227,31 @@ public class MemoryPlanTests
         double want = Enumerable.Range(0, N).Sum(i => Math.Exp(i * 0.001) * 2 + Math.Sqrt(i));
         Assert.That(got, Is.EqualTo(want).Within(1e-5 * want));
     }
+
+    [Test]
+    public void BiasSizedIntermediatesAreRecycledToo()
+    {
+        // 256 to 1,023 elements carry no finalizable lease, so only the plan brings them back: a dropped eager
+        // tensor of this size costs no more than a plain array, and a Session run reuses them.
+        const int n = 300;
+        var g = new Graph();
+        Tensor x, y, kept;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float32, new Shape(n), name: "x");
+            var a = Ops.Exp(x * 0.01f);
+            kept = a * 3f;
+            y = Ops.ReduceSum(Ops.Sqrt(a) + Ops.Square(a));
+        }
+        using var s = new Session(g, new SessionOptions { InterOpParallelism = InterOpParallelism.Off, Rewriter = null });
+        var feed = new FeedDict { { x, Ramp(n) } };
+        s.Run([y, kept], feed);
+        long before = RunMemory.ReleasedTotal;
+        var r = s.Run([y, kept], feed);
+        Assert.That(RunMemory.ReleasedTotal - before, Is.GreaterThanOrEqualTo(3), "the Exp, Sqrt and Square buffers");
+        for (int i = 0; i < 8; i++) s.Run([y, kept], new FeedDict { { x, Ramp(n, -1f) } }); // reuses whatever was released
+        Assert.That(r[1].ToArray<float>(), Is.EqualTo(Expected(n, i => MathF.Exp(i * 0.01f) * 3f)).Within(1e-4).Percent);
+        double want = Enumerable.Range(0, n).Sum(i => Math.Sqrt(Math.Exp(i * 0.01)) + Math.Exp(i * 0.02));
+        Assert.That(r[0].Item<float>(), Is.EqualTo(want).Within(1e-5 * want));
+    }
 }
