@@ -6,6 +6,12 @@ public sealed partial class GradientTape
 {
     private readonly record struct TapeRecord(OpDef Op, Tensor[] Inputs, Attrs Attrs, Tensor[] Outputs);
 
+    /// <summary>The names of the ops recorded so far, in order (tests: which kernels an eager call used).</summary>
+    internal List<string> RecordedOps()
+    {
+        lock (gate) return [.. records.Where(r => r.Op is not null).Select(r => r.Op.Name)];
+    }
+
     /// <summary>
     /// The records, appended in fixed chunks. A growing list copied itself on every doubling and, past 85 KB,
     /// onto the large object heap, whose allocations trigger full collections: with 100,000 recorded ops that

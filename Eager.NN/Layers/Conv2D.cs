@@ -65,6 +65,8 @@ public sealed class Conv2D : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
+        if (FusedActivation.Applies(x, Activation, out var act))
+            return Ops.FusedConv2D(x, Kernel!, Bias is null ? null : (Tensor)Bias, act, Strides, Padding.ToUpperInvariant(), DilationRate);
         var y = Ops.Conv2D(x, Kernel!, strides: Strides, padding: Padding.ToUpperInvariant(), dilations: DilationRate);
         if (Bias is not null) y = Ops.BiasAdd(y, Bias);
         return Activation is null ? y : Activation(y);

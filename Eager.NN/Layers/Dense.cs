@@ -49,6 +49,8 @@ public sealed class Dense : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
+        if (FusedActivation.Applies(x, Activation, out var act))
+            return Ops.FusedMatMul(x, Kernel!, Bias is null ? null : (Tensor)Bias, act);
         var y = Ops.MatMul(x, Kernel!);
         if (Bias is not null) y = Ops.Add(y, Bias);
         return Activation is null ? y : Activation(y);

@@ -40,15 +40,15 @@ public sealed class Vgg19 : Layer
             for (int c = 0; c < BlockConvs[b]; c++)
             {
                 var init = seed is null ? new GlorotUniform() : new GlorotUniform(s++);
-                stack.Add(Track(new Conv2D(BlockFilters[b], 3, padding: "same", activation: x => Ops.Relu(x), kernelInitializer: init, name: $"block{b + 1}_conv{c + 1}")));
+                stack.Add(Track(new Conv2D(BlockFilters[b], 3, padding: "same", activation: Ops.Relu, kernelInitializer: init, name: $"block{b + 1}_conv{c + 1}")));
             }
             stack.Add(Track(new MaxPool2D(2, 2, name: $"block{b + 1}_pool")));
         }
         if (includeTop)
         {
             stack.Add(Track(new Flatten(name: "flatten")));
-            stack.Add(Track(new Dense(4096, activation: x => Ops.Relu(x), kernelInitializer: seed is null ? null : new GlorotUniform(s++), name: "fc1")));
-            stack.Add(Track(new Dense(4096, activation: x => Ops.Relu(x), kernelInitializer: seed is null ? null : new GlorotUniform(s++), name: "fc2")));
+            stack.Add(Track(new Dense(4096, activation: Ops.Relu, kernelInitializer: seed is null ? null : new GlorotUniform(s++), name: "fc1")));
+            stack.Add(Track(new Dense(4096, activation: Ops.Relu, kernelInitializer: seed is null ? null : new GlorotUniform(s++), name: "fc2")));
             stack.Add(Track(new Dense(classes, activation: x => Ops.Softmax(x), kernelInitializer: seed is null ? null : new GlorotUniform(s++), name: "predictions")));
         }
     }
