@@ -29,7 +29,9 @@ internal sealed class Vgg19
     /// <summary>Biases, null at pooling layers.</summary>
     public List<Tensor?> Biases { get; } = [];
 
-    /// <summary>Runs the layers on an NHWC image and returns the activations after every layer.</summary>
+    /// <summary>Runs the layers on an NHWC image and returns the activations after every layer. Each convolution is one
+    /// fused call (bias and ReLU applied in the kernel's epilogue), as Eager.NN's Conv2D layer runs eagerly and as
+    /// ONNX Runtime fuses the same Conv, Add and Relu nodes.</summary>
     public List<Tensor> Run(Tensor image)
     {
         var outs = new List<Tensor>(Filters.Count);
@@ -37,7 +39,7 @@ internal sealed class Vgg19
         for (int i = 0; i < Filters.Count; i++)
         {
             h = Filters[i] is { } f
-                ? Ops.Relu(Ops.BiasAdd(Ops.Conv2D(h, f, strides: 1, padding: "SAME"), Biases[i]!))
+                ? Ops.FusedConv2D(h, f, Biases[i]!, "Relu", strides: 1, padding: "SAME")
                 : Ops.MaxPool2D(h, poolSize: 2, strides: 2, padding: "VALID");
             outs.Add(h);
         }
