@@ -164,7 +164,7 @@ public sealed partial class GradientTape
                 outGrads[k] = g;
             }
             if (outGrads is null) continue;
-            var inGrads = rec.Op.Gradient!(new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads));
+            var inGrads = rec.Op.Gradient!(new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads, mask));
             if (inGrads.Length != rec.Inputs.Length)
                 throw new InvalidOperationException($"Gradient rule of {rec.Op.Name} returned {inGrads.Length} gradients for {rec.Inputs.Length} inputs.");
             for (int i = 0; i < inGrads.Length; i++)

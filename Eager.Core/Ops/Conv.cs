@@ -13,8 +13,8 @@ public static partial class Ops
     {
         Gradient = c =>
         [
-            Conv2DBackpropInput(GradInputShape("Conv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
-            Conv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
+            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? Conv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
         Onnx = e => OnnxConv(e, depthwise: false),
     };
@@ -30,8 +30,8 @@ public static partial class Ops
         // inputs (filter, outGrad); the output is linear in each.
         Gradient = c =>
         [
-            Conv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
-            Conv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
+            c.Needs(0) ? Conv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? Conv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
     };
 
@@ -46,8 +46,8 @@ public static partial class Ops
         // inputs (input, outGrad); the output is linear in each.
         Gradient = c =>
         [
-            Conv2DBackpropInput(GradInputShape("Conv2DBackpropFilter", c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
-            Conv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
+            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2DBackpropFilter", c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? Conv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
     };
 

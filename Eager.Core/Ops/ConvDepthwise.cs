@@ -12,8 +12,8 @@ public static partial class Ops
     {
         Gradient = c =>
         [
-            DepthwiseConv2DBackpropInput(GradInputShape("DepthwiseConv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
-            DepthwiseConv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
+            c.Needs(0) ? DepthwiseConv2DBackpropInput(GradInputShape("DepthwiseConv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? DepthwiseConv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
         Onnx = e => OnnxConv(e, depthwise: true),
     };
@@ -28,8 +28,8 @@ public static partial class Ops
     {
         Gradient = c =>
         [
-            DepthwiseConv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
-            DepthwiseConv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
+            c.Needs(0) ? DepthwiseConv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? DepthwiseConv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
     };
 
@@ -43,8 +43,8 @@ public static partial class Ops
     {
         Gradient = c =>
         [
-            DepthwiseConv2DBackpropInput(GradInputShape("DepthwiseConv2DBackpropFilter", c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
-            DepthwiseConv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)),
+            c.Needs(0) ? DepthwiseConv2DBackpropInput(GradInputShape("DepthwiseConv2DBackpropFilter", c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? DepthwiseConv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
     };
 

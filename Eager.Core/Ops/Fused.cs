@@ -91,9 +91,9 @@ public static partial class Ops
     private static Tensor?[] FusedContractionGradient(OpDef product, GradContext c)
     {
         var dz = FusedEpilogue.Gradient(c.Attrs.String("activation"), c.Y, c.Grad);
-        var grads = product.Gradient!(new GradContext(product, [c.X(0), c.X(1)], c.Attrs, c.Outputs, [dz]));
+        var grads = product.Gradient!(new GradContext(product, [c.X(0), c.X(1)], c.Attrs, c.Outputs, [dz], c.Needed));
         if (c.Inputs.Length == 2) return grads;
-        return [grads[0], grads[1], ReduceSum(dz, [.. Enumerable.Range(0, c.Y.Rank - 1)])];
+        return [grads[0], grads[1], c.Needs(2) ? ReduceSum(dz, [.. Enumerable.Range(0, c.Y.Rank - 1)]) : null];
     }
 
     /// <summary>act(a x b + bias) in one step (the optimiser's fusion of MatMul, BiasAdd and an activation).</summary>

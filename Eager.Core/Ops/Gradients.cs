@@ -88,7 +88,7 @@ public static partial class Ops
             seed ??= OnesLike(y);
             grads[y] = grads.TryGetValue(y, out var prev) ? Add(prev, seed) : seed;
         }
-        foreach (var n in between) Backpropagate(n, grads);
+        foreach (var n in between) Backpropagate(n, grads, sources, forward);
 
         var result = new Tensor?[xs.Count];
         for (int i = 0; i < xs.Count; i++)
@@ -104,7 +104,7 @@ public static partial class Ops
     }
 
     /// <summary>Applies one node's gradient rule and adds the input gradients into <paramref name="grads"/>.</summary>
-    private static void Backpropagate(Node n, Dictionary<Tensor, Tensor> grads)
+    private static void Backpropagate(Node n, Dictionary<Tensor, Tensor> grads, HashSet<Tensor> sources, HashSet<Node> forward)
     {
         if (n.Op.Gradient is null) return;
         Tensor?[]? outGrads = null;
@@ -115,7 +115,11 @@ public static partial class Ops
             outGrads[k] = gk;
         }
         if (outGrads is null) return;
-        var inGrads = n.Op.Gradient(new GradContext(n.Op, n.Inputs, n.Attrs, n.Outputs, outGrads));
+        // Inputs no source feeds need no gradient: the rule may skip them (and the graph stays smaller).
+        ulong needed = 0;
+        for (int i = 0; i < n.Inputs.Length; i++)
+            if (sources.Contains(n.Inputs[i]) || forward.Contains(n.Inputs[i].Node!)) needed |= 1UL << Math.Min(i, 63);
+        var inGrads = n.Op.Gradient(new GradContext(n.Op, n.Inputs, n.Attrs, n.Outputs, outGrads, needed));
         if (inGrads.Length != n.Inputs.Length)
             throw new InvalidOperationException($"Gradients: the rule of {n.Op.Name} (node '{n.Name}') returned {inGrads.Length} gradients for {n.Inputs.Length} inputs.");
         for (int i = 0; i < inGrads.Length; i++)

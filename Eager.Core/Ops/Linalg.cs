@@ -107,21 +107,21 @@ public static partial class Ops
         {
             bool ta = c.Attrs.Bool("transposeA"), tb = c.Attrs.Bool("transposeB");
             var (a, b, g) = (c.X(0), c.X(1), c.Grad);
-            Tensor ga = (ta, tb) switch
+            Tensor? ga = !c.Needs(0) ? null : (ta, tb) switch
             {
                 (false, false) => MatMul(g, b, transposeB: true),
                 (false, true) => MatMul(g, b),
                 (true, false) => MatMul(b, g, transposeB: true),
                 (true, true) => MatMul(b, g, transposeA: true, transposeB: true),
             };
-            Tensor gb = (ta, tb) switch
+            Tensor? gb = !c.Needs(1) ? null : (ta, tb) switch
             {
                 (false, false) => MatMul(a, g, transposeA: true),
                 (false, true) => MatMul(g, a, transposeA: true),
                 (true, false) => MatMul(a, g),
                 (true, true) => MatMul(g, a, transposeA: true, transposeB: true),
             };
-            return [Broadcasting.UnBroadcast(ga, a), Broadcasting.UnBroadcast(gb, b)];
+            return [ga is null ? null : Broadcasting.UnBroadcast(ga, a), gb is null ? null : Broadcasting.UnBroadcast(gb, b)];
         },
         Onnx = OnnxMatMul,
     };

@@ -16,7 +16,7 @@ public static partial class Ops
         (x, _) => BinaryInfer("Add", x),
         (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], Broadcasting.Shape("Add", x[0].Shape, x[1].Shape))])
     {
-        Gradient = c => [Broadcasting.UnBroadcast(c.Grad, c.X(0)), Broadcasting.UnBroadcast(c.Grad, c.X(1))],
+        Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(c.Grad, c.X(1)) : null],
         Onnx = OnnxMap.Same("Add"),
     };
 
@@ -24,7 +24,7 @@ public static partial class Ops
         (x, _) => BinaryInfer("Subtract", x),
         (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(x[0], x[1], Broadcasting.Shape("Subtract", x[0].Shape, x[1].Shape))])
     {
-        Gradient = c => [Broadcasting.UnBroadcast(c.Grad, c.X(0)), Broadcasting.UnBroadcast(Negate(c.Grad), c.X(1))],
+        Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Negate(c.Grad), c.X(1)) : null],
         Onnx = OnnxMap.Same("Sub"),
     };
 
@@ -32,7 +32,7 @@ public static partial class Ops
         (x, _) => BinaryInfer("Multiply", x),
         (x, _) => [Broadcasting.Run<MultiplyOp<float>, MultiplyOp<double>, MultiplyOp<int>, MultiplyOp<long>>(x[0], x[1], Broadcasting.Shape("Multiply", x[0].Shape, x[1].Shape))])
     {
-        Gradient = c => [Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(1)), c.X(0)), Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(0)), c.X(1))],
+        Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(1)), c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(0)), c.X(1)) : null],
         Onnx = OnnxMap.Same("Mul"),
     };
 
@@ -42,8 +42,8 @@ public static partial class Ops
     {
         Gradient = c =>
         [
-            Broadcasting.UnBroadcast(Divide(c.Grad, c.X(1)), c.X(0)),
-            Broadcasting.UnBroadcast(Negate(Multiply(c.Grad, Divide(c.Y, c.X(1)))), c.X(1)),
+            c.Needs(0) ? Broadcasting.UnBroadcast(Divide(c.Grad, c.X(1)), c.X(0)) : null,
+            c.Needs(1) ? Broadcasting.UnBroadcast(Negate(Multiply(c.Grad, Divide(c.Y, c.X(1)))), c.X(1)) : null,
         ],
         Onnx = OnnxMap.Same("Div"),
     };

@@ -21,7 +21,7 @@ public static partial class Ops
         },
         (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], x[0].Shape)])
     {
-        Gradient = c => [c.Grad, ReduceSum(c.Grad, Enumerable.Range(0, c.X(0).Rank - 1).ToArray())],
+        Gradient = c => [c.Grad, c.Needs(1) ? ReduceSum(c.Grad, Enumerable.Range(0, c.X(0).Rank - 1).ToArray()) : null],
         Onnx = OnnxMap.Same("Add"),
     };
 

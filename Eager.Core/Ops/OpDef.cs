@@ -93,10 +93,18 @@ public sealed class OpDef
 /// <summary>What a gradient rule sees of the forward call.</summary>
 public sealed class GradContext
 {
-    internal GradContext(OpDef op, Tensor[] inputs, Attrs attrs, Tensor[] outputs, Tensor?[] outputGrads)
+    internal GradContext(OpDef op, Tensor[] inputs, Attrs attrs, Tensor[] outputs, Tensor?[] outputGrads, ulong needed = ulong.MaxValue)
     {
-        Op = op; Inputs = inputs; Attrs = attrs; Outputs = outputs; OutputGrads = outputGrads;
+        Op = op; Inputs = inputs; Attrs = attrs; Outputs = outputs; OutputGrads = outputGrads; Needed = needed;
     }
+
+    /// <summary>One bit per input (inputs from the 64th on share the last): set when that input's gradient can reach a source.</summary>
+    internal ulong Needed { get; }
+
+    /// <summary>Whether input <paramref name="i"/>'s gradient is wanted: false when no source is upstream of it (a
+    /// convolution's filter when only the image is trained). A rule may return null for such an input and skip the
+    /// work, as PyTorch's <c>needs_input_grad</c>; returning it anyway is never wrong, only slower.</summary>
+    public bool Needs(int i) => (Needed & (1UL << Math.Min(i, 63))) != 0;
 
     /// <summary>The op.</summary>
     public OpDef Op { get; }
