@@ -27,7 +27,8 @@ public sealed class SessionOptions
 /// <summary>When a Session runs independent nodes in parallel.</summary>
 public enum InterOpParallelism
 {
-    /// <summary>When two or more expensive nodes (large or unknown outputs, control flow) are independent and the machine has several cores.</summary>
+    /// <summary>When two or more expensive nodes (large or unknown outputs, control flow) are independent and the machine has at
+    /// least four cores (with fewer, each large kernel already uses them all).</summary>
     Auto,
 
     /// <summary>Never: nodes run one after another in graph order.</summary>
