@@ -52,6 +52,13 @@ public static class BufferPool<T> where T : unmanaged
         // collect them first (outside any pool lock), so they come back before the pool runs dry.
         if (PoolCollection.Rented((1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())) PoolCollection.Collect();
         if (TryPop(b) is { } hit) return hit;
+        // A miss grows the process by a fresh array: first bring back what dead tensors hold, if enough was handed out
+        // since the last collection that some of it may be dead.
+        if (PoolCollection.MissWorthCollecting())
+        {
+            PoolCollection.Collect();
+            if (TryPop(b) is { } late) return late;
+        }
         Interlocked.Increment(ref freshArrays);
         return GC.AllocateUninitializedArray<T>(1 << b);
     }

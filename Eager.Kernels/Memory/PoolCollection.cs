@@ -9,7 +9,10 @@ namespace Eager.Kernels.Memory;
 /// drains the finalizers, and dead buffers return before more are needed. In a steady training loop this
 /// makes every buffer a pool hit. Measured: an MLP step (784-512-512-10, batch 128) went from 0.7-1.4 MiB of
 /// fresh arrays per step to none; three style-transfer iterations at 256x256 peaked at 0.75 GiB instead of
-/// 1.56 GiB. A full collection costs a few milliseconds when the heap holds few objects.
+/// 1.56 GiB. A pool miss also collects first once <see cref="MissBudget"/> bytes were handed out since the last
+/// collection, so the process grows only when live tensors need it: with a tape, the same iterations peaked at
+/// 525 MiB instead of 642 MiB (PyTorch: 532 MiB), at about 1 ms of collections per VGG19 forward pass and no
+/// measurable change in its time. A full collection costs well under a millisecond when the heap holds few objects.
 /// </summary>
 public static class PoolCollection
 {
@@ -36,6 +39,19 @@ public static class PoolCollection
             Interlocked.Exchange(ref rentedBytes, 0);
         }
         return Interlocked.Add(ref rentedBytes, bytes) > budget;
+    }
+
+    /// <summary>Pooled bytes handed out since the last full collection above which a pool miss collects before it
+    /// allocates (default <see cref="Budget"/> / 8, 32 MiB).</summary>
+    internal static long MissBudget => Budget / 8;
+
+    /// <summary>True when a pool miss should collect first: enough was rented since the last collection.</summary>
+    internal static bool MissWorthCollecting()
+    {
+        long budget = Budget;
+        if (budget <= 0 || Volatile.Read(ref collecting) != 0) return false;
+        if (GC.CollectionCount(2) != Volatile.Read(ref lastFullCount)) return false; // one just ran: it found what was dead
+        return Interlocked.Read(ref rentedBytes) >= MissBudget;
     }
 
     /// <summary>Records an array returned by its owner while live: it needs no collection to come back.</summary>

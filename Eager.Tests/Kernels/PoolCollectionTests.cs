@@ -41,6 +41,30 @@ public class PoolCollectionTests
         }
     }
 
+    [Test]
+    public void AMissCollectsBeforeAllocatingAFreshArray()
+    {
+        long budget = PoolCollection.Budget;
+        try
+        {
+            // A 32 MiB bucket nothing else uses; the miss threshold is an eighth of the budget.
+            PoolCollection.Budget = 64 << 20;
+            DropATensor(5_000_000);
+            long fresh = BufferPool<float>.FreshArrays;
+            int induced = PoolCollection.Induced;
+            for (int i = 0; i < 8; i++) DropATensor(5_000_000);
+            Assert.That(BufferPool<float>.FreshArrays - fresh, Is.LessThanOrEqualTo(1), "each dropped tensor's buffer comes back for the next");
+            Assert.That(PoolCollection.Induced, Is.GreaterThan(induced));
+        }
+        finally
+        {
+            PoolCollection.Budget = budget;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DropATensor(int length) => GC.KeepAlive(Tensor.Zeros(new Shape(length)));
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void DropAOneMebibyteTensor() => GC.KeepAlive(Tensor.Zeros(new Shape(1 << 18)));
 }
