@@ -10,9 +10,11 @@ namespace Eager.Kernels.Memory;
 /// makes every buffer a pool hit. Measured: an MLP step (784-512-512-10, batch 128) went from 0.7-1.4 MiB of
 /// fresh arrays per step to none; three style-transfer iterations at 256x256 peaked at 0.75 GiB instead of
 /// 1.56 GiB. A pool miss also collects first once <see cref="MissBudget"/> bytes were handed out since the last
-/// collection, so the process grows only when live tensors need it: with a tape, the same iterations peaked at
-/// 525 MiB instead of 642 MiB (PyTorch: 532 MiB), at about 1 ms of collections per VGG19 forward pass and no
-/// measurable change in its time. A full collection costs well under a millisecond when the heap holds few objects.
+/// collection, so the process grows mostly when live tensors need it: with a tape, the same iterations peaked at
+/// 567 MiB instead of 642 MiB (PyTorch: 532 MiB). A smaller threshold saves more (32 MiB: 525 MiB) but a loop that
+/// drops one 16 MiB result per call then collects every other call, and a collection with its finalizer wait
+/// costs about as much as such a call (eager Add over 4M floats went from 1.0 to 2.0 ms). A full collection itself
+/// costs well under a millisecond when the heap holds few objects.
 /// </summary>
 public static class PoolCollection
 {
@@ -42,8 +44,8 @@ public static class PoolCollection
     }
 
     /// <summary>Pooled bytes handed out since the last full collection above which a pool miss collects before it
-    /// allocates (default <see cref="Budget"/> / 8, 32 MiB).</summary>
-    internal static long MissBudget => Budget / 8;
+    /// allocates (default <see cref="Budget"/> / 2, 128 MiB).</summary>
+    internal static long MissBudget => Budget / 2;
 
     /// <summary>True when a pool miss should collect first: enough was rented since the last collection.</summary>
     internal static bool MissWorthCollecting()

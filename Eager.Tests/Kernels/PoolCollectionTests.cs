@@ -47,7 +47,7 @@ public class PoolCollectionTests
         long budget = PoolCollection.Budget;
         try
         {
-            // A 32 MiB bucket nothing else uses; the miss threshold is an eighth of the budget.
+            // A 32 MiB bucket nothing else uses; the miss threshold is half the budget.
             PoolCollection.Budget = 64 << 20;
             DropATensor(5_000_000);
             long fresh = BufferPool<float>.FreshArrays;
