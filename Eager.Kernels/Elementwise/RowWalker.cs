@@ -70,6 +70,17 @@ internal ref struct RowWalker
         return true;
     }
 
+    /// <summary>How an operand walks a shape as one flat run: 1 when dense row-major, 0 when every element is the same
+    /// one (all strides 0), -1 otherwise (a view, or broadcast along some dimensions only).</summary>
+    public static int FlatStep(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
+    {
+        bool allZero = true;
+        for (int i = 0; i < shape.Length; i++)
+            if (shape[i] != 1 && strides[i] != 0) allZero = false;
+        if (allZero) return 0;
+        return IsContiguous(shape, strides) ? 1 : -1;
+    }
+
     /// <summary>Number of elements of a shape.</summary>
     public static int Size(ReadOnlySpan<int> shape)
     {
