@@ -44,4 +44,46 @@ public class MaxPoolTests
                             Is.True, $"[{n},{i},{j},{ci}]: {got} vs {m}");
                     }
     }
+
+    [Test]
+    public void BackwardMatchesTheScalarReference(
+        [Values(1, 6, 8, 9, 17)] int c,
+        [Values(2, 3)] int k,
+        [Values(1, 2)] int s,
+        [Values] bool same)
+    {
+        // Ties (a coarse grid of values), NaN, overlapping windows (stride 1) and padding; float and double.
+        int h = 7, w = 6;
+        int oh = same ? (h + s - 1) / s : (h - k) / s + 1, ow = same ? (w + s - 1) / s : (w - k) / s + 1;
+        int pt = same ? Math.Max((oh - 1) * s + k - h, 0) / 2 : 0, pl = same ? Math.Max((ow - 1) * s + k - w, 0) / 2 : 0;
+        var g = new ConvGeometry(2, h, w, c, k, k, c, oh, ow, s, s, 1, 1, pt, pl);
+        var rnd = new Random(c * 7 + k * 3 + s);
+        var x = new double[g.InputLength];
+        for (int i = 0; i < x.Length; i++) x[i] = rnd.NextDouble() < 0.03 ? double.NaN : rnd.Next(5) - 2;
+        var gy = new double[g.OutPixels * c];
+        for (int i = 0; i < gy.Length; i++) gy[i] = rnd.NextDouble() * 2 - 1;
+        var want = new double[x.Length];
+        for (int n = 0; n < 2; n++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                    for (int ci = 0; ci < c; ci++)
+                    {
+                        int at = -1;
+                        for (int a = 0; a < k; a++)
+                            for (int b = 0; b < k; b++)
+                            {
+                                int ih = i * s - pt + a, iw = j * s - pl + b;
+                                if ((uint)ih >= (uint)h || (uint)iw >= (uint)w) continue;
+                                int p = ((n * h + ih) * w + iw) * c + ci;
+                                if (at < 0 || x[p] > x[at] || (double.IsNaN(x[p]) && !double.IsNaN(x[at]))) at = p;
+                            }
+                        if (at >= 0) want[at] += gy[((n * oh + i) * ow + j) * c + ci];
+                    }
+        var got = new double[x.Length];
+        Pooling.MaxBackward<double>(g, x, gy, got);
+        Assert.That(got, Is.EqualTo(want).Within(1e-12));
+        var gotF = new float[x.Length];
+        Pooling.MaxBackward<float>(g, x.Select(v => (float)v).ToArray(), gy.Select(v => (float)v).ToArray(), gotF);
+        Assert.That(gotF, Is.EqualTo(want.Select(v => (float)v).ToArray()).Within(1e-5));
+    }
 }
