@@ -28,6 +28,11 @@ public static class Reduction
         where T : unmanaged where TOp : IReduceOp<T>
     {
         if (reduce == 0) { dst.Slice(0, outer * inner).Fill(TOp.Identity); return; }
+        if (inner < WideRow && reduce >= 2 * ((WideRow + inner - 1) / inner))
+        {
+            NarrowColumns<T, TOp>(src, outer, reduce, inner, dst);
+            return;
+        }
         T[]? scratch = reduce > ColumnBlock ? BufferPool<T>.Rent(inner) : null;
         for (int o = 0; o < outer; o++)
         {
@@ -42,6 +47,32 @@ public static class Reduction
             }
         }
         if (scratch is not null) BufferPool<T>.Return(scratch);
+    }
+
+    /// <summary>Rows shorter than this are reduced as runs of several rows at a time.</summary>
+    private const int WideRow = 64;
+
+    /// <summary>
+    /// Columns of short rows (a bias gradient over NHWC activations with a few channels: rows of 6) reduce m rows at a
+    /// time as one row of m * inner elements, then fold the m parts: one accumulate call per row of 6 cost more
+    /// in call overhead than in arithmetic (64x24x24x6 to 6 took 0.27 ms).
+    /// </summary>
+    private static void NarrowColumns<T, TOp>(ReadOnlySpan<T> src, int outer, int reduce, int inner, Span<T> dst)
+        where T : unmanaged where TOp : IReduceOp<T>
+    {
+        int m = (WideRow + inner - 1) / inner, width = m * inner, wideRows = reduce / m;
+        var wide = BufferPool<T>.Rent(width);
+        for (int o = 0; o < outer; o++)
+        {
+            var block = src.Slice(o * reduce * inner, reduce * inner);
+            var parts = wide.AsSpan(0, width);
+            Columns<T, TOp>(block.Slice(0, wideRows * width), 1, wideRows, width, parts);
+            var acc = dst.Slice(o * inner, inner);
+            parts.Slice(0, inner).CopyTo(acc);
+            for (int j = 1; j < m; j++) TOp.Accumulate(parts.Slice(j * inner, inner), acc);
+            for (int r = wideRows * m; r < reduce; r++) TOp.Accumulate(block.Slice(r * inner, inner), acc);
+        }
+        BufferPool<T>.Return(wide);
     }
 
     private static void AccumulateRange<T, TOp>(ReadOnlySpan<T> block, int from, int to, int inner, Span<T> acc)
