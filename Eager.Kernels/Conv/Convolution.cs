@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Eager.Kernels.Memory;
 using GemmKernel = Eager.Kernels.Gemm.Gemm;
 
@@ -23,6 +24,11 @@ public static unsafe class Convolution
         int m = g.OutPixels, k = g.PatchSize, o = g.OutChannels;
         if (m == 0 || o == 0) return;
         if (g.IsPointwise) { GemmKernel.Multiply(m, o, k, input, k, filter, o, output, o); return; }
+        if (NarrowConv.Applies<T>(g))
+        {
+            NarrowConv.Forward(g, MemoryMarshal.Cast<T, float>(input), MemoryMarshal.Cast<T, float>(filter), MemoryMarshal.Cast<T, float>(output));
+            return;
+        }
         if (ShiftedConv.Applies<T>(g)) { ShiftedConv.Forward(g, input, filter, output); return; }
         int rows = ChunkRows(k, m);
         int chunks = (m + rows - 1) / rows;
@@ -90,6 +96,11 @@ public static unsafe class Convolution
         if (m == 0 || o == 0 || k == 0) return;
         // filterGrad [K, O] += col^T [K, r] x outGrad [r, O] over chunks of output pixels; the GEMM reads col transposed.
         if (g.IsPointwise) { GemmKernel.Multiply(true, false, k, o, m, input, k, outGrad, o, filterGrad, o); return; }
+        if (NarrowConv.Applies<T>(g))
+        {
+            NarrowConv.BackpropFilter(g, MemoryMarshal.Cast<T, float>(input), MemoryMarshal.Cast<T, float>(outGrad), MemoryMarshal.Cast<T, float>(filterGrad));
+            return;
+        }
         if (ShiftedConv.Applies<T>(g)) { ShiftedConv.BackpropFilter(g, input, outGrad, filterGrad); return; }
         int rows = ChunkRows(k, m);
         int chunks = (m + rows - 1) / rows;

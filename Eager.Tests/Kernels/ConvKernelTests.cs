@@ -138,4 +138,51 @@ public class ConvKernelTests
         Pooling.MaxBackwardAdjoint<double>(g, x, x, y2);
         Assert.That(y2, Is.EqualTo(y));
     }
+
+    private static readonly object[] NarrowGeometries =
+    [
+        new object[] { 3, 28, 28, 1, 5, 5, 6, 1, 1, false }, // LeNet's first layer
+        new object[] { 2, 12, 12, 6, 5, 5, 8, 1, 1, false },
+        new object[] { 2, 9, 7, 3, 3, 3, 1, 2, 1, true },
+        new object[] { 1, 9, 9, 5, 3, 3, 7, 1, 2, true },
+        new object[] { 2, 6, 5, 9, 2, 3, 3, 1, 1, true },
+        new object[] { 1, 4, 4, 4, 5, 5, 2, 1, 1, true }, // windows larger than the image
+    ];
+
+    /// <summary>Float32 convolutions with at most eight output channels take the direct path: forward and filter
+    /// gradient against a float64 loop over the definition.</summary>
+    [TestCaseSource(nameof(NarrowGeometries))]
+    public void NarrowConvolutionsMatchTheDefinition(int n, int h, int w, int c, int kh, int kw, int o, int s, int d, bool same)
+    {
+        var g = Geo(n, h, w, c, kh, kw, o, s, d, same);
+        var x = Random(g.InputLength, 1); var f = Random(g.PatchSize * o, 2); var dy = Random(g.OutPixels * o, 3);
+        var y = new float[dy.Length]; var df = new float[f.Length];
+        Convolution.Forward<float>(g, x.Select(v => (float)v).ToArray(), f.Select(v => (float)v).ToArray(), y);
+        Convolution.BackpropFilter<float>(g, x.Select(v => (float)v).ToArray(), dy.Select(v => (float)v).ToArray(), df);
+        var wantY = new double[y.Length]; var wantDf = new double[f.Length];
+        for (int b = 0; b < n; b++)
+            for (int oh = 0; oh < g.OutHeight; oh++)
+                for (int ow = 0; ow < g.OutWidth; ow++)
+                {
+                    int p = (b * g.OutHeight + oh) * g.OutWidth + ow;
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++)
+                        {
+                            int ih = oh * s - g.PadTop + i * d, iw = ow * s - g.PadLeft + j * d;
+                            if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                            for (int ci = 0; ci < c; ci++)
+                            {
+                                double xv = x[((b * h + ih) * w + iw) * c + ci];
+                                int row = (i * kw + j) * c + ci;
+                                for (int co = 0; co < o; co++)
+                                {
+                                    wantY[p * o + co] += xv * f[row * o + co];
+                                    wantDf[row * o + co] += xv * dy[p * o + co];
+                                }
+                            }
+                        }
+                }
+        Assert.That(y, Is.EqualTo(wantY).Within(1e-4), "forward");
+        Assert.That(df, Is.EqualTo(wantDf).Within(1e-3), "filter gradient");
+    }
 }
