@@ -38,6 +38,12 @@ public static partial class OpSamples
         yield return new("LogSoftmax", [new(4, 3, 2)], x => Ops.LogSoftmax(x[0], axis: 0)) { Label = "axis0" };
         yield return new("Dropout", [new(4, 6)], x => Ops.Dropout(x[0], rate: 0.3, seed: 7));
         yield return new("L2Loss", [new(3, 4)], x => Ops.L2Loss(x[0]));
+        // The three results folded into one; v squared so its square root is real.
+        yield return new("AdamStep", [new(3, 5), new(3, 5), new(3, 5), new(3, 5)], x =>
+        {
+            var r = Ops.AdamStep(x[0], x[1], Ops.Square(x[2]), x[3], Ops.Cast(Tensor.Scalar(0.01), x[0].DType), 0.9, 0.999, 1e-7);
+            return r[0] + r[1] * 2.0 + r[2] * 3.0;
+        }, Differentiable: false);
 
         // Losses.
         yield return new("SoftmaxCrossEntropyWithLogits", [new(3, 4), new(3, 4)], x => Ops.SoftmaxCrossEntropyWithLogits(labels: Ops.Softmax(x[0]), logits: x[1]));
