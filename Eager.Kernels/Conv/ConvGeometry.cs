@@ -45,4 +45,27 @@ public readonly record struct ConvGeometry(
 
     /// <summary>The in-bounds window taps of output pixel (n, oh, ow).</summary>
     public WindowTaps Taps(int n, int oh, int ow) => new(this, n, oh, ow);
+
+    /// <summary>Writes the input offsets (of channel 0) of output pixel (n, oh, ow)'s in-bounds taps in <see cref="Taps"/>'
+    /// order, and their tap indices (kh * KernelWidth + kw) when <paramref name="taps"/> is not empty; returns how many.
+    /// For kernels that walk many small windows: the tap enumerator copies the geometry per pixel, which costs more than
+    /// a small window's arithmetic.</summary>
+    public int ListTaps(int n, int oh, int ow, Span<int> offsets, Span<int> taps)
+    {
+        int count = 0, ih0 = oh * StrideH - PadTop, iw0 = ow * StrideW - PadLeft;
+        for (int kh = 0; kh < KernelHeight; kh++)
+        {
+            int ih = ih0 + kh * DilationH;
+            if ((uint)ih >= (uint)InHeight) continue;
+            int row = (n * InHeight + ih) * InWidth;
+            for (int kw = 0; kw < KernelWidth; kw++)
+            {
+                int iw = iw0 + kw * DilationW;
+                if ((uint)iw >= (uint)InWidth) continue;
+                if (!taps.IsEmpty) taps[count] = kh * KernelWidth + kw;
+                offsets[count++] = (row + iw) * InChannels;
+            }
+        }
+        return count;
+    }
 }

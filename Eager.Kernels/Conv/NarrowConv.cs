@@ -203,23 +203,9 @@ internal static unsafe class NarrowConv
                 return;
             }
             Base = 0;
-            int count = 0;
-            for (int kh = 0; kh < g.KernelHeight; kh++)
-            {
-                int ih = ih0 + kh * g.DilationH;
-                if ((uint)ih >= (uint)g.InHeight) continue;
-                int row = (n * g.InHeight + ih) * g.InWidth;
-                for (int kw = 0; kw < g.KernelWidth; kw++)
-                {
-                    int iw = iw0 + kw * g.DilationW;
-                    if ((uint)iw >= (uint)g.InWidth) continue;
-                    listOffsets[count] = (row + iw) * g.InChannels;
-                    listTaps[count++] = kh * g.KernelWidth + kw;
-                }
-            }
+            Count = g.ListTaps(n, oh, ow, listOffsets, listTaps);
             Offsets = listOffsets;
             Taps = listTaps;
-            Count = count;
         }
     }
 }

@@ -61,7 +61,7 @@ public static unsafe class Pooling
         int* offsets = stackalloc int[g.KernelHeight * g.KernelWidth];
         for (int ow = 0; ow < g.OutWidth; ow++, y += c)
         {
-            int taps = ListTaps(g, n, oh, ow, offsets);
+            int taps = g.ListTaps(n, oh, ow, new Span<int>(offsets, g.KernelHeight * g.KernelWidth), default);
             if (taps == 0) { new Span<T>(y, c).Fill(T.NegativeInfinity); continue; }
             int ci = 0;
             for (; ci <= c - w; ci += w)
@@ -140,7 +140,7 @@ public static unsafe class Pooling
         for (int oh = 0; oh < g.OutHeight; oh++)
             for (int ow = 0; ow < g.OutWidth; ow++)
             {
-                int taps = ListTaps(g, n, oh, ow, offsets);
+                int taps = g.ListTaps(n, oh, ow, new Span<int>(offsets, g.KernelHeight * g.KernelWidth), default);
                 int gOff = ((n * g.OutHeight + oh) * g.OutWidth + ow) * c;
                 T* gp = gy + gOff;
                 if (taps == 0) continue;
@@ -199,24 +199,6 @@ public static unsafe class Pooling
     /// <summary>The largest of the first <paramref name="taps"/> offsets (taps are listed in increasing order).</summary>
     private static int LastTap(int* offsets, int taps) => offsets[taps - 1];
 
-    /// <summary>Writes the input offsets of output pixel (n, oh, ow)'s in-bounds taps, in <see cref="WindowTaps"/>'s order;
-    /// returns how many. (The tap enumerator copies the geometry per pixel, which costs more than a small pool's work.)</summary>
-    private static int ListTaps(in ConvGeometry g, int n, int oh, int ow, int* offsets)
-    {
-        int taps = 0, ih0 = oh * g.StrideH - g.PadTop, iw0 = ow * g.StrideW - g.PadLeft;
-        for (int kh = 0; kh < g.KernelHeight; kh++)
-        {
-            int ih = ih0 + kh * g.DilationH;
-            if ((uint)ih >= (uint)g.InHeight) continue;
-            int row = (n * g.InHeight + ih) * g.InWidth;
-            for (int kw = 0; kw < g.KernelWidth; kw++)
-            {
-                int iw = iw0 + kw * g.DilationW;
-                if ((uint)iw < (uint)g.InWidth) offsets[taps++] = (row + iw) * g.InChannels;
-            }
-        }
-        return taps;
-    }
 
     /// <summary>output[N, OH, OW, C] = inputGradGrad at each window's argmax: the adjoint of <see cref="MaxBackward"/>
     /// in its gradient argument (TensorFlow's MaxPoolGradGrad).</summary>

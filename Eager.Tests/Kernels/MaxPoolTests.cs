@@ -6,6 +6,15 @@ namespace Eager.Tests.Kernels;
 /// <summary>The vectorised max-pool forward against a scalar Math.Max reference, with NaN and signed zeros.</summary>
 public class MaxPoolTests
 {
+    /// <summary>Two 7x6 images of c channels, a k x k window with stride s, VALID or SAME (TensorFlow's padding).</summary>
+    private static ConvGeometry Geometry(int c, int k, int s, bool same)
+    {
+        int h = 7, w = 6;
+        int oh = same ? (h + s - 1) / s : (h - k) / s + 1, ow = same ? (w + s - 1) / s : (w - k) / s + 1;
+        int pt = same ? Math.Max((oh - 1) * s + k - h, 0) / 2 : 0, pl = same ? Math.Max((ow - 1) * s + k - w, 0) / 2 : 0;
+        return new ConvGeometry(2, h, w, c, k, k, c, oh, ow, s, s, 1, 1, pt, pl);
+    }
+
     [Test]
     public void MatchesTheScalarReference(
         [Values(1, 7, 8, 9, 15, 16, 17, 64)] int c,
@@ -13,10 +22,8 @@ public class MaxPoolTests
         [Values(1, 2)] int s,
         [Values] bool same)
     {
-        int h = 7, w = 6;
-        int oh = same ? (h + s - 1) / s : (h - k) / s + 1, ow = same ? (w + s - 1) / s : (w - k) / s + 1;
-        int pt = same ? Math.Max((oh - 1) * s + k - h, 0) / 2 : 0, pl = same ? Math.Max((ow - 1) * s + k - w, 0) / 2 : 0;
-        var g = new ConvGeometry(2, h, w, c, k, k, c, oh, ow, s, s, 1, 1, pt, pl);
+        var g = Geometry(c, k, s, same);
+        int h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth, pt = g.PadTop, pl = g.PadLeft;
         var rnd = new Random(c * 31 + k);
         var x = new float[g.InputLength];
         for (int i = 0; i < x.Length; i++)
@@ -53,10 +60,8 @@ public class MaxPoolTests
         [Values] bool same)
     {
         // Ties (a coarse grid of values), NaN, overlapping windows (stride 1) and padding; float and double.
-        int h = 7, w = 6;
-        int oh = same ? (h + s - 1) / s : (h - k) / s + 1, ow = same ? (w + s - 1) / s : (w - k) / s + 1;
-        int pt = same ? Math.Max((oh - 1) * s + k - h, 0) / 2 : 0, pl = same ? Math.Max((ow - 1) * s + k - w, 0) / 2 : 0;
-        var g = new ConvGeometry(2, h, w, c, k, k, c, oh, ow, s, s, 1, 1, pt, pl);
+        var g = Geometry(c, k, s, same);
+        int h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth, pt = g.PadTop, pl = g.PadLeft;
         var rnd = new Random(c * 7 + k * 3 + s);
         var x = new double[g.InputLength];
         for (int i = 0; i < x.Length; i++) x[i] = rnd.NextDouble() < 0.03 ? double.NaN : rnd.Next(5) - 2;
