@@ -35,7 +35,7 @@ internal static unsafe class NarrowConv
                 {
                     var v = Pixel(x + walk.Base, w, geo.InChannels, walk.Offsets, walk.Taps, walk.Count);
                     // A full store runs into the next pixel, which this worker writes next; never past its last pixel.
-                    if ((p + 1) * o + (Lanes - o) <= p1 * o) Avx.Store(y + (nint)p * o, v);
+                    if (p * o + Lanes <= p1 * o) Avx.Store(y + (nint)p * o, v);
                     else Avx.MaskStore(y + (nint)p * o, mask, v);
                 }
             });

@@ -63,20 +63,15 @@ public static unsafe class Pooling
         {
             int taps = g.ListTaps(n, oh, ow, new Span<int>(offsets, g.KernelHeight * g.KernelWidth), default);
             if (taps == 0) { new Span<T>(y, c).Fill(T.NegativeInfinity); continue; }
-            int ci = 0;
-            for (; ci <= c - w; ci += w)
+            // With fewer channels than a vector left (all of them, in LeNet's 6-channel pools), a full vector read runs
+            // on into the next pixel where the input allows; its lanes are ignored and only the channels' are stored.
+            int ci = 0, last = LastTap(offsets, taps);
+            for (; ci <= c - w || (ci < c && last + ci + w <= xLen); ci += w)
             {
                 var m = Vector256.Load(x + offsets[0] + ci);
                 for (int t = 1; t < taps; t++) m = Vector256.Max(m, Vector256.Load(x + offsets[t] + ci));
-                m.Store(y + ci);
-            }
-            // Fewer channels than a vector left (all of them, in LeNet's 6-channel pools): a full vector read runs on
-            // into the next pixel, whose lanes are ignored; only the channels' lanes are stored.
-            if (ci < c && LastTap(offsets, taps) + ci + w <= xLen)
-            {
-                var m = Vector256.Load(x + offsets[0] + ci);
-                for (int t = 1; t < taps; t++) m = Vector256.Max(m, Vector256.Load(x + offsets[t] + ci));
-                for (int l = 0; ci < c; l++, ci++) y[ci] = m.GetElement(l);
+                if (ci + w <= c) m.Store(y + ci);
+                else for (int l = 0; l < c - ci; l++) y[ci + l] = m.GetElement(l);
             }
             for (; ci < c; ci++)
             {
@@ -198,7 +193,6 @@ public static unsafe class Pooling
 
     /// <summary>The largest of the first <paramref name="taps"/> offsets (taps are listed in increasing order).</summary>
     private static int LastTap(int* offsets, int taps) => offsets[taps - 1];
-
 
     /// <summary>output[N, OH, OW, C] = inputGradGrad at each window's argmax: the adjoint of <see cref="MaxBackward"/>
     /// in its gradient argument (TensorFlow's MaxPoolGradGrad).</summary>
