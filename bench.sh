@@ -14,8 +14,10 @@ fi
 # Debian's python3-torch lives in the system interpreter (a pyenv or venv python3 on PATH would not see it).
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 if ! "$PY" -c "import torch" 2>/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
+  run=(); [ "$(id -u)" -ne 0 ] && run=(sudo)
+  "${run[@]}" apt-get update -qq
+  "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
+  "$PY" -c "import torch" || { echo "bench: python3-torch is not importable after apt-get install python3-torch" >&2; exit 1; }
 fi
 quick=""; [[ " $* " == *" --quick "* ]] && quick="--quick"
 "$PY" benchmarks/pytorch_bench.py $quick --out benchmarks/pytorch_results.json

