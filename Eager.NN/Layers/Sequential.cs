@@ -1,7 +1,8 @@
 namespace Eager.NN;
 
-/// <summary>A stack of layers applied in order (Keras' Sequential). Its weights are its layers' weights.</summary>
-public class Sequential : Layer
+/// <summary>A stack of layers applied in order (Keras' Sequential): a <see cref="Model"/>, so it can be compiled and
+/// trained with Fit. Its weights are its layers' weights.</summary>
+public class Sequential : Model
 {
     /// <summary>A stack of <paramref name="layers"/>.</summary>
     public Sequential(params Layer[] layers) : this(layers, null) { }

@@ -19,6 +19,14 @@ public abstract class Metric
     /// <summary>The current value (0 before any update).</summary>
     public double Result() { lock (gate) return count == 0 ? 0 : total / count; }
 
+    /// <summary>Updates from one batch's targets and predictions: what <c>Model.Fit</c> and <c>Model.Evaluate</c> call for
+    /// each compiled metric. Metrics that are not a
+    /// function of (targets, predictions), such as <see cref="Mean"/>, cannot be compiled into a model.</summary>
+    /// <exception cref="NotSupportedException">This metric does not take targets and predictions.</exception>
+    public virtual void UpdateState(Tensor yTrue, Tensor yPred) =>
+        throw new NotSupportedException($"{GetType().Name} '{Name}' is not computed from targets and predictions, so it cannot be a compiled metric; " +
+                                        "use an accuracy metric or override UpdateState.");
+
     /// <summary>Forgets every update.</summary>
     public void Reset() { lock (gate) total = count = 0; }
 
@@ -51,6 +59,9 @@ public sealed class Mean(string name = "mean") : Metric(name)
 /// <summary>The fraction of predictions equal to the targets (Keras' Accuracy: element-wise equality).</summary>
 public sealed class Accuracy(string name = "accuracy") : Metric(name)
 {
+    /// <inheritdoc/>
+    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
+
     /// <summary>Counts the elements where <paramref name="yPred"/> equals <paramref name="yTrue"/>.</summary>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     public void Update(Tensor yTrue, Tensor yPred)
@@ -67,6 +78,9 @@ public sealed class Accuracy(string name = "accuracy") : Metric(name)
 /// <summary>The fraction of rows whose arg-max prediction equals the integer label (Keras' SparseCategoricalAccuracy).</summary>
 public sealed class SparseCategoricalAccuracy(string name = "accuracy") : Metric(name)
 {
+    /// <inheritdoc/>
+    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
+
     /// <summary>Counts rows of <paramref name="yPred"/> (batch, classes) whose largest entry is at <paramref name="yTrue"/> (batch).</summary>
     /// <exception cref="ArgumentException">The shapes do not fit.</exception>
     public void Update(Tensor yTrue, Tensor yPred)
@@ -100,6 +114,9 @@ public sealed class SparseCategoricalAccuracy(string name = "accuracy") : Metric
 /// <summary>The fraction of rows whose arg-max prediction equals the arg-max of the one-hot target (Keras' CategoricalAccuracy).</summary>
 public sealed class CategoricalAccuracy(string name = "accuracy") : Metric(name)
 {
+    /// <inheritdoc/>
+    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
+
     /// <summary>Counts matching rows.</summary>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     public void Update(Tensor yTrue, Tensor yPred)
@@ -116,6 +133,9 @@ public sealed class CategoricalAccuracy(string name = "accuracy") : Metric(name)
 /// <summary>The fraction of elements where (prediction &gt; threshold) equals the 0/1 target (Keras' BinaryAccuracy).</summary>
 public sealed class BinaryAccuracy(double threshold = 0.5, string name = "accuracy") : Metric(name)
 {
+    /// <inheritdoc/>
+    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
+
     /// <summary>Counts matching elements.</summary>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     public void Update(Tensor yTrue, Tensor yPred)
