@@ -50,8 +50,7 @@ public static class OnnxImporter
     public static ConcreteFunction Import(string path)
     {
         var model = OnnxModel.Load(path);
-        var specs = model.Inputs.ToArray();
-        var names = specs.Select((s, i) => s.Name ?? $"input_{i}").ToArray();
-        return ConcreteFunction.Trace(Path.GetFileNameWithoutExtension(path), xs => model.Run(xs), specs, names);
+        var specs = model.Inputs.Select((s, i) => s with { Name = s.Name ?? $"input_{i}" }).ToArray();
+        return ConcreteFunction.Trace(Path.GetFileNameWithoutExtension(path), xs => model.Run(xs), specs);
     }
 }

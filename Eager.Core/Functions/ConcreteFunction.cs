@@ -44,6 +44,21 @@ public sealed class ConcreteFunction
     /// <summary>The variables the graph reads or assigns.</summary>
     public IReadOnlyList<Variable> Variables => GraphPrinter.Variables(Graph);
 
+    /// <summary>
+    /// Traces <paramref name="body"/> once for arguments of <paramref name="specs"/> into a new graph (what
+    /// <see cref="Function"/> does per input signature, for callers whose arity is known only at run time, such
+    /// as model importers). The body receives one symbolic placeholder per spec, named by the spec's
+    /// <see cref="TensorSpec.Name"/> or <c>arg0</c>, <c>arg1</c> ..., and returns the results.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The body returns null or a tensor of another graph.</exception>
+    public static ConcreteFunction Trace(string name, Func<Tensor[], Tensor[]> body, params TensorSpec[] specs)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(specs);
+        return Trace(name, body, specs, []);
+    }
+
     /// <summary>Traces <paramref name="body"/> for <paramref name="specs"/> into a new graph.</summary>
     internal static ConcreteFunction Trace(string name, Func<Tensor[], Tensor[]> body, TensorSpec[] specs, string[] parameterNames)
     {

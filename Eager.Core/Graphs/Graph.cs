@@ -25,8 +25,14 @@ public sealed partial class Graph
     /// <summary>Variables created in this graph (their initializers run with GlobalVariablesInitializer).</summary>
     public List<Variable> Variables { get; } = [];
 
-    /// <summary>True for graphs made by tracing a function: variables created during the trace are made eagerly.</summary>
-    internal bool LiftVariables { get; set; }
+    /// <summary>
+    /// True for graphs made by tracing a function (and for scratch graphs that only build layers): a
+    /// <see cref="Variable"/> created while the graph is the default is created eagerly, with its value, and the
+    /// graph reads it in place (a traced function also orders its stateful ops itself). False for a
+    /// TensorFlow-1-style graph, where variables are graph nodes initialised by a Session and code that adds
+    /// several assignments must order them itself (<see cref="ControlDependencies(object[])"/>).
+    /// </summary>
+    public bool LiftVariables { get; init; }
 
     /// <summary>Called for every node added (the function tracer uses it for automatic control dependencies).</summary>
     internal Action<Node>? NodeAdded { get; set; }

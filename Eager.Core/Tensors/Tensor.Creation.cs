@@ -20,6 +20,16 @@ public sealed partial class Tensor
         return FromSpan<T>(data, shape);
     }
 
+    /// <summary>A tensor of the given shape copied from flat row-major <paramref name="data"/> (for readers of
+    /// checkpoints and other files: the span may be a slice of a larger buffer).</summary>
+    /// <exception cref="ArgumentException">The shape is not fully defined or its size is not the span's length.</exception>
+    public static Tensor From<T>(ReadOnlySpan<T> data, Shape shape) where T : unmanaged
+    {
+        if (!shape.IsFullyDefined || shape.Size != data.Length)
+            throw new ArgumentException($"Tensor.From: {data.Length} elements do not fill shape {shape} ({shape.Size} elements).");
+        return FromSpan(data, shape);
+    }
+
     /// <summary>A rank-2 tensor copied from a 2-D array (row-major).</summary>
     public static Tensor From<T>(T[,] data) where T : unmanaged => FromMulti<T>(data);
 

@@ -105,14 +105,26 @@ public sealed partial class Tensor
     }
 
     /// <summary>The elements as a contiguous span (the tensor must be contiguous and of element type T).</summary>
-    internal Span<T> Span<T>() where T : unmanaged
+    internal Span<T> Span<T>(string what = "Tensor.Span") where T : unmanaged
     {
-        var s = RequireStorage("Tensor.Span");
+        var s = RequireStorage(what);
         if (s is not Storage<T> typed)
-            throw new InvalidOperationException($"Tensor of dtype {DType.Name()} read as {typeof(T).Name}.");
-        if (!IsContiguous) throw new InvalidOperationException("Tensor.Span: the tensor is a non-contiguous view; call Contiguous() first.");
+            throw new InvalidOperationException($"{what}: tensor of dtype {DType.Name()} and shape {Shape} read as {typeof(T).Name}.");
+        if (!IsContiguous) throw new InvalidOperationException($"{what}: the tensor of shape {Shape} is a non-contiguous view; call Contiguous() first.");
         return typed.Array.AsSpan(Offset, Shape.Size);
     }
+
+    /// <summary>
+    /// The elements of a contiguous tensor, row-major, without a copy (for writers of checkpoints and other
+    /// files, and for interop). The span points into the tensor's pooled buffer, which goes back to the pool
+    /// once the tensor is unreachable: keep the tensor alive while the span is used, for example with
+    /// <c>GC.KeepAlive(tensor)</c> after the last read.
+    /// </summary>
+    /// <typeparam name="T">The element type of <see cref="DType"/> (float, double, int, long or bool).</typeparam>
+    /// <exception cref="TracerException">The tensor is symbolic.</exception>
+    /// <exception cref="InvalidOperationException">T is not the tensor's element type, or the tensor is a
+    /// non-contiguous view (call <see cref="Contiguous"/> first).</exception>
+    public ReadOnlySpan<T> AsReadOnlySpan<T>() where T : unmanaged => Span<T>("Tensor.AsReadOnlySpan");
 
     /// <summary>This tensor if contiguous, otherwise a contiguous copy.</summary>
     public Tensor Contiguous()

@@ -136,8 +136,4 @@ public static unsafe class Convolution
     }
 
     private static int ChunkRows(int width, int total) => Math.Max(1, Math.Min(total, ChunkElements / Math.Max(width, 1)));
-
-    /// <summary>Runs body(i) for i in [0, count), split across cores by <see cref="Workers"/> when the total work is large.</summary>
-    internal static void Run(int count, long totalWork, Action<int> body) =>
-        Workers.For(count, count == 0 ? 0 : totalWork / count, (s, e) => { for (int i = s; i < e; i++) body(i); });
 }

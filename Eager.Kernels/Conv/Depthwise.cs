@@ -22,7 +22,7 @@ public static unsafe class Depthwise
         {
             T* inP = pIn, fP = pF, outP = pOut;
             int inLen = input.Length, fLen = filter.Length, outLen = output.Length;
-            Convolution.Run(g.Batch * g.OutHeight, (long)geo.OutPixels * geo.KernelHeight * geo.KernelWidth * oc, row =>
+            Workers.ForEach(g.Batch * g.OutHeight, (long)geo.OutPixels * geo.KernelHeight * geo.KernelWidth * oc, row =>
             {
                 var src = new ReadOnlySpan<T>(inP, inLen);
                 var f = new ReadOnlySpan<T>(fP, fLen);
@@ -56,7 +56,7 @@ public static unsafe class Depthwise
             T* gP = pG, fP = pF, inP = pIn;
             int gLen = outGrad.Length, fLen = filter.Length, inLen = inputGrad.Length;
             // Windows overlap inside an image: images run in parallel, pixels of one image in order.
-            Convolution.Run(g.Batch, (long)geo.OutPixels * geo.KernelHeight * geo.KernelWidth * oc, n =>
+            Workers.ForEach(g.Batch, (long)geo.OutPixels * geo.KernelHeight * geo.KernelWidth * oc, n =>
             {
                 var gs = new ReadOnlySpan<T>(gP, gLen);
                 var f = new ReadOnlySpan<T>(fP, fLen);

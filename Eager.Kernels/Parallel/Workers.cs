@@ -54,4 +54,12 @@ public static class Workers
             if (start < end) body(start, end);
         });
     }
+
+    /// <summary>Runs <paramref name="body"/>(i) for i in [0, <paramref name="count"/>), in parallel when
+    /// <paramref name="totalWork"/> (all items together) is large; each item is one image, row or tile.</summary>
+    public static void ForEach(int count, long totalWork, Action<int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        For(count, count == 0 ? 0 : totalWork / count, (s, e) => { for (int i = s; i < e; i++) body(i); });
+    }
 }

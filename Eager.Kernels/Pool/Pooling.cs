@@ -24,7 +24,7 @@ public static unsafe class Pooling
         {
             T* inP = pIn, outP = pOut;
             int inLen = input.Length, outLen = output.Length;
-            Convolution.Run(g.Batch * g.OutHeight, Work(g), row =>
+            Workers.ForEach(g.Batch * g.OutHeight, Work(g), row =>
             {
                 var src = new ReadOnlySpan<T>(inP, inLen);
                 var dst = new Span<T>(outP, outLen);
@@ -117,7 +117,7 @@ public static unsafe class Pooling
             T* inP = pIn, gP = pG, dP = pD;
             int inLen = input.Length, gLen = outGrad.Length;
             // Windows may overlap inside an image: images run in parallel, pixels of one image in order.
-            Convolution.Run(g.Batch, Work(g), n => MaxBackwardImage(geo, inP, inLen, gP, gLen, dP, n));
+            Workers.ForEach(g.Batch, Work(g), n => MaxBackwardImage(geo, inP, inLen, gP, gLen, dP, n));
         }
     }
 
@@ -224,7 +224,7 @@ public static unsafe class Pooling
         {
             T* inP = pIn, outP = pOut;
             int inLen = input.Length, outLen = output.Length;
-            Convolution.Run(g.Batch * g.OutHeight, Work(g), row =>
+            Workers.ForEach(g.Batch * g.OutHeight, Work(g), row =>
             {
                 var src = new ReadOnlySpan<T>(inP, inLen);
                 var dst = new Span<T>(outP, outLen);
@@ -252,7 +252,7 @@ public static unsafe class Pooling
         {
             T* gP = pG, dP = pD;
             int gLen = outGrad.Length, dLen = inputGrad.Length;
-            Convolution.Run(g.Batch, Work(g), n =>
+            Workers.ForEach(g.Batch, Work(g), n =>
             {
                 var scaled = BufferPool<T>.Rent(c);
                 var s = scaled.AsSpan(0, c);

@@ -80,7 +80,7 @@ public static class SafeTensors
             s.Write(n);
             header.Position = 0;
             header.CopyTo(s);
-            foreach (var (_, t) in list) { s.Write(TensorFile.Bytes(t)); t.KeepAlive(); }
+            foreach (var (_, t) in list) { s.Write(TensorFile.Bytes(t)); GC.KeepAlive(t); }
         });
     }
 
@@ -147,18 +147,18 @@ public static class SafeTensors
             case "I64": return TensorFile.FromBytes(bytes, shape, DType.Int64);
             case "BOOL": return TensorFile.FromBytes(bytes, shape, DType.Bool);
             case "F16":
-                return Tensor.FromSpan<float>([.. MemoryMarshal.Cast<byte, Half>(bytes).ToArray().Select(h => (float)h)], shape);
+                return Tensor.From<float>([.. MemoryMarshal.Cast<byte, Half>(bytes).ToArray().Select(h => (float)h)], shape);
             case "BF16":
             {
                 // bfloat16 is the top half of a float32.
                 var src = MemoryMarshal.Cast<byte, ushort>(bytes);
                 var f = new float[src.Length];
                 for (int i = 0; i < f.Length; i++) f[i] = BitConverter.Int32BitsToSingle(src[i] << 16);
-                return Tensor.FromSpan<float>(f, shape);
+                return Tensor.From<float>(f, shape);
             }
-            case "I16": return Tensor.FromSpan<int>([.. MemoryMarshal.Cast<byte, short>(bytes).ToArray().Select(v => (int)v)], shape);
-            case "I8": return Tensor.FromSpan<int>([.. bytes.Select(b => (int)(sbyte)b)], shape);
-            default: return Tensor.FromSpan<int>([.. bytes.Select(b => (int)b)], shape);
+            case "I16": return Tensor.From<int>([.. MemoryMarshal.Cast<byte, short>(bytes).ToArray().Select(v => (int)v)], shape);
+            case "I8": return Tensor.From<int>([.. bytes.Select(b => (int)(sbyte)b)], shape);
+            default: return Tensor.From<int>([.. bytes.Select(b => (int)b)], shape);
         }
     }
 

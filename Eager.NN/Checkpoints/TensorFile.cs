@@ -68,7 +68,7 @@ public static class TensorFile
                 var data = Bytes(t);
                 BinaryPrimitives.WriteUInt64LittleEndian(buf, (ulong)data.Length); Put(buf);
                 Put(data);
-                t.KeepAlive();
+                GC.KeepAlive(t);
             }
             stream.Write(hash.GetHashAndReset());
         });
@@ -147,11 +147,11 @@ public static class TensorFile
     /// <summary>The raw little-endian bytes of a contiguous tensor.</summary>
     internal static ReadOnlySpan<byte> Bytes(Tensor t) => t.DType switch
     {
-        DType.Float32 => MemoryMarshal.AsBytes(t.Span<float>()),
-        DType.Float64 => MemoryMarshal.AsBytes(t.Span<double>()),
-        DType.Int32 => MemoryMarshal.AsBytes(t.Span<int>()),
-        DType.Int64 => MemoryMarshal.AsBytes(t.Span<long>()),
-        _ => MemoryMarshal.AsBytes(t.Span<bool>()),
+        DType.Float32 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<float>()),
+        DType.Float64 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<double>()),
+        DType.Int32 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<int>()),
+        DType.Int64 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<long>()),
+        _ => MemoryMarshal.AsBytes(t.AsReadOnlySpan<bool>()),
     };
 
     /// <summary>A tensor from raw little-endian bytes (bool bytes other than 0/1 are read as true).</summary>
@@ -159,14 +159,14 @@ public static class TensorFile
     {
         switch (dtype)
         {
-            case DType.Float32: return Tensor.FromSpan(MemoryMarshal.Cast<byte, float>(data), shape);
-            case DType.Float64: return Tensor.FromSpan(MemoryMarshal.Cast<byte, double>(data), shape);
-            case DType.Int32: return Tensor.FromSpan(MemoryMarshal.Cast<byte, int>(data), shape);
-            case DType.Int64: return Tensor.FromSpan(MemoryMarshal.Cast<byte, long>(data), shape);
+            case DType.Float32: return Tensor.From(MemoryMarshal.Cast<byte, float>(data), shape);
+            case DType.Float64: return Tensor.From(MemoryMarshal.Cast<byte, double>(data), shape);
+            case DType.Int32: return Tensor.From(MemoryMarshal.Cast<byte, int>(data), shape);
+            case DType.Int64: return Tensor.From(MemoryMarshal.Cast<byte, long>(data), shape);
             default:
                 var b = new bool[data.Length];
                 for (int i = 0; i < b.Length; i++) b[i] = data[i] != 0;
-                return Tensor.FromSpan<bool>(b, shape);
+                return Tensor.From<bool>(b, shape);
         }
     }
 
