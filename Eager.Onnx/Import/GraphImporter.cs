@@ -77,6 +77,11 @@ internal sealed class GraphImporter
             {
                 throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): {e.Message}", e);
             }
+            if (Graph.Current is not null && !allConst)
+            {
+                KnownValues.Propagate(node, ctx, outs);
+                for (int i = 0; i < outs.Length; i++) outs[i] = KnownValues.Fold(outs[i]);
+            }
             for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
                 if (!string.IsNullOrEmpty(node.Output[i])) { values[node.Output[i]] = outs[i]; missing?.Remove(node.Output[i]); }
         }

@@ -11,6 +11,12 @@ public sealed class ImportContext
         Node = node; Inputs = inputs; Opset = opset;
     }
 
+    /// <summary>The same node with other inputs.</summary>
+    internal ImportContext WithInputs(Tensor?[] inputs) => new(Node, inputs, Opset);
+
+    /// <summary>True when input i is present and its value is known at import time (a constant, or computed only from known dimensions).</summary>
+    public bool IsKnown(int i) => Opt(i) is { } t && !KnownValues.Fold(t).IsSymbolic;
+
     /// <summary>The ONNX node.</summary>
     public NodeProto Node { get; }
 
@@ -50,7 +56,7 @@ public sealed class ImportContext
     /// <summary>The concrete value of input i (a constant or initializer), or a clear error when it is computed at run time.</summary>
     public Tensor Const(int i)
     {
-        var t = In(i);
+        var t = KnownValues.Fold(In(i));
         if (t.IsSymbolic)
             throw new NotSupportedException($"ONNX {Node.OpType} node '{Node.Name}': input {i} ('{Node.Input[i]}') must be a constant known at import time.");
         return t;

@@ -44,6 +44,7 @@ internal static partial class OnnxOps
             return [Ops.Reshape(x, outer, inner)];
         };
         h["Slice"] = c => [SliceOnnx(c)];
+        h["Range"] = c => [Ops.Range(c.In(0), c.In(1), c.In(2))];
         h["Tile"] = c => [Ops.Tile(c.In(0), ToInts(c.ConstInts(1)))];
         h["Expand"] = c =>
         {
@@ -62,19 +63,22 @@ internal static partial class OnnxOps
         h["ConstantOfShape"] = c =>
         {
             var value = c.TensorAttr("value") ?? Tensor.Zeros(new Shape(1));
+            if (!c.IsKnown(0)) return [Ops.Fill(c.In(0), Ops.Reshape(value, []))];
             var dims = ToInts(c.ConstInts(0));
             return [Ops.Fill(new Shape(dims), Ops.Reshape(value, []))];
         };
         h["Shape"] = c =>
         {
             var x = c.In(0);
-            if (!x.Shape.IsFullyDefined) throw c.Unsupported("Shape of a tensor with dimensions unknown at import time");
             var dims = x.Shape.Select(d => (long)d).ToArray();
             int start = (int)c.Int("start", 0), end = (int)c.Int("end", dims.Length);
             if (start < 0) start += dims.Length;
             if (end < 0) end += dims.Length;
             start = Math.Clamp(start, 0, dims.Length); end = Math.Clamp(end, start, dims.Length);
-            return [Tensor.From(dims[start..end])];
+            if (x.Shape.IsFullyDefined || dims[start..end].All(d => d >= 0)) return [Tensor.From(dims[start..end])];
+            // Dimensions unknown until the graph runs: the shape is computed then (its known entries are tracked by KnownValues).
+            var shape = Ops.ShapeOf(x, DType.Int64);
+            return [start == 0 && end == dims.Length ? shape : Ops.Slice(shape, [start], [end - start])];
         };
         AddReduce(h, "ReduceSum", (x, a, k) => Ops.ReduceSum(x, a, k), 13);
         AddReduce(h, "ReduceMean", (x, a, k) => Ops.ReduceMean(x, a, k), 18);

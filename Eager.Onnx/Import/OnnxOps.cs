@@ -37,12 +37,17 @@ internal static partial class OnnxOps
         h["Reshape"] = c =>
         {
             var x = c.In(0);
-            var target = c.Opset >= 5 ? c.ConstInts(1) : c.Ints("shape") ?? throw c.Unsupported("Reshape without a shape");
             bool allowZero = c.Int("allowzero", 0) != 0;
+            long?[] target = c.Opset >= 5
+                ? KnownValues.Of(c.In(1)) ?? Enumerable.Repeat<long?>(null, c.In(1).Shape[0] >= 0 ? c.In(1).Shape[0] : 0).ToArray()
+                : (c.Ints("shape") ?? throw c.Unsupported("Reshape without a shape")).Select(v => (long?)v).ToArray();
             var dims = new int[target.Length];
             for (int i = 0; i < dims.Length; i++)
-                dims[i] = target[i] == 0 && !allowZero ? x.Shape[i] : checked((int)target[i]);
-            return [Ops.Reshape(x, dims)];
+                dims[i] = target[i] is not { } v ? -1 : v == 0 && !allowZero ? (i < x.Rank ? x.Shape[i] : throw new ArgumentException($"Reshape: a 0 at {i} copies a dimension the input {x.Shape} does not have.")) : checked((int)v);
+            if (dims.Count(d => d == -1) <= 1 && (c.Opset < 5 || c.In(1).Shape[0] == dims.Length)) return [Ops.Reshape(x, dims)];
+            // Two or more entries known only at run time: the shape tensor goes to the graph.
+            var known = target.Select((v, i) => v is null || v == -1 ? -1 : dims[i]).ToArray();
+            return [Ops.Reshape(x, c.In(1), copyZeros: !allowZero, knownDims: known)];
         };
     }
 
