@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Eager.NN;
@@ -11,6 +12,9 @@ namespace Eager.NN;
 /// sub-layer's name unless one was given. Weights are made with concrete values even while a graph is
 /// built or a function traced, so the same model runs eagerly, traced, and in a TF1 graph.
 /// </summary>
+// Field tracking reads the fields of user subclasses; this annotation makes the trimmer keep them in every
+// subclass, and All (not just the fields) because Type.BaseType carries only an All annotation up the chain.
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)]
 public abstract partial class Layer
 {
     private readonly List<Layer> layers = [];

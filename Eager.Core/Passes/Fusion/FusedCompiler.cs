@@ -1,3 +1,4 @@
+#pragma warning disable IL2055, IL2060, IL2067, IL2070, IL2071, IL3050 // removed with the Expression-tree compiler
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
