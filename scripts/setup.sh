@@ -24,12 +24,17 @@ need=()
 # Fashion-MNIST in IDX format for examples/Digits --fashion (installs into /usr/share/datasets/fashion-mnist).
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
 command -v npm >/dev/null || need+=(npm)
+# clang (the linker driver) and zlib link Native AOT executables: examples/AotInference and its test.
+command -v clang >/dev/null || need+=(clang)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   apt_install "${need[@]}" || echo "setup: apt-get install ${need[*]} failed" >&2
 fi
 [ -d /usr/share/libonnx-testdata/data/node ] || failed+=("libonnx-testdata (apt-get install libonnx-testdata)")
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || failed+=("dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
+command -v clang >/dev/null || failed+=("clang (apt-get install clang; links Native AOT executables)")
+[ -f /usr/include/zlib.h ] || failed+=("zlib1g-dev (apt-get install zlib1g-dev; links Native AOT executables)")
 
 # npm_fetch PACKAGE@VERSION DIR CHECK-FILE: unpacks an npm package's tarball (npm pack, no install scripts run) into DIR.
 npm_fetch() {
