@@ -17,6 +17,9 @@ using Eager.Benchmarks;
 //   --report <file>       where to write the markdown table (default BENCHMARKS.md)
 //   --pytorch <file>      PyTorch results to put beside ours (default benchmarks/pytorch_results.json)
 //   --rss-only            run 3 style-transfer iterations and print the peak working set in MiB (--traced: the traced iteration)
+//   --cold-only           only the cold-start measurement (each workload in a fresh process), printed, no report
+//   --no-cold             skip the cold-start column (it costs a fresh process and about 3 s per row)
+//   --cold-one <class> <method> <param>   (internal) one cold-start measurement in this process
 var opts = Options.Parse(args);
 var types = typeof(Program).Assembly.GetTypes()
     .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
@@ -25,6 +28,12 @@ var types = typeof(Program).Assembly.GetTypes()
     .ToArray();
 
 if (opts.Smoke) return Smoke.Run(types);
+if (opts.ColdOne is { } one) return Cold.RunOne(types, one[0], one[1], one[2]);
+if (opts.ColdOnly)
+{
+    Cold.MeasureAll(types, Console.WriteLine);
+    return 0;
+}
 if (opts.RssOnly)
 {
     // Peak memory of a style-transfer run on its own (the report starts this in a fresh process).
@@ -49,16 +58,19 @@ var config = ManualConfig.CreateEmpty()
     .WithOptions(ConfigOptions.DisableLogFile);
 var peak = Peak.Measure();
 var summaries = BenchmarkRunner.Run(types, config);
-Report.Write(opts.ReportPath, summaries, peak, opts.PyTorchPath, string.Join(' ', args));
+// After the steady-state runs, so the fresh processes do not share the cores with BenchmarkDotNet's.
+var cold = opts.NoCold ? null : Cold.MeasureAll(types, Console.WriteLine);
+Report.Write(opts.ReportPath, summaries, peak, cold, opts.PyTorchPath, string.Join(' ', args));
 Console.WriteLine($"Wrote {opts.ReportPath}");
 return 0;
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced, string? Filter, string ReportPath, string PyTorchPath)
+internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced, bool ColdOnly, bool NoCold, string[]? ColdOne, string? Filter, string ReportPath, string PyTorchPath)
 {
     public static Options Parse(string[] args)
     {
-        bool smoke = false, quick = false, rss = false, traced = false;
+        bool smoke = false, quick = false, rss = false, traced = false, coldOnly = false, noCold = false;
+        string[]? coldOne = null;
         string? filter = null;
         string report = "BENCHMARKS.md", pytorch = "benchmarks/pytorch_results.json";
         for (int i = 0; i < args.Length; i++)
@@ -69,13 +81,16 @@ internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced
                 case "--quick": quick = true; break;
                 case "--rss-only": rss = true; break;
                 case "--traced": traced = true; break;
+                case "--cold-only": coldOnly = true; break;
+                case "--no-cold": noCold = true; break;
+                case "--cold-one": coldOne = [Next(args, ref i), Next(args, ref i), i + 1 < args.Length ? args[++i] : ""]; break;
                 case "--filter": filter = Next(args, ref i); break;
                 case "--report": report = Next(args, ref i); break;
                 case "--pytorch": pytorch = Next(args, ref i); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only [--traced], --filter <text>, --report <file>, --pytorch <file>.");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only [--traced], --cold-only, --no-cold, --filter <text>, --report <file>, --pytorch <file>.");
             }
         }
-        return new Options(smoke, quick, rss, traced, filter, report, pytorch);
+        return new Options(smoke, quick, rss, traced, coldOnly, noCold, coldOne, filter, report, pytorch);
     }
 
     private static string Next(string[] args, ref int i) =>

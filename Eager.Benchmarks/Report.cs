@@ -16,9 +16,9 @@ internal static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private sealed record Row(string Workload, string Param, string Method, double MedianNs, long? Allocated, double Work, string Unit);
+    private sealed record Row(string Workload, string Param, string Method, double MedianNs, long? Allocated, double Work, string Unit, Cold.Result? Cold);
 
-    public static void Write(string path, Summary[] summaries, (double OneCore, double AllCores) peak, string pytorchPath, string args)
+    public static void Write(string path, Summary[] summaries, (double OneCore, double AllCores) peak, Dictionary<string, Cold.Result>? cold, string pytorchPath, string args)
     {
         var rows = new List<Row>();
         foreach (var summary in summaries)
@@ -33,8 +33,10 @@ internal static class Report
                 var instance = Activator.CreateInstance(type);
                 if (param is not null) type.GetProperty(param.Name)?.SetValue(instance, param.Value);
                 var (work, unit) = instance is IWork w ? w.Work(method) : (0, "");
-                rows.Add(new Row(type.Name.Replace("Benchmarks", ""), param?.Value?.ToString() ?? "", method, median,
-                    report.GcStats.GetBytesAllocatedPerOperation(bc), work, unit));
+                string paramText = param?.Value?.ToString() ?? "";
+                Cold.Result? c = cold is not null && cold.TryGetValue($"{type.Name}/{method}/{paramText}", out var cr) ? cr : null;
+                rows.Add(new Row(type.Name.Replace("Benchmarks", ""), paramText, method, median,
+                    report.GcStats.GetBytesAllocatedPerOperation(bc), work, unit, c));
             }
         }
         var torch = ReadPyTorch(pytorchPath);
@@ -51,8 +53,8 @@ internal static class Report
         sb.AppendLine($"- FP32 FMA peak measured on this machine: {peak.OneCore:F0} GFLOP/s on one core ({peak.AllCores:F0} measured on {Workers.Count} at once, lower when other processes share the cores); \"% of peak\" divides by {Workers.Count} x {peak.OneCore:F0} = {nominal:F0} GFLOP/s. (The issue's reference machine has AVX-512 and a 427 GFLOP/s two-core peak; this one has none.)");
         sb.AppendLine($"- ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}; PyTorch {torch.Version}");
         sb.AppendLine();
-        sb.AppendLine("| Workload | Case | Engine | Median | Rate | % of peak | vs ONNX Runtime | vs PyTorch | Allocated/op |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine($"| Workload | Case | Engine | Median | Rate | % of peak | vs ONNX Runtime | vs PyTorch | Cold: first {Cold.FirstCalls} | Allocated/op |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var group in rows.GroupBy(r => (r.Workload, r.Param)))
         {
             var ort = group.FirstOrDefault(r => r.Method == "OnnxRuntime");
@@ -69,11 +71,14 @@ internal static class Report
                 string key = $"{r.Workload}/{r.Method}/{r.Param}";
                 string vsTorch = torch.Results.TryGetValue(key, out var t) && r.Method != "OnnxRuntime"
                     ? $"{(r.MedianNs / 1e6 / t).ToString("F2", Inv)}x time (PyTorch {Time(t * 1e6)})" : "";
-                sb.AppendLine($"| {r.Workload} | {r.Param} | {Engine(r.Method)} | {Time(r.MedianNs)} | {rate} | {frac} | {vsOrt} | {vsTorch} | {Bytes(r.Allocated)} |");
+                string coldText = r.Cold is { } cv ? $"{Time(cv.FirstNs)} ({cv.Ratio.ToString("F2", Inv)}x)" : "";
+                sb.AppendLine($"| {r.Workload} | {r.Param} | {Engine(r.Method)} | {Time(r.MedianNs)} | {rate} | {frac} | {vsOrt} | {vsTorch} | {coldText} | {Bytes(r.Allocated)} |");
             }
         }
         sb.AppendLine();
         sb.AppendLine("\"x time\" is Eager's time over the other engine's: below 1.00 Eager is faster.");
+        if (cold is not null)
+            sb.AppendLine($"\"Cold\" is the median of the first {Cold.FirstCalls} calls in a fresh process (after the workload's set-up), and in parentheses its ratio to the median of {Cold.FirstCalls} calls in the same process after 2 s of warm-up.");
         sb.AppendLine();
         sb.AppendLine($"Peak resident memory of 3 style-transfer iterations at 256x256, each in a fresh process: Eager with a tape {EagerStyleRss("--rss-only")}, Eager traced {EagerStyleRss("--rss-only --traced")}, PyTorch {torch.StyleRss}.");
         // Hand-written analysis (targets met or missed, and why) lives beside the script and is kept across runs.

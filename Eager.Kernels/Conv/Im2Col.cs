@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -11,6 +12,7 @@ namespace Eager.Kernels.Conv;
 public static class Im2Col
 {
     /// <summary>Writes im2col rows [m0, m0 + rows) into <paramref name="col"/> ([rows, PatchSize], row-major).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather<T>(in ConvGeometry g, ReadOnlySpan<T> input, int m0, int rows, Span<T> col) where T : unmanaged
     {
         int c = g.InChannels, kw = g.KernelWidth, k = g.PatchSize, hw = g.OutHeight * g.OutWidth;
@@ -41,6 +43,7 @@ public static class Im2Col
     /// <summary>The adjoint of <see cref="Gather"/>: adds im2col rows [m0, m0 + rows) back into the input-shaped
     /// <paramref name="inputGrad"/> (padding taps are dropped). Rows of different output pixels overlap in the
     /// input, so callers must not run two calls that touch the same image at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScatterAdd<T>(in ConvGeometry g, ReadOnlySpan<T> col, int m0, int rows, Span<T> inputGrad)
         where T : unmanaged, IAdditionOperators<T, T, T>, IAdditiveIdentity<T, T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using Eager.Kernels.Gemm;
@@ -81,6 +82,7 @@ internal static unsafe partial class ShiftedConv
     }
 
     /// <summary>Row blocks [b0, b1) of the correlation (one worker's share).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocks<T, TKernel>(int b0, int b1, int perImage, int rows, int xh, int xw, int cin, T* x, int yh, int yw, int cout, T* y,
         int kh, int kw, int padT, int padL, T* bp)
         where T : unmanaged, INumber<T> where TKernel : IMicroKernel<T>
@@ -173,6 +175,7 @@ internal static unsafe partial class ShiftedConv
     /// <summary>k values per segment: a 256 x NR slice of B is 16 KiB (AVX2, float32), half of L1.</summary>
     private const int SegmentDepth = 256;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeTile<T>(T* tile, int nr, int nv, int mr, T* c, nint ldc, bool accumulate) where T : unmanaged, INumber<T>
     {
         for (int i = 0; i < mr; i++)
@@ -190,6 +193,7 @@ internal static unsafe partial class ShiftedConv
     /// walks the whole block once per panel with a stride of n elements, a TLB miss every row or two at
     /// 512 channels: that made packing a 3x3x512x512 filter take about 1.8 ms, 12% of the 14x14x512 conv.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRowsAcross<T>(int k, int n, int nr, T* src, T* dst, nint panelStride) where T : unmanaged
     {
         int full = n / nr, rest = n - full * nr, bytes = nr * sizeof(T);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using Eager.Kernels.Gemm;
@@ -183,6 +184,7 @@ internal static unsafe partial class ShiftedConv
 
     /// <summary>Copies input rows [row0, row0 + count) of image n into <paramref name="dst"/>, each row wp pixels wide
     /// with padL zero pixels in front and zeros after; rows outside the image are all zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PadRows<T>(T* x, int n, int xh, int xw, int c, int row0, int count, int padL, int wp, T* dst) where T : unmanaged
     {
         int rowLen = wp * c;

@@ -34,6 +34,7 @@ public static class FastExp
     private const float C3 = 8.3334519073E-3f, C4 = 1.3981999507E-3f, C5 = 1.9875691500E-4f;
 
     /// <summary>y[i] = exp(x[i]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exp(ReadOnlySpan<float> x, Span<float> y)
     {
         int i = 0, n = x.Length;
@@ -64,6 +65,7 @@ public static class FastExp
     }
 
     /// <summary>y[i] = 1 / (1 + exp(-x[i])).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         int i = 0, n = x.Length;
@@ -97,6 +99,7 @@ public static class FastExp
     }
 
     /// <summary>y[i] = exp(x[i] - shift); returns the sum of y (accumulated in float32 lanes, then float64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftedSum(ReadOnlySpan<float> x, float shift, Span<float> y)
     {
         int i = 0, n = x.Length;

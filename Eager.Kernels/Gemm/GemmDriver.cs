@@ -156,6 +156,7 @@ internal static unsafe class GemmDriver
     /// (<paramref name="aRows"/> null) or read in place from row-major <paramref name="aRows"/> with row stride
     /// <paramref name="lda"/>, in which case <paramref name="ap"/> holds just the packed ragged last panel.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro<T, TKernel>(int mc, int nc, int kc, T* ap, T* aRows, nint lda, T* bp, T* c, nint ldc, bool accumulate)
         where T : unmanaged where TKernel : IMicroKernel<T>
     {

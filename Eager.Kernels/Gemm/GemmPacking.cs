@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Eager.Kernels.Gemm;
@@ -11,6 +12,7 @@ namespace Eager.Kernels.Gemm;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs the mc x kc block at <paramref name="a"/> into ceil(mc/mr) panels of kc x mr.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<T>(int mc, int kc, int mr, T* a, nint rs, nint cs, T* dst) where T : unmanaged
     {
         for (int ir = 0; ir < mc; ir += mr)
@@ -65,6 +67,7 @@ internal static unsafe class GemmPacking
 
     /// <summary>Packs the kc x nc block at <paramref name="b"/> into ceil(nc/nr) panels of kc x nr, each
     /// <paramref name="panelStride"/> elements after the previous (kc * nr when 0: panels back to back).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<T>(int kc, int nc, int nr, T* b, nint rs, nint cs, T* dst, nint panelStride = 0) where T : unmanaged
     {
         if (panelStride == 0) panelStride = (nint)nr * kc;

@@ -40,6 +40,7 @@ public static class PoolCollection
             Volatile.Write(ref lastFullCount, full);
             Interlocked.Exchange(ref rentedBytes, 0);
         }
+        Interlocked.Add(ref rentedSinceAny, bytes);
         return Interlocked.Add(ref rentedBytes, bytes) > budget;
     }
 
@@ -56,10 +57,65 @@ public static class PoolCollection
         return Interlocked.Read(ref rentedBytes) >= MissBudget;
     }
 
+    /// <summary>Smallest buffer (bytes) whose miss may run a young-generation collection first: below it the page
+    /// faults of a fresh array cost less than the collection.</summary>
+    internal const long MinQuickMissBytes = 1L << 20;
+
+    /// <summary>Young-generation collections a size bucket may run on misses before the pool grows it by a fresh
+    /// array instead. A loop that drops one large result per call then collects on most of its first calls (cheap)
+    /// and grows its bucket by one buffer every few calls, so collections get rarer as the pool fills, up to the
+    /// point where <see cref="MissBudget"/> takes over; without it the pool grew by a fresh array on each of the first
+    /// eight to sixteen calls.</summary>
+    internal const int QuickCollectsPerGrowth = 4;
+
+    private static long rentedSinceAny;
+
+    /// <summary>Whether large misses may run <see cref="CollectYoung"/> (tests and benchmarks compare both).</summary>
+    internal static bool QuickMisses { get; set; } = true;
+    private static readonly int[] QuickCollects = new int[32];
+
+    /// <summary>True when a miss of <paramref name="bytes"/> in size bucket <paramref name="bucket"/> should run
+    /// <see cref="CollectYoung"/> first: the buffer is large, a buffer that size may have died since the last
+    /// collection, and the bucket has not used up its collections since it last grew.</summary>
+    internal static bool QuickMissWorthCollecting(int bucket, long bytes)
+    {
+        if (!QuickMisses || Budget <= 0 || bytes < MinQuickMissBytes || Volatile.Read(ref collecting) != 0) return false;
+        if (Volatile.Read(ref QuickCollects[bucket]) >= QuickCollectsPerGrowth) return false;
+        // The caller's own rental was counted already, so what may have died since is what was rented before it.
+        return Interlocked.Read(ref rentedSinceAny) - bytes >= bytes;
+    }
+
+    /// <summary>Runs a gen0+gen1 collection and waits for the finalizers that return buffers to the pool (tensors
+    /// dropped since the last collection are young; older dead ones wait for <see cref="Collect"/>). The caller's
+    /// rental of <paramref name="bytes"/> goes out either way, so it counts as rented since this collection.</summary>
+    internal static void CollectYoung(int bucket, long bytes)
+    {
+        if (Interlocked.Exchange(ref collecting, 1) == 1) return;
+        try
+        {
+            Interlocked.Increment(ref QuickCollects[bucket]);
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
+            Interlocked.Exchange(ref rentedSinceAny, bytes);
+            InducedYoung++;
+        }
+        finally
+        {
+            Volatile.Write(ref collecting, 0);
+        }
+    }
+
+    /// <summary>Records that size bucket <paramref name="bucket"/> grew by a fresh array: it may collect on misses again.</summary>
+    internal static void Grew(int bucket) => Volatile.Write(ref QuickCollects[bucket], 0);
+
+    /// <summary>Number of young-generation collections induced by large misses (diagnostics and tests).</summary>
+    public static int InducedYoung { get; private set; }
+
     /// <summary>Records an array returned by its owner while live: it needs no collection to come back.</summary>
     internal static void Returned(long bytes)
     {
         if (Interlocked.Add(ref rentedBytes, -bytes) < 0) Interlocked.Exchange(ref rentedBytes, 0);
+        if (Interlocked.Add(ref rentedSinceAny, -bytes) < 0) Interlocked.Exchange(ref rentedSinceAny, 0);
     }
 
     /// <summary>Runs a full collection and waits for the finalizers that return buffers to the pool.
@@ -73,6 +129,7 @@ public static class PoolCollection
             GC.Collect(2, GCCollectionMode.Forced, blocking: true);
             GC.WaitForPendingFinalizers();
             Volatile.Write(ref lastFullCount, GC.CollectionCount(2));
+            Interlocked.Exchange(ref rentedSinceAny, 0);
             Induced++;
         }
         finally

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
@@ -55,6 +56,7 @@ public static unsafe class Pooling
     /// cost about 1 ns per input element, mostly call overhead (VGG's 224x224x64 pool took 1.8 ms).
     /// Vector256.Max and T.Max are IEEE maximum, as TensorPrimitives.Max is: NaN spreads, +0 beats -0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxRowVector<T>(in ConvGeometry g, T* x, int xLen, T* y, int n, int oh) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int c = g.InChannels, w = Vector256<T>.Count;
@@ -127,6 +129,7 @@ public static unsafe class Pooling
     /// per-pixel argmax through spans and the tap enumerator cost about 150 ns per output pixel of a 6-channel LeNet
     /// pool (1.4 ms for 64x24x24x6).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxBackwardImage<T>(in ConvGeometry g, T* x, int xLen, T* gy, int gLen, T* dx, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int c = g.InChannels, w = Vector256<T>.Count;
@@ -273,6 +276,7 @@ public static unsafe class Pooling
     }
 
     /// <summary>Per channel, the max of one window and the input offset (of channel 0) of its first maximal tap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WindowArgMax<T>(in ConvGeometry g, ReadOnlySpan<T> input, int n, int oh, int ow, Span<T> best, Span<int> at)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
@@ -110,6 +111,7 @@ public static class SoftmaxRows
     }
 
     /// <summary>One contiguous row: dst = src - max - log(sum(exp(src - max))). src and dst may be the same span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmaxRow<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (src.Length == 0) return;
@@ -138,6 +140,7 @@ public static class SoftmaxRows
     /// every output through exp(x - max) and the sum, as it would through a NaN max. Plain maxps in four
     /// lanes of accumulators; TensorPrimitives.Max's NaN-propagating max cost a quarter of the softmax.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float RowMax(ReadOnlySpan<float> x)
     {
         int i = 0, n = x.Length;
@@ -162,6 +165,7 @@ public static class SoftmaxRows
         return m;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnMax<T>(ReadOnlySpan<T> block, int n, int inner, Span<T> max) where T : unmanaged, IFloatingPointIeee754<T>
     {
         block.Slice(0, inner).CopyTo(max);

@@ -62,6 +62,28 @@ public class PoolCollectionTests
         }
     }
 
+    [Test]
+    public void ALargeMissBringsBackAYoungDeadBufferInsteadOfGrowing()
+    {
+        // An 8 MiB bucket nothing else uses, far below the budget's thresholds: only the young collection on a
+        // miss can bring the dropped buffers back.
+        DropATensor(2_000_000);
+        long fresh = BufferPool<float>.FreshArrays;
+        int young = PoolCollection.InducedYoung;
+        for (int i = 0; i < 8; i++) DropATensor(2_000_000);
+        Assert.That(PoolCollection.InducedYoung, Is.GreaterThan(young));
+        Assert.That(BufferPool<float>.FreshArrays - fresh, Is.LessThanOrEqualTo(3), "at most one fresh buffer per few young collections");
+    }
+
+    [Test]
+    public void SmallMissesNeverRunAYoungCollection()
+    {
+        DropATensor(100_000);
+        int young = PoolCollection.InducedYoung;
+        for (int i = 0; i < 64; i++) DropATensor(100_000);
+        Assert.That(PoolCollection.InducedYoung, Is.EqualTo(young));
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void DropATensor(int length) => GC.KeepAlive(Tensor.Zeros(new Shape(length)));
 
