@@ -35,6 +35,7 @@ public class DocsCodeBlockTests
             BlockCompiler.Run(image!, blocks, work.FullName, TimeSpan.FromMinutes(2), errors, output);
         }
         finally { work.Delete(recursive: true); }
+        TestContext.Out.WriteLine(output.ToString());
         Assert.That(errors, Is.Empty, $"{page}: blocks failed:\n" + string.Join('\n', errors) + "\n--- output ---\n" + output);
     }
 }
