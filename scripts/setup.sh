@@ -27,6 +27,8 @@ command -v npm >/dev/null || need+=(npm)
 # clang (the linker driver) and zlib link Native AOT executables: examples/AotInference and its test.
 command -v clang >/dev/null || need+=(clang)
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
+# Open MPI (mpirun, mpicc, libmpi.so.40) for Eager.Distributed's tests, benchmarks and examples/Digits --distributed.
+{ command -v mpirun >/dev/null && command -v mpicc >/dev/null; } || need+=(openmpi-bin libopenmpi-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   apt_install "${need[@]}" || echo "setup: apt-get install ${need[*]} failed" >&2
@@ -35,6 +37,7 @@ fi
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || failed+=("dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
 command -v clang >/dev/null || failed+=("clang (apt-get install clang; links Native AOT executables)")
 [ -f /usr/include/zlib.h ] || failed+=("zlib1g-dev (apt-get install zlib1g-dev; links Native AOT executables)")
+{ command -v mpirun >/dev/null && command -v mpicc >/dev/null; } || failed+=("Open MPI (apt-get install openmpi-bin libopenmpi-dev)")
 
 # npm_fetch PACKAGE@VERSION DIR CHECK-FILE: unpacks an npm package's tarball (npm pack, no install scripts run) into DIR.
 npm_fetch() {

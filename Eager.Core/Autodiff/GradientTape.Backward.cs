@@ -36,6 +36,29 @@ public sealed partial class GradientTape
         return Answer(target, [.. sources], outputGradients, unconnected);
     }
 
+    /// <summary>
+    /// Gradients with respect to several variables, each also handed to <paramref name="ready"/> (with its index in
+    /// <paramref name="sources"/>) as soon as the backward pass has finished it, while the pass goes on with the layers
+    /// before it: what data-parallel training needs to start averaging a layer's gradients early (PyTorch's
+    /// post-accumulate-grad hooks). Variables are handed over in the order they become final, each exactly once, null
+    /// when it has no gradient; the callback runs on this thread, inside graph building when the tape is traced.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A non-persistent tape was asked a second time.</exception>
+    public Tensor?[] Gradient(Tensor target, IReadOnlyList<Variable> sources, Action<int, Tensor?> ready, UnconnectedGradients unconnected = UnconnectedGradients.None)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(ready);
+        ArgumentNullException.ThrowIfNull(target);
+        ThrowIfDisposed();
+        BeginAnswer();
+        try
+        {
+            var resolved = sources.Select(v => Resolve(v)).ToArray();
+            return Compute(target, resolved, null, unconnected, consume: !Persistent, ready);
+        }
+        finally { EndAnswer(); }
+    }
+
     /// <summary>A source resolved against this tape: the tensors whose gradients sum to its gradient.</summary>
     private sealed record Source(Tensor[] Tensors, Tensor? Like, Shape Shape, DType DType);
 
@@ -97,23 +120,46 @@ public sealed partial class GradientTape
         if (!Persistent) Release();
     }
 
-    private Tensor?[] Compute(Tensor target, Source[] sources, Tensor? outputGradients, UnconnectedGradients unconnected, bool consume = false)
+    private Tensor?[] Compute(Tensor target, Source[] sources, Tensor? outputGradients, UnconnectedGradients unconnected, bool consume = false,
+        Action<int, Tensor?>? ready = null)
     {
         TapeLog recs;
         lock (gate) recs = records.Snapshot();
         var sourceSet = new HashSet<Tensor>(sources.SelectMany(s => s.Tensors), ReferenceEqualityComparer.Instance);
-        var grads = Backward(target, outputGradients, recs, sourceSet, consume);
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
         var result = new Tensor?[sources.Length];
-        for (int i = 0; i < sources.Length; i++)
+        var done = new bool[sources.Length];
+        void Finish(int i)
         {
             var s = sources[i];
-            if (!s.DType.IsFloating) continue; // integer and bool sources carry no gradient
+            done[i] = true;
+            if (!s.DType.IsFloating) { ready?.Invoke(i, null); return; } // integer and bool sources carry no gradient
             Tensor? g = null;
             foreach (var t in s.Tensors)
                 if (grads.TryGetValue(t, out var gt)) g = g is null ? gt : Ops.Add(g, gt);
             if (g is null && unconnected == UnconnectedGradients.Zero) g = ZerosFor(s);
             result[i] = g;
+            ready?.Invoke(i, g);
         }
+        Action<int>? beforeRecord = null;
+        if (ready is not null)
+        {
+            // A source's gradient is final once the reverse pass is below the first record that reads it.
+            var firstUse = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+            for (int r = 0; r < recs.Count; r++)
+                foreach (var x in recs[r].Inputs)
+                    if (sourceSet.Contains(x)) firstUse.TryAdd(x, r);
+            var readyAt = sources.Select(s => s.Tensors.Select(t => firstUse.TryGetValue(t, out int r) ? r : int.MaxValue).DefaultIfEmpty(int.MaxValue).Min()).ToArray();
+            var order = Enumerable.Range(0, sources.Length).OrderByDescending(i => readyAt[i]).ThenBy(i => i).ToArray();
+            int next = 0;
+            beforeRecord = r =>
+            {
+                while (next < order.Length && readyAt[order[next]] > r) Finish(order[next++]);
+            };
+        }
+        Backward(target, outputGradients, recs, sourceSet, consume, grads, beforeRecord);
+        for (int i = 0; i < sources.Length; i++)
+            if (!done[i]) Finish(i);
         return result;
     }
 
@@ -124,12 +170,13 @@ public sealed partial class GradientTape
     /// With <paramref name="consume"/> (a non-persistent tape's one answer) each record is forgotten once its rule has run
     /// and each intermediate gradient once it has been passed on, as PyTorch frees its graph during backward: forward
     /// activations and gradients die as the pass goes instead of all at its end.</summary>
-    private static Dictionary<Tensor, Tensor> Backward(Tensor target, Tensor? outputGradients, TapeLog recs, HashSet<Tensor> sources, bool consume)
+    /// <param name="beforeRecord">Called with each record index before its rule would run, highest first (whether or not it runs).</param>
+    private static void Backward(Tensor target, Tensor? outputGradients, TapeLog recs, HashSet<Tensor> sources, bool consume,
+        Dictionary<Tensor, Tensor> grads, Action<int>? beforeRecord)
     {
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
         if (outputGradients is not null && (outputGradients.DType != target.DType || !outputGradients.Shape.IsCompatibleWith(target.Shape)))
             throw new ArgumentException($"GradientTape.Gradient: outputGradients is {outputGradients.DType.Name()}{outputGradients.Shape}; the target is {target.DType.Name()}{target.Shape}. They must match.");
-        if (!target.DType.IsFloating) return grads;
+        if (!target.DType.IsFloating) return;
 
         // Forward sweep: only records fed (transitively) by a source need their rules run, and only their inputs
         // reached from a source need gradients (one bit per input; inputs from the 64th on share the last bit, so one
@@ -146,13 +193,14 @@ public sealed partial class GradientTape
             needed[r] = mask;
             foreach (var y in recs[r].Outputs) reach.Add(y);
         }
-        if (!reach.Contains(target)) return grads;
+        if (!reach.Contains(target)) return;
         reach.Clear();
         reach.TrimExcess();
 
         grads[target] = outputGradients ?? Ops.OnesLike(target);
         for (int r = recs.Count - 1; r >= 0; r--)
         {
+            beforeRecord?.Invoke(r);
             ulong mask = needed[r];
             if (mask == 0) continue;
             ref readonly var rec = ref recs[r];
@@ -179,7 +227,6 @@ public sealed partial class GradientTape
             }
             if (consume) Consume(recs, r, grads, sources);
         }
-        return grads;
     }
 
     // Out of line so that no local of the backward loop keeps a forgotten tensor reachable (unoptimised code

@@ -16,6 +16,26 @@ public sealed partial class Dataset
     /// <summary>Everything after the first <paramref name="count"/> elements (nothing when negative).</summary>
     public Dataset Skip(long count) => Then(() => count < 0 ? [] : SkipIterator(this, count), $"Skip({count})");
 
+    /// <summary>
+    /// Every <paramref name="count"/>-th element starting at <paramref name="index"/> (tf.data's shard): worker
+    /// <paramref name="index"/> of <paramref name="count"/> sees a disjoint part, and together the workers see every element
+    /// once. Shard before Shuffle and Batch, with the same seeds on every worker, so the parts stay disjoint.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">count is below 1, or index is outside [0, count).</exception>
+    public Dataset Shard(int count, int index)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), $"Dataset.Shard: count must be at least 1, got {count}.");
+        if (index < 0 || index >= count) throw new ArgumentOutOfRangeException(nameof(index), $"Dataset.Shard: index must be in [0, {count}), got {index}.");
+        return count == 1 ? this : Then(() => ShardIterator(this, count, index), $"Shard({count}, {index})");
+    }
+
+    private static IEnumerable<Tensor[]> ShardIterator(Dataset source, int count, int index)
+    {
+        long i = 0;
+        foreach (var e in source)
+            if (i++ % count == index) yield return e;
+    }
+
     private static IEnumerable<Tensor[]> TakeIterator(Dataset source, long count)
     {
         if (count == 0) yield break;

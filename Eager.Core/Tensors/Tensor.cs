@@ -136,8 +136,10 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>A new contiguous tensor of uninitialised (pooled) memory; internal to kernels.</summary>
-    internal static Tensor Empty(Shape shape, DType dtype)
+    /// <summary>A new contiguous tensor of uninitialised memory from the buffer pool (torch.empty): for code that fills
+    /// every element itself through <see cref="AsSpan{T}"/>, such as native collectives writing their result.</summary>
+    /// <exception cref="ArgumentException">The shape has unknown dimensions.</exception>
+    public static Tensor Empty(Shape shape, DType dtype)
     {
         if (!shape.IsFullyDefined) throw new ArgumentException($"Cannot allocate a tensor of partially unknown shape {shape}.");
         return new Tensor(Storage.Allocate(dtype, shape.Size), shape);
