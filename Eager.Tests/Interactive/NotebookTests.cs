@@ -51,7 +51,7 @@ public class NotebookTests
     public void EveryLibraryPacksWithItsMetadataSymbolsAndDocs()
     {
         var folder = Path.Combine(Root(), "artifacts", "packages");
-        string[] ids = ["Eager.Kernels", "Eager.Core", "Eager.NN", "Eager.Onnx", "Eager.Interactive"];
+        string[] ids = ["Eager.Kernels", "Eager.Core", "Eager.NN", "Eager.Onnx", "Eager.Interactive", "Eager.Distributed"];
         Assert.That(Directory.GetFiles(folder, "*.nupkg").Select(Path.GetFileName).Where(f => f!.StartsWith("Eager.", StringComparison.Ordinal)),
             Is.EquivalentTo(ids.Select(id => $"{id}.0.1.0.nupkg")), "only the libraries pack: no tests, benchmarks or examples");
         foreach (var id in ids)
