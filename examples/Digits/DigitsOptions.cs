@@ -10,6 +10,7 @@ internal sealed class DigitsOptions
     public bool Fashion { get; private set; }
     public bool Traced { get; private set; } = true;
     public bool Help { get; private set; }
+    public bool Distributed { get; private set; }
     public int? TrainLimit { get; private set; }
     public string? DataDir { get; private set; }
     public string OutDir { get; private set; } = Path.Combine(RepoRoot(), "out", "digits");
@@ -25,6 +26,7 @@ internal sealed class DigitsOptions
           --limit N        use only N training images (quick runs)
           --data DIR       data folder (default data/mnist, or the Debian Fashion-MNIST folder)
           --out DIR        where the checkpoint and the PNG go (default out/digits)
+          --distributed    data-parallel on the ranks of an MPI job: scripts/mpirun.sh -np 2 dotnet Digits.dll --distributed
         """;
 
     public static DigitsOptions? Parse(string[] args)
@@ -46,6 +48,7 @@ internal sealed class DigitsOptions
                     case "--out": o.OutDir = Next(); break;
                     case "--fashion": o.Fashion = true; break;
                     case "--eager": o.Traced = false; break;
+                    case "--distributed": o.Distributed = true; break;
                     case "--help" or "-h": o.Help = true; break;
                     default: throw new ArgumentException($"unknown option '{args[i]}'");
                 }

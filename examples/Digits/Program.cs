@@ -36,6 +36,8 @@ catch (FileNotFoundException e)
     return 1;
 }
 
+if (options.Distributed) return DistributedTraining.Run(options, data, title); // Distributed.cs
+
 var train = Batches.Subset(data.TrainImages, data.TrainLabels, options.TrainLimit);
 AnsiConsole.MarkupLine($"[bold]{title}[/]: {train.Images.Shape[0]} training and {data.TestImages.Shape[0]} test images, {options.Epochs} epochs, " +
                        $"batch {options.BatchSize}, {(options.Traced ? "traced" : "eager")} training step");
