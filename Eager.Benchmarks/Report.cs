@@ -84,6 +84,9 @@ internal static class Report
         // Hand-written analysis (targets met or missed, and why) lives beside the script and is kept across runs.
         const string notes = "benchmarks/notes.md"; // bench.sh runs from the repository root
         if (File.Exists(notes)) sb.AppendLine().Append(File.ReadAllText(notes));
+        // The Distributed section comes from benchmarks/mpi/bench.sh (MPI jobs, not BenchmarkDotNet); kept across runs.
+        const string distributed = "benchmarks/distributed.md";
+        if (File.Exists(distributed)) sb.AppendLine().Append(File.ReadAllText(distributed));
         File.WriteAllText(path, sb.ToString());
     }
 

@@ -8,8 +8,9 @@ namespace Eager.Distributed;
 /// buffer, reduced in place by MPI_Iallreduce while the caller goes on (the rest of the backward pass), and copied
 /// out on wait. Buffers are pinned once and reused by size, so a steady training step allocates none.
 /// </summary>
-/// <remarks>Open MPI progresses non-blocking collectives only inside MPI calls; every start also tests the requests
-/// still in flight, so each bucket launched moves the earlier ones along.</remarks>
+/// <remarks>Open MPI moves a non-blocking collective on only inside MPI calls. Every start tests the requests in flight,
+/// and while any is unfinished a background thread tests them about once a millisecond (Horovod's background thread,
+/// in small): a bucket launched early finishes during a long stretch of backward computation without other launches.</remarks>
 internal static unsafe class Buckets
 {
     private sealed class Pending(byte[] buffer, int count, DType dtype, ReduceOp op, nint request)
@@ -53,7 +54,41 @@ internal static unsafe class Buckets
             InFlight[id] = new Pending(buffer, count, dtype, op, request) { Done = count == 0 };
             Progress(m);
         }
+        WakeProgressThread();
         return id;
+    }
+
+    private static readonly SemaphoreSlim Wake = new(0);
+    private static Thread? progressThread;
+
+    private static void WakeProgressThread()
+    {
+        if (progressThread is null)
+            lock (Wake)
+                if (progressThread is null)
+                {
+                    progressThread = new Thread(ProgressLoop) { IsBackground = true, Name = "Eager MPI progress" };
+                    progressThread.Start();
+                }
+        Wake.Release();
+    }
+
+    private static void ProgressLoop()
+    {
+        while (true)
+        {
+            Wake.Wait();
+            while (true)
+            {
+                lock (MpiRuntime.Lock)
+                {
+                    if (!MpiRuntime.IsLive) return;
+                    Progress(MpiRuntime.Live("MPI_Test"));
+                    if (InFlight.Values.All(p => p.Done)) break;
+                }
+                Thread.Sleep(1);
+            }
+        }
     }
 
     public static Tensor[] Wait(long id, Tensor[] like, int size)

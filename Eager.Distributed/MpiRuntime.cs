@@ -51,6 +51,9 @@ internal static unsafe class MpiRuntime
     /// <summary>The lock every MPI call is made under (hold it across the call and its pinning).</summary>
     public static object Lock => Gate;
 
+    /// <summary>True between MPI_Init and MPI_Finalize (read under <see cref="Lock"/>).</summary>
+    public static bool IsLive => mpi is not null && !finalized;
+
     /// <summary>The loaded library, for a call made under <see cref="Lock"/>; throws once MPI is finalised.</summary>
     public static OpenMpi Live(string what)
     {

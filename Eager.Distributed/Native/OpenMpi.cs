@@ -73,13 +73,13 @@ internal sealed unsafe partial class OpenMpi
         : throw new DllNotFoundException($"Eager.Distributed: {LibraryName} has no symbol '{name}'; Eager needs Open MPI 3 or 4 (Debian: openmpi-bin libopenmpi-dev, installed by scripts/setup.sh).");
 
     /// <summary>Loads libmpi, or throws an error that says what to install.</summary>
-    public static OpenMpi Load()
+    public static OpenMpi Load(string library = LibraryName)
     {
         // Open MPI's plugins (mca_*.so) resolve symbols of libmpi itself, so it goes in the global namespace (RTLD_GLOBAL),
         // as mpi4py does; NativeLibrary.Load would open it local to us.
-        nint lib = DlOpen(LibraryName);
-        if (lib == 0 && !NativeLibrary.TryLoad(LibraryName, out lib))
-            throw new DllNotFoundException($"Eager.Distributed: this process was started by mpirun but {LibraryName} (Open MPI) cannot be loaded. " +
+        nint lib = DlOpen(library);
+        if (lib == 0 && !NativeLibrary.TryLoad(library, out lib))
+            throw new DllNotFoundException($"Eager.Distributed: this process was started by mpirun but {library} (Open MPI) cannot be loaded. " +
                 "Install Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev, or run scripts/setup.sh), or point LD_LIBRARY_PATH at its lib folder.");
         return new OpenMpi(lib);
     }

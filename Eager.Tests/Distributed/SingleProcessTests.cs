@@ -86,4 +86,11 @@ public class SingleProcessTests
         }
         finally { Initializer.SetGlobalSeed(null); }
     }
+
+    [Test]
+    public void AMissingLibmpiIsAClearErrorNamingTheInstallStep()
+    {
+        var e = Assert.Throws<DllNotFoundException>(() => Eager.Distributed.Native.OpenMpi.Load("libmpi-not-installed.so.40"))!;
+        Assert.That(e.Message, Does.Contain("libmpi-not-installed.so.40").And.Contain("openmpi-bin").And.Contain("setup.sh"));
+    }
 }
