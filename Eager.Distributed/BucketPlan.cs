@@ -12,8 +12,9 @@ internal sealed class BucketPlan
     private readonly List<int[]> buckets = [];
     private readonly int[] bucketOf;
     private readonly int[] missing;
-    private readonly Tensor?[] gradients;
-    private readonly Tensor[]?[] inputs;
+    private readonly Tensor?[] gradients; // until their bucket is launched
+    private readonly bool[] hasGradient;
+    private readonly Attrs?[] waitAttrs;
     private readonly Tensor?[] handles;
     private readonly Graph? graph;
     private Operation? lastStart;
@@ -43,7 +44,8 @@ internal sealed class BucketPlan
         if (current.Count > 0) buckets.Add([.. current]);
         missing = [.. buckets.Select(b => b.Length)];
         gradients = new Tensor?[variables.Count];
-        inputs = new Tensor[]?[buckets.Count];
+        hasGradient = new bool[variables.Count];
+        waitAttrs = new Attrs?[buckets.Count];
         handles = new Tensor?[buckets.Count];
         // Traces keep stateful nodes in program order themselves, a TF1 graph only with explicit control dependencies.
         graph = Graph.Current;
@@ -56,6 +58,7 @@ internal sealed class BucketPlan
     public void Ready(int index, Tensor? gradient)
     {
         gradients[index] = gradient;
+        hasGradient[index] = gradient is not null;
         missing[bucketOf[index]]--;
         while (launched < buckets.Count && missing[launched] == 0) Launch(launched++);
     }
@@ -68,11 +71,11 @@ internal sealed class BucketPlan
         using (GradientTape.NoGradient())
             for (int b = 0; b < buckets.Count; b++)
             {
-                var averaged = Dispatcher.Apply(DistributedOps.AllReduceWait, [handles[b]!, .. inputs[b]!], Attrs.Empty);
+                var averaged = Dispatcher.Apply(DistributedOps.AllReduceWait, [handles[b]!], waitAttrs[b]!);
                 for (int k = 0; k < buckets[b].Length; k++)
                 {
                     int i = buckets[b][k];
-                    result[i] = gradients[i] is null ? null : averaged[k];
+                    result[i] = hasGradient[i] ? averaged[k] : null;
                 }
             }
         return result;
@@ -86,8 +89,9 @@ internal sealed class BucketPlan
         {
             var v = variables[members[k]];
             parts[k] = gradients[members[k]] ?? Tensor.Zeros(v.Shape, v.DType);
+            gradients[members[k]] = null;
         }
-        inputs[b] = parts;
+        waitAttrs[b] = DistributedOps.WaitAttrs(parts); // shapes only: the gradients may die once copied
         using (GradientTape.NoGradient())
         using (graph is not null && lastStart is { } prev ? graph.ControlDependencies(prev) : null)
         {

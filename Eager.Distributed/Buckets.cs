@@ -13,8 +13,9 @@ namespace Eager.Distributed;
 /// in small): a bucket launched early finishes during a long stretch of backward computation without other launches.</remarks>
 internal static unsafe class Buckets
 {
-    private sealed class Pending(byte[] buffer, int count, DType dtype, ReduceOp op, nint request)
+    private sealed class Pending(byte[] buffer, int count, DType dtype, ReduceOp op, nint request, int size)
     {
+        public readonly int Size = size;
         public readonly byte[] Buffer = buffer;
         public readonly int Count = count;
         public readonly DType DType = dtype;
@@ -29,7 +30,6 @@ internal static unsafe class Buckets
 
     public static long Start(Tensor[] tensors, ReduceOp op, int size)
     {
-        if (size == 1) return 0;
         var dtype = tensors[0].DType;
         int count = 0;
         foreach (var t in tensors) count = checked(count + t.Shape.Size);
@@ -45,16 +45,17 @@ internal static unsafe class Buckets
         }
         nint request = 0;
         long id;
+        bool send = size > 1 && count > 0; // one rank: the "reduced" buffer is the copy itself
         lock (MpiRuntime.Lock)
         {
-            var m = MpiRuntime.Live("MPI_Iallreduce");
-            if (count > 0)
+            var m = send ? MpiRuntime.Live("MPI_Iallreduce") : null;
+            if (m is not null)
                 MpiRuntime.Check(m.Iallreduce(Native.OpenMpi.InPlace, Address(buffer), count, Collectives.TypeOf(m, dtype), Collectives.OpOf(m, op), m.CommWorld, &request), "MPI_Iallreduce");
             id = ++nextId;
-            InFlight[id] = new Pending(buffer, count, dtype, op, request) { Done = count == 0 };
-            Progress(m);
+            InFlight[id] = new Pending(buffer, count, dtype, op, request, size) { Done = !send };
+            if (m is not null) Progress(m);
         }
-        WakeProgressThread();
+        if (send) WakeProgressThread();
         return id;
     }
 
@@ -91,29 +92,35 @@ internal static unsafe class Buckets
         }
     }
 
-    public static Tensor[] Wait(long id, Tensor[] like, int size)
+    public static Tensor[] Wait(long id, TensorSpec[] specs)
     {
-        if (size == 1) return like;
         Pending p;
         lock (MpiRuntime.Lock)
         {
-            var m = MpiRuntime.Live("MPI_Wait");
             if (!InFlight.Remove(id, out p!))
                 throw new InvalidOperationException($"{DistributedOps.AllReduceWaitName}: no all-reduce {id} is in flight (each start is waited for once).");
             if (!p.Done)
             {
+                var m = MpiRuntime.Live("MPI_Wait");
                 fixed (nint* r = &p.Request)
                     MpiRuntime.Check(m.Wait(r, 0), "MPI_Wait");
             }
         }
-        var results = new Tensor[like.Length];
-        int at = 0;
-        for (int i = 0; i < like.Length; i++)
+        long total = specs.Sum(s => (long)s.Shape.Size);
+        if (total != p.Count || specs.Any(s => s.DType != p.DType))
         {
-            var r = Tensor.Empty(like[i].Shape, p.DType);
+            Return(p.Buffer);
+            throw new InvalidOperationException($"{DistributedOps.AllReduceWaitName}: all-reduce {id} holds {p.Count} {p.DType.Name()} elements; " +
+                $"the wait asks for {total} as [{string.Join(", ", specs.Select(s => s.DType.Name() + s.Shape))}].");
+        }
+        var results = new Tensor[specs.Length];
+        int at = 0;
+        for (int i = 0; i < specs.Length; i++)
+        {
+            var r = Tensor.Empty(specs[i].Shape, p.DType);
             var dst = Collectives.Bytes(r);
             p.Buffer.AsSpan(at, dst.Length).CopyTo(dst);
-            if (p.Op == ReduceOp.Mean) Collectives.DivideInPlace(dst, p.DType, size);
+            if (p.Op == ReduceOp.Mean && p.Size > 1) Collectives.DivideInPlace(dst, p.DType, p.Size);
             at += dst.Length;
             results[i] = r;
         }

@@ -72,17 +72,44 @@ public static class DistributedOps
         (x, a) => [Tensor.Scalar(Buckets.Start(x, Reduction(a), World.Size))])
     { IsStateful = true, KeepsInputs = false };
 
-    /// <summary>Waits for the all-reduce started by <see cref="AllReduceStart"/> (input 0, its handle) and returns the
-    /// reduced tensors, shaped like inputs 1..n (the tensors given to the start).</summary>
+    /// <summary>Waits for the all-reduce started by <see cref="AllReduceStart"/> (its handle, the one input) and returns
+    /// the reduced tensors, shaped as attrs "ranks" and "dims" say (<see cref="WaitAttrs"/>), of dtype attr "dtype". The
+    /// gradients themselves are not inputs, so nothing keeps them alive while their copy is in flight.</summary>
     public static readonly OpDef AllReduceWait = new(AllReduceWaitName,
         (x, a) =>
         {
-            if (x.Length < 2 || x[0].DType != DType.Int64 || x[0].Rank != 0)
-                throw new ArgumentException($"{AllReduceWaitName}: inputs are the int64 handle of {AllReduceStartName} and then its tensors.");
-            return [.. x.Skip(1).Select(TensorSpec.Of)];
+            if (x.Length != 1 || x[0].DType != DType.Int64 || x[0].Rank != 0)
+                throw new ArgumentException($"{AllReduceWaitName}: the input is the int64 scalar handle returned by {AllReduceStartName}.");
+            return WaitSpecs(a);
         },
-        (x, a) => Buckets.Wait(x[0].Item<long>(), [.. x.Skip(1)], World.Size))
+        (x, a) => Buckets.Wait(x[0].Item<long>(), WaitSpecs(a)))
     { IsStateful = true, KeepsInputs = false };
+
+    /// <summary>The attributes of an <see cref="AllReduceWait"/> returning tensors shaped and typed like <paramref name="like"/>.</summary>
+    public static Attrs WaitAttrs(IReadOnlyList<Tensor> like)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        if (like.Count == 0 || like.Any(t => !t.Shape.IsFullyDefined))
+            throw new ArgumentException($"{AllReduceWaitName}: needs at least one tensor, each of fully known shape.");
+        return new Attrs
+        {
+            { "dtype", (int)like[0].DType },
+            { "ranks", like.Select(t => t.Rank).ToArray() },
+            { "dims", like.SelectMany(t => t.Shape).ToArray() },
+        };
+    }
+
+    private static TensorSpec[] WaitSpecs(Attrs a)
+    {
+        var dtype = (DType)a.Int("dtype");
+        var ranks = a.Ints("ranks");
+        var dims = a.Ints("dims");
+        if (!Enum.IsDefined(dtype) || ranks.Any(r => r < 0) || ranks.Sum() != dims.Length || dims.Any(d => d < 0))
+            throw new ArgumentException($"{AllReduceWaitName}: attrs dtype {(int)dtype}, ranks [{string.Join(", ", ranks)}] and {dims.Length} dims do not describe tensors.");
+        var specs = new TensorSpec[ranks.Length];
+        for (int i = 0, at = 0; i < ranks.Length; at += ranks[i], i++) specs[i] = new TensorSpec(new Shape(dims[at..(at + ranks[i])]), dtype);
+        return specs;
+    }
 
     internal static Attrs ReductionAttrs(ReduceOp op) => new() { { "reduction", op.ToString().ToLowerInvariant() } };
 

@@ -93,4 +93,25 @@ public class SingleProcessTests
         var e = Assert.Throws<DllNotFoundException>(() => Eager.Distributed.Native.OpenMpi.Load("libmpi-not-installed.so.40"))!;
         Assert.That(e.Message, Does.Contain("libmpi-not-installed.so.40").And.Contain("openmpi-bin").And.Contain("setup.sh"));
     }
+
+    [Test]
+    public void StartAndWaitOpsFuseABucketAndSplitItBack()
+    {
+        var a = Tensor.From(new[] { 1f, 2f, 3f });
+        var b = Tensor.From(new float[,] { { 4, 5 }, { 6, 7 } });
+        Tensor[] Run(Tensor x, Tensor y)
+        {
+            var handle = Dispatcher.Apply1(DistributedOps.AllReduceStart, new Attrs { { "reduction", "mean" } }, x, y);
+            return Dispatcher.Apply(DistributedOps.AllReduceWait, [handle], DistributedOps.WaitAttrs([x, y]));
+        }
+        var eager = Run(a, b);
+        Assert.That((eager[0].Shape, eager[1].Shape), Is.EqualTo((a.Shape, b.Shape)));
+        Assert.That(eager[1].ToArray<float>(), Is.EqualTo(b.ToArray<float>()));
+        var traced = Function.Create((Tensor[] t) => Run(t[0], t[1])).InvokeAll(a, b);
+        Assert.That(traced[0].ToArray<float>(), Is.EqualTo(a.ToArray<float>()));
+        var handle = Dispatcher.Apply1(DistributedOps.AllReduceStart, new Attrs { { "reduction", "sum" } }, a);
+        var e = Assert.Throws<InvalidOperationException>(() => Dispatcher.Apply(DistributedOps.AllReduceWait, [handle], DistributedOps.WaitAttrs([b])))!;
+        Assert.That(e.Message, Does.Contain("3 float32 elements"));
+        Assert.Throws<ArgumentException>(() => Dispatcher.Apply1(DistributedOps.AllReduceStart, new Attrs { { "reduction", "sum" } }, a, Tensor.From(new[] { 1.0 })));
+    }
 }
