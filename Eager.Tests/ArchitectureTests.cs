@@ -23,7 +23,7 @@ public class ArchitectureTests
         ["Eager.Interactive"] = ["Eager.Core", "Eager.NN"],
     };
 
-    private static readonly string[] Required = ["Eager.Kernels", "Eager.Core", "Eager.NN", "Eager.Onnx", "Eager.Interactive"];
+    private static readonly string[] Required = ["Eager.Kernels", "Eager.Core", "Eager.NN", "Eager.Onnx", "Eager.Distributed", "Eager.Interactive"];
 
     private static IEnumerable<string> LibraryFiles() =>
         Directory.GetFiles(AppContext.BaseDirectory, "Eager.*.dll")

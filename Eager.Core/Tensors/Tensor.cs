@@ -126,6 +126,17 @@ public sealed partial class Tensor
     /// non-contiguous view (call <see cref="Contiguous"/> first).</exception>
     public ReadOnlySpan<T> AsReadOnlySpan<T>() where T : unmanaged => Span<T>("Tensor.AsReadOnlySpan");
 
+    /// <summary>
+    /// The elements of a contiguous tensor as a writable span over its pooled buffer, for native code that produces a
+    /// tensor's values (MPI collectives writing their result). Tensors are immutable to everything else: write only into
+    /// a tensor you have just made with <see cref="Empty"/> and not yet handed on. Keep the tensor alive while the span
+    /// is used, as with <see cref="AsReadOnlySpan{T}"/>.
+    /// </summary>
+    /// <exception cref="TracerException">The tensor is symbolic.</exception>
+    /// <exception cref="InvalidOperationException">T is not the tensor's element type, or the tensor is a
+    /// non-contiguous view.</exception>
+    public Span<T> AsSpan<T>() where T : unmanaged => Span<T>("Tensor.AsSpan");
+
     /// <summary>This tensor if contiguous, otherwise a contiguous copy.</summary>
     public Tensor Contiguous()
     {
