@@ -6,21 +6,22 @@ namespace Eager;
 public static partial class Ops
 {
     internal static readonly OpDef TanhDef = FloatUnary<TanhOp<float>, TanhOp<double>>("Tanh",
-        c => [c.Grad * (1.0 - Square(c.Y))]).WithOnnx(OnnxMap.Same("Tanh"));
+        c => [c.Grad * (1.0 - Square(c.Y))], new(Tanh, (y, g) => g * (1.0 - Square(y)))).WithOnnx(OnnxMap.Same("Tanh"));
 
     internal static readonly OpDef SigmoidDef = FloatUnary<SigmoidOp<float>, SigmoidOp<double>>("Sigmoid",
-        c => [c.Grad * c.Y * (1.0 - c.Y)]).WithOnnx(OnnxMap.Same("Sigmoid"));
+        c => [c.Grad * c.Y * (1.0 - c.Y)], new(Sigmoid, (y, g) => g * y * (1.0 - y))).WithOnnx(OnnxMap.Same("Sigmoid"));
 
     // A select rather than g * mask, as TensorFlow's ReluGrad: an inf or NaN gradient stays out of the dead half.
     internal static readonly OpDef ReluDef = NumericUnary<ReluOp<float>, ReluOp<double>, ReluOp<int>, ReluOp<long>>("Relu",
-        c => [Where(c.X() > 0.0, c.Grad, ZerosLike(c.Grad))]).WithOnnx(OnnxMap.Same("Relu"));
+        c => [Where(c.X() > 0.0, c.Grad, ZerosLike(c.Grad))], new(Relu, (y, g) => Where(y > 0.0, g, ZerosLike(g)))).WithOnnx(OnnxMap.Same("Relu"));
 
     internal static readonly OpDef Relu6Def = NumericUnary<Relu6Op<float>, Relu6Op<double>, Relu6Op<int>, Relu6Op<long>>("Relu6",
-        c => [Where(LogicalAnd(c.X() > 0.0, c.X() < 6.0), c.Grad, ZerosLike(c.Grad))]).WithOnnx(e => e.Add("Clip", [e.Input(0), OnnxMap.Scalar(e, "zero", 0, e.Node.Inputs[0].DType), OnnxMap.Scalar(e, "six", 6, e.Node.Inputs[0].DType)], [e.Output(0)]));
+        c => [Where(LogicalAnd(c.X() > 0.0, c.X() < 6.0), c.Grad, ZerosLike(c.Grad))],
+        new(Relu6, (y, g) => Where(LogicalAnd(y > 0.0, y < 6.0), g, ZerosLike(g)))).WithOnnx(e => e.Add("Clip", [e.Input(0), OnnxMap.Scalar(e, "zero", 0, e.Node.Inputs[0].DType), OnnxMap.Scalar(e, "six", 6, e.Node.Inputs[0].DType)], [e.Output(0)]));
 
     // For x <= 0, d/dx (e^x - 1) = e^x = y + 1.
     internal static readonly OpDef EluDef = FloatUnary<EluOp<float>, EluOp<double>>("Elu",
-        c => [Where(c.X() > 0.0, c.Grad, c.Grad * (c.Y + 1.0))]).WithOnnx(OnnxMap.Same("Elu"));
+        c => [Where(c.X() > 0.0, c.Grad, c.Grad * (c.Y + 1.0))], new(Elu, (y, g) => Where(y > 0.0, g, g * (y + 1.0)))).WithOnnx(OnnxMap.Same("Elu"));
 
     // For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = y + scale*alpha.
     internal static readonly OpDef SeluDef = FloatUnary<SeluOp<float>, SeluOp<double>>("Selu",
@@ -36,6 +37,8 @@ public static partial class Ops
             : Map<double, LeakyReluOp<double>>(x[0], new(a.Double("alpha")))])
     {
         Gradient = c => [Where(c.X() > 0.0, c.Grad, c.Grad * c.Attrs.Double("alpha"))],
+        Lanes = new(1, static (in LaneArgs<float> a, Span<float> d) => new LeakyReluOp<float>((float)a.Attr).Apply(a.A, d),
+                       static (in LaneArgs<double> a, Span<double> d) => new LeakyReluOp<double>(a.Attr).Apply(a.A, d)) { Attr = "alpha" },
         Onnx = e => e.Add("LeakyRelu", [e.Input(0)], [e.Output(0)], ("alpha", e.Node.Attrs.Double("alpha"))),
     };
 
@@ -46,6 +49,8 @@ public static partial class Ops
             : Map<double, GeluOp<double>>(x[0], new(a.Bool("approximate")))])
     {
         Gradient = c => [c.Grad * (c.Attrs.Bool("approximate") ? GeluTanhSlope(c.X()) : GeluErfSlope(c.X()))],
+        Lanes = new(1, static (in LaneArgs<float> a, Span<float> d) => new GeluOp<float>(a.Attr != 0).Apply(a.A, d),
+                       static (in LaneArgs<double> a, Span<double> d) => new GeluOp<double>(a.Attr != 0).Apply(a.A, d)) { Attr = "approximate", AttrIsBool = true },
         Onnx = e => OnnxGelu(e),
     };
 

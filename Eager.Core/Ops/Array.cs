@@ -38,11 +38,29 @@ public static partial class Ops
         return c.View(shape, shape.ContiguousStrides(), c.Offset);
     }
 
+    /// <summary>A reshape to its own shape disappears; a reshape of a reshape becomes one reshape (or none).</summary>
+    private static Rewrite? ReshapeRewrite(RewriteSite s)
+    {
+        var output = s.Output;
+        var source = s.X(0);
+        if ((RewriteSite.Producer(source, ReshapeDef!) ?? RewriteSite.Producer(source, ReshapeLikeDef!)) is { } inner) source = inner.Inputs[0];
+        if (output.Shape.IsFullyDefined && s.SameSpec(source)) return Rewrite.To("reshape to its own shape removed", source);
+        if (ReferenceEquals(source, s.X(0))) return null;
+        var rewritten = s.Node.Op == ReshapeDef
+            ? Rewrite.ToOp("reshape of reshape -> one reshape", ReshapeDef, s.Node.Attrs, source)
+            : Rewrite.ToOp("reshape of reshape -> one reshape", ReshapeLikeDef!, Attrs.Empty, source, s.X(1));
+        // The single reshape must infer a shape the graph already promised.
+        try { if (!rewritten.Op!.Infer(rewritten.Inputs!, rewritten.Attrs!)[0].Shape.IsCompatibleWith(output.Shape)) return null; }
+        catch (ArgumentException) { return null; }
+        return rewritten;
+    }
+
     internal static readonly OpDef ReshapeDef = new("Reshape",
         (x, a) => [new TensorSpec(ResolveReshape("Reshape", x[0].Shape, a.Ints("shape")), x[0].DType)],
         (x, a) => [ReshapeView(x[0], ResolveReshape("Reshape", x[0].Shape, a.Ints("shape")))])
     {
         Gradient = c => [ReshapeLike(c.Grad, c.X(0))],
+        Rewrites = [ReshapeRewrite],
         Onnx = e => e.Add("Reshape", [e.Input(0), OnnxMap.Ints(e, "shape", e.Node.Attrs.Ints("shape"))], [e.Output(0)]),
     };
 
@@ -56,6 +74,7 @@ public static partial class Ops
         (x, _) => [ReshapeView(x[0], x[1].Shape)])
     {
         Gradient = c => [ReshapeLike(c.Grad, c.X(0)), null],
+        Rewrites = [ReshapeRewrite],
         Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(1)], [s]); e.Add("Reshape", [e.Input(0), s], [e.Output(0)]); },
     };
 

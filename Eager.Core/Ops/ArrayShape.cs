@@ -36,8 +36,32 @@ public static partial class Ops
             for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
             return [Transpose(c.Grad, inverse)];
         },
+        Rewrites = [TransposeRewrite],
         Onnx = e => e.Add("Transpose", [e.Input(0)], [e.Output(0)], ("perm", e.Node.Attrs.Ints("perm"))),
     };
+
+    /// <summary>A transpose by the identity disappears; a transpose of a transpose becomes one transpose (or none).</summary>
+    private static Rewrite? TransposeRewrite(RewriteSite s)
+    {
+        var x = s.X(0);
+        int rank = x.Rank;
+        var outer = NormalizedPerm(s.Node.Attrs.Ints("perm"), rank);
+        if (IsIdentityPerm(outer)) return Rewrite.To("transpose by the identity removed", x);
+        if (RewriteSite.Producer(x, TransposeDef!) is not { } inner) return null;
+        var first = NormalizedPerm(inner.Attrs.Ints("perm"), rank);
+        // Output axis i of the outer transpose is its input's axis outer[i], which is the original axis first[outer[i]].
+        var combined = outer.Select(p => first[p]).ToArray();
+        if (IsIdentityPerm(combined)) return Rewrite.To("transpose of transpose -> x", inner.Inputs[0]);
+        return Rewrite.ToOp("transpose of transpose -> one transpose", TransposeDef!, new Attrs { { "perm", combined } }, inner.Inputs[0]);
+    }
+
+    private static int[] NormalizedPerm(int[] perm, int rank) => [.. perm.Select(p => p < 0 ? p + rank : p)];
+
+    private static bool IsIdentityPerm(int[] perm)
+    {
+        for (int i = 0; i < perm.Length; i++) if (perm[i] != i) return false;
+        return true;
+    }
 
     /// <summary>Permutes the axes: output axis i is input axis perm[i]. Null perm reverses the axes (a matrix
     /// transpose for rank 2). Returns a view sharing storage.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Numerics;
 using Eager.Kernels.Elementwise;
 
@@ -38,7 +39,7 @@ public static partial class Ops
     private static OpDef Comparison<TF, TD, TI, TL, TB>(string name, bool allowBool)
         where TF : ICompareOp<float> where TD : ICompareOp<double> where TI : ICompareOp<int> where TL : ICompareOp<long>
         where TB : IBinaryOp<bool>
-        => new(name, (x, _) => CompareInfer(name, x, allowBool), (x, _) => [CompareRun<TF, TD, TI, TL, TB>(name, x[0], x[1])]);
+        => new(name, (x, _) => CompareInfer(name, x, allowBool), (x, _) => [CompareRun<TF, TD, TI, TL, TB>(name, x[0], x[1])]) { Lanes = LaneDef.Comparison<TF, TD>() };
 
     internal static readonly OpDef EqualDef = Comparison<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>, BoolEqualOp>("Equal", true).WithOnnx(OnnxMap.Same("Equal"));
     internal static readonly OpDef NotEqualDef = Comparison<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>, BoolNotEqualOp>("NotEqual", true).WithOnnx(OnnxMap.Negated("Equal"));
@@ -65,16 +66,23 @@ public static partial class Ops
         return r;
     }
 
+    // Inside fused programs masks are 1 and 0: and is a product, or a maximum, not one minus.
     internal static readonly OpDef LogicalAndDef = new("LogicalAnd", (x, _) => LogicalInfer("LogicalAnd", x), (x, _) => [LogicalRun<LogicalAndOp>("LogicalAnd", x[0], x[1])])
     {
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Multiply(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Multiply(a.A, a.B, d)) { ProducesMask = true, MaskArgs = 0b11 },
         Onnx = OnnxMap.Same("And"),
     };
     internal static readonly OpDef LogicalOrDef = new("LogicalOr", (x, _) => LogicalInfer("LogicalOr", x), (x, _) => [LogicalRun<LogicalOrOp>("LogicalOr", x[0], x[1])])
     {
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Max(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Max(a.A, a.B, d)) { ProducesMask = true, MaskArgs = 0b11 },
         Onnx = OnnxMap.Same("Or"),
     };
     internal static readonly OpDef LogicalNotDef = new("LogicalNot", (x, _) => LogicalInfer("LogicalNot", x), (x, _) => [Map<bool, LogicalNotOp>(x[0], default)])
     {
+        Lanes = new(1, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(1f, a.A, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(1.0, a.A, d)) { ProducesMask = true, MaskArgs = 0b1 },
         Onnx = OnnxMap.Same("Not"),
     };
 
@@ -119,6 +127,8 @@ public static partial class Ops
             return [r];
         })
     {
+        Lanes = new(3, static (in LaneArgs<float> a, Span<float> d) => LaneLoops.Select(a.A, a.B, a.C, d),
+                       static (in LaneArgs<double> a, Span<double> d) => LaneLoops.Select(a.A, a.B, a.C, d)) { MaskArgs = 0b1 },
         Gradient = c =>
         {
             var zeros = ZerosLike(c.Grad);
@@ -133,6 +143,7 @@ public static partial class Ops
     {
         // Only float-to-float casts carry a gradient (TensorFlow returns None for integer and bool ends).
         Gradient = c => [c.X().DType.IsFloating && c.Y.DType.IsFloating ? Cast(c.Grad, c.X().DType) : null],
+        Rewrites = [s => s.X(0).DType == s.Output.DType ? Rewrite.To("cast to its own dtype removed", s.X(0)) : null],
         Onnx = e => e.Add("Cast", [e.Input(0)], [e.Output(0)], ("to", (long)OnnxMap.ElemType(e.Node.Outputs[0].DType))),
     };
 

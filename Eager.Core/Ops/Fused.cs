@@ -28,7 +28,7 @@ public static partial class Ops
         {
             int o = outputs[j];
             if ((uint)o >= (uint)shapes.Length) throw new ArgumentException($"FusedElementwise: output {j} names instruction {o}; the program has {shapes.Length}.");
-            if (program.Code[o].Op.ProducesMask) throw new ArgumentException($"FusedElementwise: output {j} (instruction {o}, {program.Code[o].Op.Name}) is a comparison result; outputs must be numbers.");
+            if (program.Code[o].Lanes.ProducesMask) throw new ArgumentException($"FusedElementwise: output {j} (instruction {o}, {program.Code[o].Op.Name}) is a comparison result; outputs must be numbers.");
             specs[j] = new TensorSpec(shapes[o], dtype);
         }
         return specs;
@@ -66,7 +66,7 @@ public static partial class Ops
         if (x.Length == 3 && (x[2].DType != spec.DType || x[2].Rank != 1 || spec.Shape.Rank < 1 || Window.Differ(x[2].Shape[0], spec.Shape[-1])))
             throw new ArgumentException($"{op}: the bias must be a rank-1 {spec.DType.Name()} tensor the size of the result's last dimension (result {spec.Shape}); got {x[2].DType.Name()}{x[2].Shape}.");
         var act = a.String("activation");
-        if (!FusedEpilogue.Activations.Contains(act))
+        if (!FusedEpilogue.Knows(act))
             throw new ArgumentException($"{op}: activation '{act}' is not one of {string.Join(", ", FusedEpilogue.Activations)}.");
         return [spec];
     }

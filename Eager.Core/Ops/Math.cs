@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Eager.Kernels.Elementwise;
 
 namespace Eager;
@@ -17,6 +18,19 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], Broadcasting.Shape("Add", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(c.Grad, c.X(1)) : null],
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Add(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Add(a.A, a.B, d))
+        {
+            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Add(a.A, a.S, d),
+            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Add(a.A, a.S, d), Commutative = true,
+        },
+        Rewrites =
+        [
+            s => RewriteSite.IsFilled(s.X(1), 0) && s.SameSpec(s.X(0)) ? Rewrite.To("x + 0 -> x", s.X(0)) : null,
+            s => RewriteSite.IsFilled(s.X(0), 0) && s.SameSpec(s.X(1)) ? Rewrite.To("0 + x -> x", s.X(1)) : null,
+            s => RewriteSite.Producer(s.X(1), NegateDef!) is { } ny ? Rewrite.ToOp("x + (-y) -> x - y", SubtractDef!, Attrs.Empty, s.X(0), ny.Inputs[0]) : null,
+            s => RewriteSite.Producer(s.X(0), NegateDef!) is { } nx ? Rewrite.ToOp("(-x) + y -> y - x", SubtractDef!, Attrs.Empty, s.X(1), nx.Inputs[0]) : null,
+        ],
         Onnx = OnnxMap.Same("Add"),
     };
 
@@ -25,6 +39,17 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(x[0], x[1], Broadcasting.Shape("Subtract", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Negate(c.Grad), c.X(1)) : null],
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(a.A, a.B, d))
+        {
+            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(a.A, a.S, d),
+            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(a.A, a.S, d),
+        },
+        Rewrites =
+        [
+            s => RewriteSite.IsFilled(s.X(1), 0) && s.SameSpec(s.X(0)) ? Rewrite.To("x - 0 -> x", s.X(0)) : null,
+            s => RewriteSite.Producer(s.X(1), NegateDef!) is { } ny ? Rewrite.ToOp("x - (-y) -> x + y", AddDef, Attrs.Empty, s.X(0), ny.Inputs[0]) : null,
+        ],
         Onnx = OnnxMap.Same("Sub"),
     };
 
@@ -33,6 +58,21 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MultiplyOp<float>, MultiplyOp<double>, MultiplyOp<int>, MultiplyOp<long>>(x[0], x[1], Broadcasting.Shape("Multiply", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(1)), c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(0)), c.X(1)) : null],
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Multiply(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Multiply(a.A, a.B, d))
+        {
+            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Multiply(a.A, a.S, d),
+            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Multiply(a.A, a.S, d), Commutative = true,
+        },
+        Rewrites =
+        [
+            s => RewriteSite.IsFilled(s.X(1), 1) && s.SameSpec(s.X(0)) ? Rewrite.To("x * 1 -> x", s.X(0)) : null,
+            s => RewriteSite.IsFilled(s.X(0), 1) && s.SameSpec(s.X(1)) ? Rewrite.To("1 * x -> x", s.X(1)) : null,
+            s => RewriteSite.ScalarConstant(s.X(1)) is { } c2 && RewriteSite.Producer(s.X(0), MultiplyDef!) is { } m
+                 && RewriteSite.ScalarConstant(m.Inputs[1]) is { } c1 && s.SameSpec(m.Inputs[0])
+                ? Rewrite.ToOp("(x * c1) * c2 -> x * (c1 * c2)", MultiplyDef!, Attrs.Empty, m.Inputs[0], s.Constant(Tensor.Scalar(c1 * c2, s.Output.DType)))
+                : null,
+        ],
         Onnx = OnnxMap.Same("Mul"),
     };
 
@@ -44,6 +84,17 @@ public static partial class Ops
         [
             c.Needs(0) ? Broadcasting.UnBroadcast(Divide(c.Grad, c.X(1)), c.X(0)) : null,
             c.Needs(1) ? Broadcasting.UnBroadcast(Negate(Multiply(c.Grad, Divide(c.Y, c.X(1)))), c.X(1)) : null,
+        ],
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Divide(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Divide(a.A, a.B, d))
+        {
+            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Divide(a.A, a.S, d),
+            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Divide(a.A, a.S, d),
+        },
+        Rewrites =
+        [
+            s => RewriteSite.IsFilled(s.X(1), 1) && s.SameSpec(s.X(0)) ? Rewrite.To("x / 1 -> x", s.X(0)) : null,
+            s => s.Output.DType.IsFloating && ReciprocalConstant(s, s.X(1)) is { } r ? Rewrite.ToOp("x / c -> x * (1 / c)", MultiplyDef, Attrs.Empty, s.X(0), r) : null,
         ],
         Onnx = OnnxMap.Same("Div"),
     };
@@ -57,6 +108,10 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(Tensor.Zeros(Shape.Scalar, x[0].DType), x[0], x[0].Shape)])
     {
         Gradient = c => [Negate(c.Grad)],
+        // 0 - x, as the kernel (so -0 stays +0 there too).
+        Lanes = new(1, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(0f, a.A, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(0.0, a.A, d)),
+        Rewrites = [s => RewriteSite.Producer(s.X(0), NegateDef!) is { } inner ? Rewrite.To("-(-x) -> x", inner.Inputs[0]) : null],
         Onnx = OnnxMap.Same("Neg"),
     };
 
@@ -64,6 +119,7 @@ public static partial class Ops
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [Tensor.Zeros(x[0].Shape, x[0].DType)])
     {
+        Lanes = LaneDef.Fill(0),
         Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(0)], [s]); e.Add("ConstantOfShape", [s], [e.Output(0)], ("value", Tensor.Zeros(new Shape(1), e.Node.Outputs[0].DType))); },
     };
 
@@ -71,6 +127,7 @@ public static partial class Ops
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [Tensor.Ones(x[0].Shape, x[0].DType)])
     {
+        Lanes = LaneDef.Fill(1),
         Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(0)], [s]); e.Add("ConstantOfShape", [s], [e.Output(0)], ("value", Tensor.Ones(new Shape(1), e.Node.Outputs[0].DType))); },
     };
 
@@ -101,6 +158,17 @@ public static partial class Ops
             var logX = Where(positive, Log(Where(positive, x, OnesLike(x))), ZerosLike(x));
             return [Broadcasting.UnBroadcast(g * y * Pow(x, y - 1.0), x), Broadcasting.UnBroadcast(g * c.Y * logX, y)];
         },
+        // Multiplications instead of Math.Pow, and element-wise ops the fusion pass can join to a chain.
+        Rewrites =
+        [
+            s => RewriteSite.ScalarConstant(s.X(1)) is { } e && s.SameSpec(s.X(0)) ? e switch
+            {
+                1 => Rewrite.To("x ^ 1 -> x", s.X(0)),
+                2 => Rewrite.ToOp("x ^ 2 -> square(x)", SquareDef!, Attrs.Empty, s.X(0)),
+                3 => Rewrite.ToOp("x ^ 3 -> square(x) * x", MultiplyDef, Attrs.Empty, s.Emit(SquareDef!, Attrs.Empty, s.X(0)), s.X(0)),
+                _ => null,
+            } : null,
+        ],
         Onnx = OnnxMap.Same("Pow"),
     };
 
@@ -109,6 +177,12 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MaximumOp<float>, MaximumOp<double>, MaximumOp<int>, MaximumOp<long>>(x[0], x[1], Broadcasting.Shape("Maximum", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, GreaterEqual(c.X(0), c.X(1))),
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Max(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Max(a.A, a.B, d))
+        {
+            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Max(a.A, a.S, d),
+            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Max(a.A, a.S, d), Commutative = true,
+        },
         Onnx = OnnxMap.Same("Max"),
     };
 
@@ -117,8 +191,28 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(x[0], x[1], Broadcasting.Shape("Minimum", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, LessEqual(c.X(0), c.X(1))),
+        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Min(a.A, a.B, d),
+                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Min(a.A, a.B, d))
+        {
+            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Min(a.A, a.S, d),
+            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Min(a.A, a.S, d), Commutative = true,
+        },
         Onnx = OnnxMap.Same("Min"),
     };
+
+    /// <summary>A constant 1 / c for a floating-point constant c with finite non-zero elements (else null).</summary>
+    private static Tensor? ReciprocalConstant(RewriteSite site, Tensor t)
+    {
+        if (t.Node?.Op != ConstDef || !t.DType.IsFloating) return null;
+        var v = t.Node.Attrs.Get<Tensor>("value");
+        if (v.Shape.Size > 1 << 16) return null;
+        var values = v.ToDoubleArray();
+        foreach (var d in values) if (d == 0 || !double.IsFinite(d) || !double.IsFinite(1 / d)) return null;
+        var value = v.DType == DType.Float64
+            ? Tensor.From(values.Select(d => 1 / d).ToArray(), v.Shape)
+            : Tensor.From(values.Select(d => 1 / (float)d).ToArray(), v.Shape);
+        return site.Constant(value);
+    }
 
     /// <summary>Routes the gradient to input 0 where <paramref name="firstChosen"/> holds and to input 1 elsewhere
     /// (ties go to the first input, as TensorFlow's Maximum/Minimum gradients).</summary>
@@ -137,6 +231,7 @@ public static partial class Ops
             var d = c.Grad * (c.X(0) - c.X(1)) * 2.0;
             return [Broadcasting.UnBroadcast(d, c.X(0)), Broadcasting.UnBroadcast(-d, c.X(1))];
         },
+        Lanes = LaneDef.Binary<SquaredDifferenceOp<float>, SquaredDifferenceOp<double>>(),
         Onnx = e => { var d = e.Temp("diff"); e.Add("Sub", [e.Input(0), e.Input(1)], [d]); e.Add("Mul", [d, d], [e.Output(0)]); },
     };
 
@@ -156,6 +251,8 @@ public static partial class Ops
             return [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(low, x[2], x[0].Shape)];
         })
     {
+        Lanes = new(3, static (in LaneArgs<float> a, Span<float> d) => LaneLoops.Clip(a.A, a.B, a.C, d),
+                       static (in LaneArgs<double> a, Span<double> d) => LaneLoops.Clip(a.A, a.B, a.C, d)),
         Gradient = c =>
         {
             var (x, g) = (c.X(0), c.Grad);

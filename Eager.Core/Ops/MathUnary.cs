@@ -42,15 +42,26 @@ public static partial class Ops
     };
 
     /// <summary>Defines a float-only unary op from its float32 and float64 operators.</summary>
-    private static OpDef FloatUnary<TF, TD>(string name, GradientFn? gradient)
+    private static OpDef FloatUnary<TF, TD>(string name, GradientFn? gradient, Epilogue? epilogue = null)
         where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
-        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: true), (x, _) => [MapFloat<TF, TD>(x[0])]) { Gradient = gradient };
+        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: true), (x, _) => [MapFloat<TF, TD>(x[0])]) { Gradient = gradient, Lanes = UnaryLanes<TF, TD>(epilogue) };
+
+    /// <summary>What makes an activation a fused contraction's epilogue: the function users pass to layers and its
+    /// gradient written from its output alone.</summary>
+    private sealed record Epilogue(Func<Tensor, Tensor> Function, Func<Tensor, Tensor, Tensor> Gradient);
+
+    private static LaneDef UnaryLanes<TF, TD>(Epilogue? epilogue)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+    {
+        var lanes = LaneDef.Unary<TF, TD>();
+        return epilogue is null ? lanes : new(1, lanes.Float32, lanes.Float64) { Function = epilogue.Function, EpilogueGradient = epilogue.Gradient };
+    }
 
     /// <summary>Defines a unary op that also accepts int32 and int64.</summary>
-    private static OpDef NumericUnary<TF, TD, TI, TL>(string name, GradientFn? gradient)
+    private static OpDef NumericUnary<TF, TD, TI, TL>(string name, GradientFn? gradient, Epilogue? epilogue = null)
         where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
         where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long>
-        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: false), (x, _) => [MapNumeric<TF, TD, TI, TL>(x[0])]) { Gradient = gradient };
+        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: false), (x, _) => [MapNumeric<TF, TD, TI, TL>(x[0])]) { Gradient = gradient, Lanes = UnaryLanes<TF, TD>(epilogue) };
 
     internal static readonly OpDef AbsDef = NumericUnary<AbsOp<float>, AbsOp<double>, AbsOp<int>, AbsOp<long>>("Abs",
         c => [c.Grad * Sign(c.X())]).WithOnnx(OnnxMap.Same("Abs"));

@@ -83,6 +83,13 @@ public sealed class OpDef
     /// inputs through their memory plan; element-wise kernels read each element before writing it).</summary>
     public bool ReusesInputBuffers { get; init; }
 
+    /// <summary>For an element-wise op: how it computes a block of lanes, what the fusion pass, the fused executor,
+    /// contraction epilogues and layers' fused activations read. Null for every other op.</summary>
+    public LaneDef? Lanes { get; init; }
+
+    /// <summary>Algebraic identities of this op (x * 1 -> x), tried by the arithmetic simplifier on every node of the op.</summary>
+    public IReadOnlyList<RewriteRule> Rewrites { get; init; } = [];
+
     /// <summary>Number of outputs when it does not depend on attributes (default 1); informational.</summary>
     public int Outputs { get; init; } = 1;
 

@@ -11,6 +11,7 @@ public static partial class Ops
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [x[0]])
     { Gradient = c => [c.Grad],
+        Rewrites = [s => Rewrite.To("removed", s.X(0))],
         Onnx = OnnxMap.Same("Identity"),
     };
 
@@ -18,6 +19,8 @@ public static partial class Ops
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [x[0]])
     {
+        // Gradients are already built when a graph is optimised.
+        Rewrites = [s => Rewrite.To("removed", s.X(0))],
         Onnx = OnnxMap.Same("Identity"),
     };
 

@@ -1,8 +1,8 @@
 namespace Eager;
 
 /// <summary>
-/// Fuses chains of element-wise ops into single FusedElementwise nodes whose loop is compiled at run time into
-/// vectorised code (<see cref="FusedCompiler"/>): inputs are read once, intermediates never reach memory, and a
+/// Fuses chains of element-wise ops (those with <see cref="OpDef.Lanes"/>) into single FusedElementwise nodes that run
+/// block by block (<see cref="FusedBlocks{T}"/>): inputs are read once, intermediates never reach memory, and a
 /// node may have several outputs (an Adam update's new moments and parameters come from one loop). A group holds
 /// float32 or float64 ops of one static shape; inputs may broadcast to it; scalar constants become literals of
 /// the program. Comparisons and logic may join only together with the Where or logic ops that read them, since
@@ -191,7 +191,7 @@ public sealed class ElementwiseFusion : GraphPass
         foreach (var m in c.Members)
         {
             var e = FusedOps.Of(m.Op)!;
-            temp[m] = program.Add(e, e.AttrOf(m.Attrs), [.. m.Inputs.Select(ArgFor)]);
+            temp[m] = program.Add(m.Op, e.AttrOf(m.Attrs), [.. m.Inputs.Select(ArgFor)]);
         }
         var outputs = c.Members.Where(m => context.IsKept(m) || uses.ControlCount(m) > 0 || uses.Of(m.Outputs[0]).Any(u => !c.Set.Contains(u.Node))).ToList();
         if (inputs.Count == 0)

@@ -1,27 +1,27 @@
+using System.Runtime.CompilerServices;
+
 namespace Eager.NN;
 
 /// <summary>
 /// Which layer activations the fused contraction kernels (<see cref="Ops.FusedConv2D"/>, <see cref="Ops.FusedMatMul"/>)
-/// apply themselves. Running eagerly, a Conv2D or Dense layer whose activation is one of these makes one call that adds
-/// the bias and applies the activation while the result is still in cache, instead of two more passes over it, and a
-/// tape keeps one activation per layer instead of three. Tracing keeps the plain ops: the optimiser fuses them for
-/// running, and the ONNX exporter maps them one by one.
+/// apply themselves: the registered ops whose lanes are an epilogue (<see cref="LaneDef.IsEpilogue"/>), recognised by
+/// the function users pass (<see cref="LaneDef.Function"/>). Running eagerly, a Conv2D or Dense layer whose activation
+/// is one of these makes one call that adds the bias and applies the activation while the result is still in cache,
+/// instead of two more passes over it, and a tape keeps one activation per layer instead of three. Tracing keeps the
+/// plain ops: the optimiser fuses them for running, and the ONNX exporter maps them one by one.
 /// </summary>
 internal static class FusedActivation
 {
-    private static readonly (Func<Tensor, Tensor> Fn, string Name)[] Known =
-    [
-        (Ops.Relu, "Relu"), (Ops.Relu6, "Relu6"), (Ops.Elu, "Elu"), (Ops.Sigmoid, "Sigmoid"), (Ops.Tanh, "Tanh"),
-    ];
+    // Layers keep their activation delegate, so one registry scan per delegate.
+    private static readonly ConditionalWeakTable<Func<Tensor, Tensor>, StrongBox<string?>> Known = new();
 
     /// <summary>The fused kernel's name for <paramref name="activation"/> ("None" for none), or null when it has none
-    /// (a lambda, or an activation the kernels do not know).</summary>
+    /// (a lambda, or an activation that is not an epilogue).</summary>
     public static string? Of(Func<Tensor, Tensor>? activation)
     {
         if (activation is null) return "None";
-        foreach (var (fn, name) in Known)
-            if (activation.Equals(fn)) return name;
-        return null;
+        return Known.GetValue(activation, fn => new StrongBox<string?>(
+            OpRegistry.All.FirstOrDefault(op => op.Lanes is { IsEpilogue: true, Function: { } f } && f.Equals(fn))?.Name)).Value;
     }
 
     /// <summary>Whether a layer should call the fused kernel for input <paramref name="x"/>: only when running eagerly.</summary>

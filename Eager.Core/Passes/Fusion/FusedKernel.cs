@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Eager.Kernels;
 
@@ -5,26 +6,25 @@ namespace Eager;
 
 /// <summary>
 /// Runs a fused element-wise node: works out the loop shape from the inputs' run-time shapes (NumPy broadcasting),
-/// merges dimensions so rows are as long as possible, and calls the compiled row kernel over every row, across
-/// cores when the work is large. Inputs broadcast along a row are read once per row; an input whose rows are not
-/// contiguous is copied first. Shapes the loop does not cover (an output smaller than the loop, which only
-/// unknown dimensions allow) run op by op with each op's own kernel instead.
+/// merges dimensions so rows are as long as possible, and runs the program's block plan (<see cref="FusedBlocks{T}"/>)
+/// over blocks of lanes, across cores when the work is large. A block is a piece of one long row or several short
+/// rows: inputs dense over the loop are read in place, an input that repeats every row is laid out once per call,
+/// others are gathered row by row into scratch. An input whose rows are not contiguous is copied first. Shapes the
+/// loop does not cover (an output smaller than the loop, which only unknown dimensions allow) run op by op instead.
 /// </summary>
 internal static class FusedKernel
 {
-    /// <summary>Row blocks of at least this many elements when one row is cut between cores.</summary>
-    private const int MinBlock = 4096;
-
-    // What a node's last call worked out from its inputs' shapes and strides (the loop, the merged layout, the compiled
-    // kernel), kept per node (its Attrs) so a steady Session run neither re-derives nor re-allocates any of it.
+    // What a node's last call worked out from its inputs' shapes and strides (the loop, the merged layout, the block
+    // plan), kept per node (its Attrs) so a steady Session run neither re-derives nor re-allocates any of it.
     private sealed class Prepared
     {
         public required Shape[] InputShapes { get; init; }
         public required int[][] InputStrides { get; init; }
         public required Shape Loop { get; init; }
-        public Layout? Layout { get; init; }
+        public FusedLayout? Layout { get; init; }
         public bool CopyInputs { get; init; }
-        public Delegate? Kernel { get; init; }
+        public bool Interpret { get; init; }
+        public object? Plan { get; init; }
 
         public bool Fits(Tensor[] inputs)
         {
@@ -47,7 +47,7 @@ internal static class FusedKernel
             prepared = Prepare(program, outputs, dtype, inputs);
             PreparedByNode.AddOrUpdate(attrs, prepared);
         }
-        if (prepared.Kernel is null) return program.Interpret(inputs, outputs, dtype);
+        if (prepared.Interpret) return program.Interpret(inputs, outputs, dtype);
         return dtype switch
         {
             DType.Float32 => Run<float>(prepared, inputs, outputs.Length),
@@ -65,22 +65,19 @@ internal static class FusedKernel
         var inputShapes = inputs.Select(t => t.Shape).ToArray();
         var inputStrides = inputs.Select(t => t.Strides.ToArray()).ToArray();
         if (interpret || loop.Size == 0)
-            return new Prepared { InputShapes = inputShapes, InputStrides = inputStrides, Loop = loop, Kernel = interpret ? null : Empty };
-        var layout = Layout.Of(inputs, loop);
+            return new Prepared { InputShapes = inputShapes, InputStrides = inputStrides, Loop = loop, Interpret = interpret };
+        var layout = FusedLayout.Of(inputs, loop);
         bool copy = layout is null;
         if (copy)
         {
             // Some input's rows are strided (a transposed view): copies of the inputs have contiguous rows.
-            layout = Layout.Of([.. inputs.Select(t => t.Contiguous())], loop) ?? throw new InvalidOperationException("FusedElementwise: contiguous inputs did not give contiguous rows.");
+            layout = FusedLayout.Of([.. inputs.Select(t => t.Contiguous())], loop) ?? throw new InvalidOperationException("FusedElementwise: contiguous inputs did not give contiguous rows.");
         }
-        Delegate kernel = dtype == DType.Float32 ? FusedCompiler.Get<float>(program, outputs, layout!.Broadcast) : FusedCompiler.Get<double>(program, outputs, layout!.Broadcast);
-        return new Prepared { InputShapes = inputShapes, InputStrides = inputStrides, Loop = loop, Layout = layout, CopyInputs = copy, Kernel = kernel };
+        object plan = dtype == DType.Float32 ? FusedBlocks<float>.Get(program, outputs) : FusedBlocks<double>.Get(program, outputs);
+        return new Prepared { InputShapes = inputShapes, InputStrides = inputStrides, Loop = loop, Layout = layout, CopyInputs = copy, Plan = plan };
     }
 
-    /// <summary>Stands for "no work" when the loop is empty.</summary>
-    private static readonly Action Empty = () => { };
-
-    private static Tensor[] Run<T>(Prepared prepared, Tensor[] inputs, int outputCount) where T : unmanaged
+    private static Tensor[] Run<T>(Prepared prepared, Tensor[] inputs, int outputCount) where T : unmanaged, INumberBase<T>
     {
         var loop = prepared.Loop;
         var results = new Tensor[outputCount];
@@ -94,99 +91,50 @@ internal static class FusedKernel
             for (int k = 0; k < views.Length; k++) views[k] = inputs[k].Contiguous();
         }
         var layout = prepared.Layout!;
-        var kernel = (FusedRow<T>)prepared.Kernel!;
+        var plan = (FusedBlocks<T>)prepared.Plan!;
         var ins = new T[views.Length][];
         for (int k = 0; k < ins.Length; k++) ins[k] = Broadcasting.Arr<T>(views[k]);
         var outs = new T[results.Length][];
         for (int j = 0; j < outs.Length; j++) outs[j] = Broadcasting.Arr<T>(results[j]);
 
+        int blockSize = FusedBlocks<T>.BlockSize;
         int inner = layout.Inner;
         long rows = loop.Size / inner;
-        int chunks = Workers.Chunks(loop.Size, Workers.ElementWork);
-        // Few long rows are cut into blocks so every core gets work; many rows are shared out whole.
-        int block = inner;
-        if (chunks > 1 && rows < 2L * chunks)
-        {
-            long want = Math.Max(MinBlock, (long)inner * rows / (2L * chunks));
-            block = (int)Math.Min(inner, (want + 63) & ~63L);
-        }
-        int blocksPerRow = (inner + block - 1) / block;
-        int items = checked((int)(rows * blocksPerRow));
+        // A block is a piece of one row when rows are long, else as many whole rows as fit.
+        int rowsPerBlock = inner >= blockSize ? 1 : blockSize / inner;
+        int piece = Math.Min(inner, blockSize);
+        int piecesPerRow = (inner + piece - 1) / piece;
+        int items = checked((int)(rowsPerBlock == 1 ? rows * piecesPerRow : (rows + rowsPerBlock - 1) / rowsPerBlock));
+        int span = rowsPerBlock == 1 ? piece : rowsPerBlock * inner;
+
         void Range(int start, int end)
         {
-            var offsets = new int[views.Length];
-            for (int item = start; item < end; item++)
+            var block = new BlockRunner<T>(plan, layout, views, ins, outs, span, rowsPerBlock);
+            try
             {
-                long r = item / blocksPerRow;
-                int b = item % blocksPerRow, first = b * block;
-                layout.RowOffsets(views, r, offsets);
-                for (int k = 0; k < offsets.Length; k++) if (!layout.Broadcast[k]) offsets[k] += first;
-                kernel(ins, offsets, outs, (int)(r * inner) + first, Math.Min(block, inner - first));
-            }
-        }
-        if (chunks <= 1 || items == 1) Range(0, items);
-        else Workers.For(items, (long)block * Workers.ElementWork, Range);
-        foreach (var v in views) v.KeepAlive();
-        return results;
-    }
-
-    /// <summary>The loop's dimensions after merging (sizes of 1 dropped), each input's strides over them, and which inputs are
-    /// broadcast along the innermost (row) dimension.</summary>
-    private sealed class Layout
-    {
-        private int[] dims = [];
-        private int[][] strides = [];
-
-        public int Inner { get; private set; }
-
-        public bool[] Broadcast { get; private set; } = [];
-
-        /// <summary>The layout, or null when some input is strided along the row (neither 0 nor 1).</summary>
-        public static Layout? Of(Tensor[] inputs, Shape loop)
-        {
-            var kept = new List<int>();
-            for (int d = 0; d < loop.Rank; d++) if (loop[d] != 1) kept.Add(d);
-            var full = inputs.Select(t => Broadcasting.StridesFor(t, loop)).ToArray();
-            // Merge from the innermost dimension outwards while every input steps evenly across the boundary.
-            var dims = new List<int>();
-            var st = inputs.Select(_ => new List<int>()).ToArray();
-            for (int i = kept.Count - 1; i >= 0; i--)
-            {
-                int d = kept[i];
-                if (dims.Count > 0)
+                for (int item = start; item < end; item++)
                 {
-                    bool merge = true;
-                    for (int k = 0; k < inputs.Length && merge; k++) merge = full[k][d] == st[k][0] * dims[0];
-                    if (merge)
+                    if (rowsPerBlock == 1)
                     {
-                        dims[0] *= loop[d];
-                        continue;
+                        long r = item / piecesPerRow;
+                        int first = item % piecesPerRow * piece;
+                        block.RunPiece(r, first, Math.Min(piece, inner - first));
+                    }
+                    else
+                    {
+                        long r0 = (long)item * rowsPerBlock;
+                        block.RunRows(r0, (int)Math.Min(rowsPerBlock, rows - r0));
                     }
                 }
-                dims.Insert(0, loop[d]);
-                for (int k = 0; k < inputs.Length; k++) st[k].Insert(0, full[k][d]);
             }
-            if (dims.Count == 0) { dims.Add(1); foreach (var s in st) s.Add(0); }
-            var broadcast = new bool[inputs.Length];
-            for (int k = 0; k < inputs.Length; k++)
+            finally
             {
-                int s = st[k][^1];
-                if (s != 0 && s != 1) return null;
-                broadcast[k] = s == 0;
-            }
-            return new Layout { dims = [.. dims], strides = [.. st.Select(s => s.ToArray())], Inner = dims[^1], Broadcast = broadcast };
-        }
-
-        /// <summary>Each input's element offset at the start of row <paramref name="row"/>.</summary>
-        public void RowOffsets(Tensor[] inputs, long row, int[] offsets)
-        {
-            for (int k = 0; k < offsets.Length; k++) offsets[k] = inputs[k].Offset;
-            for (int d = dims.Length - 2; d >= 0 && row > 0; d--)
-            {
-                long i = row % dims[d];
-                row /= dims[d];
-                for (int k = 0; k < offsets.Length; k++) offsets[k] += (int)(i * strides[k][d]);
+                block.Return();
             }
         }
+        if (items == 1 || Workers.Chunks(loop.Size, Workers.ElementWork) <= 1) Range(0, items);
+        else Workers.For(items, (long)span * Workers.ElementWork, Range);
+        foreach (var v in views) v.KeepAlive();
+        return results;
     }
 }

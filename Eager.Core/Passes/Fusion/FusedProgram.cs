@@ -34,11 +34,14 @@ internal sealed class FusedProgram
         };
     }
 
-    /// <summary>One instruction: an op of <see cref="FusedOps"/>, its attribute (alpha, approximate) and arguments.</summary>
-    public sealed record Instruction(FusedOps.Entry Op, double Attr, Arg[] Args)
+    /// <summary>One instruction: an element-wise op (one with <see cref="OpDef.Lanes"/>), its attribute (alpha, approximate) and arguments.</summary>
+    public sealed record Instruction(OpDef Op, double Attr, Arg[] Args)
     {
+        /// <summary>The op's lanes.</summary>
+        public LaneDef Lanes => Op.Lanes!;
+
         public override string ToString() =>
-            Op.Name + (Op.HasAttr ? "{" + Attr.ToString("R", CultureInfo.InvariantCulture) + "}" : "") + "(" + string.Join(",", Args) + ")";
+            Op.Name + (Lanes.Attr is not null ? "{" + Attr.ToString("R", CultureInfo.InvariantCulture) + "}" : "") + "(" + string.Join(",", Args) + ")";
     }
 
     /// <summary>The program text.</summary>
@@ -85,10 +88,11 @@ internal sealed class FusedProgram
                 if (close < brace || close + 1 != open || !double.TryParse(s[(brace + 1)..close], NumberStyles.Float, CultureInfo.InvariantCulture, out attr))
                     throw Bad(text, $"instruction {i} ('{s}') has a malformed {{attribute}}");
             }
-            if (op.HasAttr != (nameEnd == brace)) throw Bad(text, $"instruction {i} ('{s}'): {name} {(op.HasAttr ? "needs" : "takes no")} {{attribute}}");
+            bool hasAttr = op.Lanes!.Attr is not null;
+            if (hasAttr != (nameEnd == brace)) throw Bad(text, $"instruction {i} ('{s}'): {name} {(hasAttr ? "needs" : "takes no")} {{attribute}}");
             var argText = s[(open + 1)..^1];
             var args = argText.Length == 0 ? [] : argText.Split(',').Select(a => ParseArg(text, i, a)).ToArray();
-            if (args.Length != op.Arity) throw Bad(text, $"instruction {i} ('{s}'): {name} takes {op.Arity} arguments");
+            if (args.Length != op.Lanes.Arity) throw Bad(text, $"instruction {i} ('{s}'): {name} takes {op.Lanes.Arity} arguments");
             foreach (var a in args)
             {
                 if (a.Kind == ArgKind.Temp && a.Index >= i) throw Bad(text, $"instruction {i} reads t{a.Index}, which is not computed before it");
@@ -118,8 +122,8 @@ internal sealed class FusedProgram
             var ins = Code[i];
             for (int k = 0; k < ins.Args.Length; k++)
             {
-                bool isMask = ins.Args[k].Kind == ArgKind.Temp && Code[ins.Args[k].Index].Op.ProducesMask;
-                if (isMask != ins.Op.TakesMask(k))
+                bool isMask = ins.Args[k].Kind == ArgKind.Temp && Code[ins.Args[k].Index].Lanes.ProducesMask;
+                if (isMask != ins.Lanes.TakesMask(k))
                     throw Bad(Text, $"instruction {i} ({ins}) gets a {(isMask ? "comparison result" : "number")} as argument {k}; it expects a {(isMask ? "number" : "comparison result")}");
             }
         }
@@ -160,7 +164,7 @@ internal sealed class FusedProgram
                     ArgKind.Temp => values[a.Index],
                     _ => Tensor.Scalar(a.Value, dtype),
                 }).ToArray();
-                values[i] = ins.Op.Def.Compute(args, ins.Op.Attrs(ins.Attr))[0];
+                values[i] = ins.Op.Compute(args, ins.Lanes.AttrsOf(ins.Attr))[0];
             }
         }
         return [.. outputs.Select(o => values[o])];
@@ -179,7 +183,7 @@ internal sealed class FusedProgram
 
         public int Count => code.Count;
 
-        public Arg Add(FusedOps.Entry op, double attr, params Arg[] args)
+        public Arg Add(OpDef op, double attr, params Arg[] args)
         {
             code.Add(new Instruction(op, attr, args));
             return new Arg(ArgKind.Temp, code.Count - 1, 0);

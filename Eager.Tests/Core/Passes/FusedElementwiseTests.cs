@@ -5,7 +5,7 @@ namespace Eager.Tests.Core.Passes;
 public class FusedElementwiseTests
 {
     private static IEnumerable<TestCaseData> Ops1() =>
-        FusedOps.All.Where(e => !e.ProducesMask && e.Arity == 1 && !e.HasAttr).Select(e => new TestCaseData(e.Name).SetArgDisplayNames(e.Name));
+        FusedOps.All.Where(op => op.Lanes is { ProducesMask: false, Arity: 1, Attr: null }).Select(op => new TestCaseData(op.Name).SetArgDisplayNames(op.Name));
 
     private static Tensor Random(Shape s, int seed, DType dtype) => Ops.Cast(Tensor.RandomNormal(s, seed: seed, dtype: DType.Float64) * 2.0, dtype);
 
