@@ -47,10 +47,28 @@ public static class OnnxImporter
     /// Reads an ONNX model (untrusted: size limits, bounds checks, clear errors for corrupt files and for
     /// unsupported operators, naming them and the opset) and traces it into a <see cref="ConcreteFunction"/>.
     /// </summary>
-    public static ConcreteFunction Import(string path)
+    public static ConcreteFunction Import(string path) => Import(path, null);
+
+    /// <summary>
+    /// As <see cref="Import(string)"/>, tracing with <paramref name="inputSpecs"/> (one per model input, same dtype)
+    /// instead of the model's own input shapes: pins dimensions the model leaves symbolic, such as an image's height
+    /// and width, where an operator needs them known at import time.
+    /// </summary>
+    public static ConcreteFunction Import(string path, params TensorSpec[]? inputSpecs)
     {
         var model = OnnxModel.Load(path);
         var specs = model.Inputs.Select((s, i) => s with { Name = s.Name ?? $"input_{i}" }).ToArray();
+        if (inputSpecs is { Length: > 0 })
+        {
+            if (inputSpecs.Length != specs.Length)
+                throw new ArgumentException($"ONNX import of '{path}': the model has {specs.Length} inputs, got {inputSpecs.Length} input specs.");
+            for (int i = 0; i < specs.Length; i++)
+            {
+                if (inputSpecs[i].DType != specs[i].DType || !specs[i].Shape.IsCompatibleWith(inputSpecs[i].Shape))
+                    throw new ArgumentException($"ONNX import of '{path}': input '{specs[i].Name}' is {specs[i]}, which {inputSpecs[i]} does not fit.");
+                specs[i] = inputSpecs[i] with { Name = specs[i].Name };
+            }
+        }
         return ConcreteFunction.Trace(Path.GetFileNameWithoutExtension(path), xs => model.Run(xs), specs);
     }
 }

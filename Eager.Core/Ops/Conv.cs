@@ -33,6 +33,7 @@ public static partial class Ops
             c.Needs(0) ? Conv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
             c.Needs(1) ? Conv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
+        Onnx = OnnxConvTranspose,
     };
 
     internal static readonly OpDef Conv2DBackpropFilterDef = new("Conv2DBackpropFilter",

@@ -37,17 +37,18 @@ internal static partial class OnnxOps
         {
             var x = c.In(0);
             var pads = c.Opset >= 11 ? c.ConstInts(1) : c.Ints("pads") ?? throw c.Unsupported("Pad without pads");
-            double value = c.Opset >= 11 ? (c.Opt(2) is { } v ? v.ToDoubleArray()[0] : 0) : c.Float("value", 0f);
+            double value = c.Opset >= 11 ? (c.Opt(2) is { } v ? c.Const(2).ToDoubleArray()[0] : 0) : c.Float("value", 0f);
             var mode = c.Str("mode", "constant");
             int r = x.Rank;
             if (pads.Length != 2 * r) throw new ArgumentException($"pads has {pads.Length} values for rank {r}.");
-            if (pads.Any(p => p < 0)) throw c.Unsupported("negative pads (cropping)");
+            if (pads.Any(p => p < 0)) x = Crop(c, x, pads);
             var p = new int[r, 2];
-            for (int i = 0; i < r; i++) { p[i, 0] = (int)pads[i]; p[i, 1] = (int)pads[i + r]; }
+            for (int i = 0; i < r; i++) { p[i, 0] = (int)Math.Max(0, pads[i]); p[i, 1] = (int)Math.Max(0, pads[i + r]); }
             return mode switch
             {
                 "constant" => [Ops.Pad(x, p, "CONSTANT", value)],
                 "reflect" => [Ops.Pad(x, p, "REFLECT")],
+                "edge" => [EdgePad(c, x, p)],
                 _ => throw c.Unsupported($"Pad mode '{mode}'"),
             };
         };
@@ -64,6 +65,46 @@ internal static partial class OnnxOps
             }
             return [Ops.Gather(x, idx, axis)];
         };
+    }
+
+    /// <summary>Negative ONNX pads remove elements.</summary>
+    private static Tensor Crop(ImportContext c, Tensor x, long[] pads)
+    {
+        int r = x.Rank;
+        var begin = new int[r]; var size = new int[r];
+        for (int i = 0; i < r; i++)
+        {
+            int b = (int)Math.Max(0, -pads[i]), e = (int)Math.Max(0, -pads[i + r]);
+            if (x.Shape[i] < 0 && (b > 0 || e > 0)) throw c.Unsupported("negative pads along a dimension unknown at import time");
+            begin[i] = b; size[i] = b == 0 && e == 0 ? -1 : x.Shape[i] - b - e;
+        }
+        return Ops.Slice(x, begin, size);
+    }
+
+    /// <summary>Edge padding: the first and last slices along each axis, repeated.</summary>
+    private static Tensor EdgePad(ImportContext c, Tensor x, int[,] p)
+    {
+        for (int i = 0; i < x.Rank; i++)
+        {
+            if (p[i, 0] == 0 && p[i, 1] == 0) continue;
+            int dim = x.Shape[i];
+            if (dim < 0) throw c.Unsupported("edge padding along a dimension unknown at import time");
+            if (dim == 0) throw new ArgumentException($"Pad: edge padding of an empty axis {i} of {x.Shape}.");
+            Tensor Edge(int at, int count)
+            {
+                var begin = new int[x.Rank]; var size = Enumerable.Repeat(-1, x.Rank).ToArray();
+                begin[i] = at; size[i] = 1;
+                var reps = Enumerable.Repeat(1, x.Rank).ToArray();
+                reps[i] = count;
+                return Ops.Tile(Ops.Slice(x, begin, size), reps);
+            }
+            var parts = new List<Tensor>();
+            if (p[i, 0] > 0) parts.Add(Edge(0, p[i, 0]));
+            parts.Add(x);
+            if (p[i, 1] > 0) parts.Add(Edge(dim - 1, p[i, 1]));
+            x = Ops.Concat(parts, i);
+        }
+        return x;
     }
 
     /// <summary>Runs a 2-D spatial NCHW op (1-D inputs get a height of 1).</summary>
@@ -143,23 +184,42 @@ internal static partial class OnnxOps
 
     private static Tensor Pool(ImportContext c, Tensor x, SpatialArgs a, bool isMax)
     {
-        if (c.Int("ceil_mode", 0) != 0) throw c.Unsupported("ceil_mode=1");
         if (a.Dilations != (1, 1)) throw c.Unsupported("pooling with dilations");
         var (pads, padding) = Padding(c, x, a);
         var size = new Size2(a.Kernel.H, a.Kernel.W);
         var strides = new Size2(a.Strides.H, a.Strides.W);
+        bool includePad = c.Int("count_include_pad", 0) != 0;
+        int[] extra = [0, 0];
+        if (c.Int("ceil_mode", 0) != 0 && padding != "SAME")
+        {
+            // ceil_mode: one more window where a partial one fits, as long as it starts inside the input or the begin pad.
+            if (x.Shape[1] < 0 || x.Shape[2] < 0) throw c.Unsupported("ceil_mode with a height or width unknown at import time");
+            if (padding == "VALID") pads = [0, 0, 0, 0];
+            int Extra(int inSize, int k, int st, int begin, int end)
+            {
+                int span = inSize + begin + end - k;
+                int outSize = (span + st - 1) / st + 1;
+                if ((outSize - 1) * st >= inSize + begin) outSize--;
+                return Math.Max(0, (outSize - 1) * st + k - (inSize + begin + end));
+            }
+            extra = [Extra(x.Shape[1], a.Kernel.H, a.Strides.H, pads[0], pads[2]), Extra(x.Shape[2], a.Kernel.W, a.Strides.W, pads[1], pads[3])];
+            padding = "EXPLICIT";
+        }
         if (padding != "EXPLICIT")
         {
-            if (!isMax && padding == "SAME" && c.Int("count_include_pad", 0) != 0)
+            if (!isMax && padding == "SAME" && includePad)
                 return Ops.AvgPool2D(PadNhwc(x, SamePads(x, a), 0), size, strides, "VALID");
             return isMax ? Ops.MaxPool2D(x, size, strides, padding) : Ops.AvgPool2D(x, size, strides, padding);
         }
-        if (isMax) return Ops.MaxPool2D(PadNhwc(x, pads, double.NegativeInfinity), size, strides, "VALID");
-        var sum = Ops.AvgPool2D(PadNhwc(x, pads, 0), size, strides, "VALID");
-        if (c.Int("count_include_pad", 0) != 0) return sum;
-        // Average over real cells only: divide by the fraction of each window inside the input.
+        int[] all = [pads[0], pads[1], pads[2] + extra[0], pads[3] + extra[1]];
+        if (isMax) return Ops.MaxPool2D(PadNhwc(x, all, double.NegativeInfinity), size, strides, "VALID");
+        var sum = Ops.AvgPool2D(PadNhwc(x, all, 0), size, strides, "VALID");
+        if (includePad && extra[0] == 0 && extra[1] == 0) return sum;
+        // Average over the cells that count (the input, plus the explicit pads with count_include_pad): divide by
+        // the fraction of each window they cover. The cells a ceil_mode window hangs past the pads never count.
         var ones = Ops.OnesLike(Ops.Slice(x, [0, 0, 0, 0], [1, -1, -1, 1]));
-        return sum / Ops.AvgPool2D(PadNhwc(ones, pads, 0), size, strides, "VALID");
+        var counted = includePad ? PadNhwc(PadNhwc(ones, pads, 1), [0, 0, extra[0], extra[1]], 0) : PadNhwc(ones, all, 0);
+        return sum / Ops.AvgPool2D(counted, size, strides, "VALID");
     }
 
     private static int[] SamePads(Tensor x, SpatialArgs a)

@@ -104,10 +104,22 @@ internal static partial class OnnxOps
 
     private static Tensor ArgReduce(ImportContext c, Func<Tensor, int, DType, Tensor> arg)
     {
-        if (c.Int("select_last_index", 0) != 0) throw c.Unsupported("select_last_index=1");
         var x = c.In(0);
         int axis = (int)c.Int("axis", 0);
-        var r = arg(x, axis, DType.Int64);
+        if (axis < 0) axis += x.Rank;
+        Tensor r;
+        if (c.Int("select_last_index", 0) != 0)
+        {
+            // The last of equal extremes is the first one of the reversed axis, counted from the end.
+            int dim = x.Shape[axis];
+            if (dim < 0) throw c.Unsupported("select_last_index=1 along a dimension unknown at import time");
+            var begin = new int[x.Rank]; var end = new int[x.Rank]; var strides = Enumerable.Repeat(1, x.Rank).ToArray();
+            begin[axis] = dim - 1; strides[axis] = -1;
+            int all = (1 << x.Rank) - 1;
+            var reversed = Ops.StridedSlice(x, begin, end, strides, beginMask: all & ~(1 << axis), endMask: all);
+            r = Tensor.Scalar((long)(dim - 1)) - arg(reversed, axis, DType.Int64);
+        }
+        else r = arg(x, axis, DType.Int64);
         return c.Int("keepdims", 1) != 0 ? Ops.ExpandDims(r, axis < 0 ? axis + x.Rank : axis) : r;
     }
 

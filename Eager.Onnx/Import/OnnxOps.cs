@@ -16,6 +16,7 @@ internal static partial class OnnxOps
         AddShapeOps2(h);
         AddMath(h);
         AddNN(h);
+        AddModelOps(h);
         return h;
     }
 
