@@ -8,7 +8,7 @@ public static partial class Ops
         (_, a) => throw new InvalidOperationException(
             $"Placeholder ({a.Get<DType>("dtype").Name()}{a.Get<Shape>("shape")}) was not fed: give it a value in the FeedDict passed to Session.Run."));
 
-    internal static readonly OpDef NoOpDef = new("NoOp", (_, _) => [], (_, _) => []) { Outputs = 0 };
+    internal static readonly OpDef NoOpDef = new("NoOp", (_, _) => [], (_, _) => []);
 
     /// <summary>
     /// A graph input that takes its value from the <see cref="FeedDict"/> of <see cref="Session.Run(Tensor, FeedDict?)"/>.

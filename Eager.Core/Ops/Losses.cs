@@ -47,7 +47,6 @@ public static partial class Ops
             return [loss, backprop];
         })
     {
-        Outputs = 2,
         Gradient = c =>
         {
             var (labels, logits) = (c.X(0), c.X(1));
@@ -105,7 +104,6 @@ public static partial class Ops
             return [loss, backprop];
         })
     {
-        Outputs = 2,
         Gradient = c =>
         {
             Tensor dLogits = Multiply(ExpandDims(c.GradOf(0), -1), c.Outputs[1]);
@@ -127,7 +125,6 @@ public static partial class Ops
             return [loss, sigmoid];
         })
     {
-        Outputs = 2,
         Gradient = c =>
         {
             var (labels, logits, s, g) = (c.X(0), c.X(1), c.Outputs[1], c.GradOf(0));

@@ -96,7 +96,6 @@ public static partial class Ops
             return [y, mask];
         })
     {
-        Outputs = 2,
         IsStateful = true,
         // The mask (already scaled by 1 / (1 - rate)) is output 1, so the gradient reuses exactly the forward mask.
         Gradient = c => [Multiply(c.GradOf(0), c.Outputs[1])],

@@ -90,9 +90,6 @@ public sealed class OpDef
     /// <summary>Algebraic identities of this op (x * 1 -> x), tried by the arithmetic simplifier on every node of the op.</summary>
     public IReadOnlyList<RewriteRule> Rewrites { get; init; } = [];
 
-    /// <summary>Number of outputs when it does not depend on attributes (default 1); informational.</summary>
-    public int Outputs { get; init; } = 1;
-
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

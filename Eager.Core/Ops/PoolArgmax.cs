@@ -25,7 +25,6 @@ public static partial class Ops
             return [y, idx];
         })
     {
-        Outputs = 2,
         // The argmax output is an integer and carries no gradient; the values route like MaxPool2D's.
         Gradient = c => [MaxPoolGrad(c.X(0), c.GradOf(0), Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };

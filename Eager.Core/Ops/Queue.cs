@@ -12,12 +12,12 @@ public static partial class Ops
     internal static readonly OpDef QueueEnqueueDef = new("QueueEnqueue",
         (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueue", batched: false); return []; },
         (x, a) => { QueueOf(a).Enqueue(x, TimeoutOf(a)); return []; })
-    { IsStateful = true, Outputs = 0 };
+    { IsStateful = true };
 
     internal static readonly OpDef QueueEnqueueManyDef = new("QueueEnqueueMany",
         (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueueMany", batched: true); return []; },
         (x, a) => { QueueOf(a).EnqueueMany(x, TimeoutOf(a)); return []; })
-    { IsStateful = true, Outputs = 0 };
+    { IsStateful = true };
 
     internal static readonly OpDef QueueDequeueDef = new("QueueDequeue",
         (_, a) => QueueOf(a).OutputSpecs("QueueDequeue", null),
@@ -37,7 +37,7 @@ public static partial class Ops
     internal static readonly OpDef QueueCloseDef = new("QueueClose",
         (_, a) => { QueueOf(a); return []; },
         (_, a) => { QueueOf(a).Close(a.Bool("cancel_pending_enqueues")); return []; })
-    { IsStateful = true, Outputs = 0 };
+    { IsStateful = true };
 
     internal static readonly OpDef QueueSizeDef = new("QueueSize",
         (_, a) => { QueueOf(a); return [new TensorSpec(Shape.Scalar, DType.Int32)]; },
@@ -52,7 +52,7 @@ public static partial class Ops
     internal static readonly OpDef IteratorResetDef = new("IteratorReset",
         (_, a) => { IteratorOf(a); return []; },
         (_, a) => { IteratorOf(a).Reset(); return []; })
-    { IsStateful = true, Outputs = 0 };
+    { IsStateful = true };
 
     private static DatasetIterator IteratorOf(Attrs a) => a.Has("iterator") && a["iterator"] is DatasetIterator it
         ? it

@@ -60,7 +60,7 @@ internal static class PlanBuilder
         return Lower(program, [.. key.Feeds.Select(t => tensorMap[t].Name!)], [.. key.Fetches.Select(t => tensorMap[t].Name!)], options.InterOpParallelism, options.PlanMemory);
     }
 
-    /// <summary>The graph-to-graph step before lowering: the optimiser's pass pipeline (issue 6) runs here.
+    /// <summary>The graph-to-graph step before lowering: the optimiser's pass pipeline runs here.
     /// It must keep the nodes named in <paramref name="keep"/> (fetches, feeds, targets) and their output specs.</summary>
     private static Graph Optimize(Graph graph, IReadOnlySet<string> keep, SessionOptions options) =>
         options.Rewriter is null ? graph : options.Rewriter(graph, keep) ?? throw new InvalidOperationException("Session: the graph rewriter returned null.");

@@ -11,8 +11,7 @@ public sealed class CategoricalCrossentropy : Loss
     /// <summary>Creates the loss.</summary>
     public CategoricalCrossentropy(bool fromLogits = false, double labelSmoothing = 0, Reduction reduction = Reduction.SumOverBatchSize) : base(reduction)
     {
-        if (labelSmoothing is < 0 or > 1 || double.IsNaN(labelSmoothing)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"CategoricalCrossentropy: labelSmoothing must be in [0, 1], got {labelSmoothing}.");
-        (FromLogits, LabelSmoothing) = (fromLogits, labelSmoothing);
+        (FromLogits, LabelSmoothing) = (fromLogits, CheckSmoothing(labelSmoothing));
     }
 
     /// <summary>Whether predictions are logits.</summary>
@@ -70,8 +69,7 @@ public sealed class BinaryCrossentropy : Loss
     /// <summary>Creates the loss.</summary>
     public BinaryCrossentropy(bool fromLogits = false, double labelSmoothing = 0, Reduction reduction = Reduction.SumOverBatchSize) : base(reduction)
     {
-        if (labelSmoothing is < 0 or > 1 || double.IsNaN(labelSmoothing)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"BinaryCrossentropy: labelSmoothing must be in [0, 1], got {labelSmoothing}.");
-        (FromLogits, LabelSmoothing) = (fromLogits, labelSmoothing);
+        (FromLogits, LabelSmoothing) = (fromLogits, CheckSmoothing(labelSmoothing));
     }
 
     /// <summary>Whether predictions are logits.</summary>

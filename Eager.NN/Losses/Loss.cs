@@ -61,6 +61,12 @@ public abstract class Loss
 
     /// <summary>A scalar like <paramref name="t"/>.</summary>
     protected static Tensor C(double v, Tensor t) => Tensor.Scalar(v, t.DType);
+
+    /// <summary>A label smoothing amount, checked to be in [0, 1].</summary>
+    private protected double CheckSmoothing(double labelSmoothing) =>
+        labelSmoothing is < 0 or > 1 || double.IsNaN(labelSmoothing)
+            ? throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"{GetType().Name}: labelSmoothing must be in [0, 1], got {labelSmoothing}.")
+            : labelSmoothing;
 }
 
 /// <summary>Mean squared error over the last axis: mean((yTrue - yPred)^2).</summary>

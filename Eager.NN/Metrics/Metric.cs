@@ -56,51 +56,45 @@ public sealed class Mean(string name = "mean") : Metric(name)
     public void Update(double value) => Accumulate(value, 1);
 }
 
-/// <summary>The fraction of predictions equal to the targets (Keras' Accuracy: element-wise equality).</summary>
-public sealed class Accuracy(string name = "accuracy") : Metric(name)
+/// <summary>
+/// A metric that compares targets and predictions position by position and reports the fraction that match
+/// (the accuracy metrics). <see cref="Update"/> counts one batch.
+/// </summary>
+public abstract class AccuracyMetric : Metric
 {
-    /// <inheritdoc/>
-    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
+    private protected AccuracyMetric(string name) : base(name) { }
 
-    /// <summary>Counts the elements where <paramref name="yPred"/> equals <paramref name="yTrue"/>.</summary>
-    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    /// <inheritdoc/>
+    public sealed override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
+
+    /// <summary>Counts the positions of one batch where the prediction matches the target.</summary>
+    /// <exception cref="ArgumentException">The shapes do not fit (each metric says what it expects).</exception>
     public void Update(Tensor yTrue, Tensor yPred)
     {
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
-        if (yTrue.Shape != yPred.Shape) throw new ArgumentException($"Accuracy '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in shape.");
-        var t = yTrue.ToDoubleArray();
-        var p = yPred.ToDoubleArray();
-        Accumulate(t.Zip(p).Count(x => x.First == x.Second), t.Length);
+        var (expected, actual) = Classes(yTrue, yPred);
+        int same = 0;
+        for (int i = 0; i < expected.Length; i++) if (expected[i] == actual[i]) same++;   // NaN never matches
+        Accumulate(same, expected.Length);
     }
-}
 
-/// <summary>The fraction of rows whose arg-max prediction equals the integer label (Keras' SparseCategoricalAccuracy).</summary>
-public sealed class SparseCategoricalAccuracy(string name = "accuracy") : Metric(name)
-{
-    /// <inheritdoc/>
-    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
+    /// <summary>What is compared, position by position (two arrays of one length), after the shapes are checked.</summary>
+    private protected abstract (double[] Expected, double[] Actual) Classes(Tensor yTrue, Tensor yPred);
 
-    /// <summary>Counts rows of <paramref name="yPred"/> (batch, classes) whose largest entry is at <paramref name="yTrue"/> (batch).</summary>
-    /// <exception cref="ArgumentException">The shapes do not fit.</exception>
-    public void Update(Tensor yTrue, Tensor yPred)
+    private protected void RequireSameShape(Tensor yTrue, Tensor yPred)
     {
-        ArgumentNullException.ThrowIfNull(yTrue);
-        ArgumentNullException.ThrowIfNull(yPred);
-        var labels = yTrue.ToDoubleArray();
-        var pred = ArgMaxRows(yPred, Name);
-        if (labels.Length != pred.Length)
-            throw new ArgumentException($"SparseCategoricalAccuracy '{Name}': {labels.Length} labels for {pred.Length} prediction rows (predictions {yPred.Shape}).");
-        Accumulate(labels.Zip(pred).Count(x => x.First == x.Second), labels.Length);
+        if (yTrue.Shape != yPred.Shape)
+            throw new ArgumentException($"{GetType().Name} '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in shape.");
     }
 
     /// <summary>The index of the largest entry of each row (first on ties).</summary>
-    internal static int[] ArgMaxRows(Tensor t, string name)
+    private protected double[] ArgMaxRows(Tensor t)
     {
-        if (t.Rank < 1 || t.Shape[-1] <= 0) throw new ArgumentException($"{name}: predictions need a non-empty last axis, got {t.Shape}.");
+        if (t.Rank < 1 || t.Shape[-1] <= 0) throw new ArgumentException($"{Name}: predictions need a non-empty last axis, got {t.Shape}.");
         int k = t.Shape[-1];
         var v = t.ToDoubleArray();
-        var result = new int[v.Length / k];
+        var result = new double[v.Length / k];
         for (int r = 0; r < result.Length; r++)
         {
             int best = 0;
@@ -111,40 +105,47 @@ public sealed class SparseCategoricalAccuracy(string name = "accuracy") : Metric
     }
 }
 
-/// <summary>The fraction of rows whose arg-max prediction equals the arg-max of the one-hot target (Keras' CategoricalAccuracy).</summary>
-public sealed class CategoricalAccuracy(string name = "accuracy") : Metric(name)
+/// <summary>The fraction of predictions equal to the targets (Keras' Accuracy: element-wise equality).</summary>
+public sealed class Accuracy(string name = "accuracy") : AccuracyMetric(name)
 {
-    /// <inheritdoc/>
-    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
-
-    /// <summary>Counts matching rows.</summary>
-    /// <exception cref="ArgumentException">The shapes differ.</exception>
-    public void Update(Tensor yTrue, Tensor yPred)
+    private protected override (double[] Expected, double[] Actual) Classes(Tensor yTrue, Tensor yPred)
     {
-        ArgumentNullException.ThrowIfNull(yTrue);
-        ArgumentNullException.ThrowIfNull(yPred);
-        if (yTrue.Shape != yPred.Shape) throw new ArgumentException($"CategoricalAccuracy '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in shape.");
-        var t = SparseCategoricalAccuracy.ArgMaxRows(yTrue, Name);
-        var p = SparseCategoricalAccuracy.ArgMaxRows(yPred, Name);
-        Accumulate(t.Zip(p).Count(x => x.First == x.Second), t.Length);
+        RequireSameShape(yTrue, yPred);
+        return (yTrue.ToDoubleArray(), yPred.ToDoubleArray());
+    }
+}
+
+/// <summary>The fraction of rows whose arg-max prediction equals the integer label (Keras' SparseCategoricalAccuracy):
+/// labels (batch), predictions (batch, classes).</summary>
+public sealed class SparseCategoricalAccuracy(string name = "accuracy") : AccuracyMetric(name)
+{
+    private protected override (double[] Expected, double[] Actual) Classes(Tensor yTrue, Tensor yPred)
+    {
+        var labels = yTrue.ToDoubleArray();
+        var pred = ArgMaxRows(yPred);
+        if (labels.Length != pred.Length)
+            throw new ArgumentException($"SparseCategoricalAccuracy '{Name}': {labels.Length} labels for {pred.Length} prediction rows (predictions {yPred.Shape}).");
+        return (labels, pred);
+    }
+}
+
+/// <summary>The fraction of rows whose arg-max prediction equals the arg-max of the one-hot target (Keras' CategoricalAccuracy).</summary>
+public sealed class CategoricalAccuracy(string name = "accuracy") : AccuracyMetric(name)
+{
+    private protected override (double[] Expected, double[] Actual) Classes(Tensor yTrue, Tensor yPred)
+    {
+        RequireSameShape(yTrue, yPred);
+        return (ArgMaxRows(yTrue), ArgMaxRows(yPred));
     }
 }
 
 /// <summary>The fraction of elements where (prediction &gt; threshold) equals the 0/1 target (Keras' BinaryAccuracy).</summary>
-public sealed class BinaryAccuracy(double threshold = 0.5, string name = "accuracy") : Metric(name)
+public sealed class BinaryAccuracy(double threshold = 0.5, string name = "accuracy") : AccuracyMetric(name)
 {
-    /// <inheritdoc/>
-    public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred);
-
-    /// <summary>Counts matching elements.</summary>
-    /// <exception cref="ArgumentException">The shapes differ.</exception>
-    public void Update(Tensor yTrue, Tensor yPred)
+    private protected override (double[] Expected, double[] Actual) Classes(Tensor yTrue, Tensor yPred)
     {
-        ArgumentNullException.ThrowIfNull(yTrue);
-        ArgumentNullException.ThrowIfNull(yPred);
-        if (yTrue.Shape.Size != yPred.Shape.Size) throw new ArgumentException($"BinaryAccuracy '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in size.");
-        var t = yTrue.ToDoubleArray();
-        var p = yPred.ToDoubleArray();
-        Accumulate(t.Zip(p).Count(x => (x.Second > threshold ? 1.0 : 0.0) == (x.First > 0.5 ? 1.0 : 0.0)), t.Length);
+        if (yTrue.Shape.Size != yPred.Shape.Size)
+            throw new ArgumentException($"BinaryAccuracy '{Name}': targets {yTrue.Shape} and predictions {yPred.Shape} differ in size.");
+        return ([.. yTrue.ToDoubleArray().Select(t => t > 0.5 ? 1.0 : 0.0)], [.. yPred.ToDoubleArray().Select(p => p > threshold ? 1.0 : 0.0)]);
     }
 }

@@ -11,10 +11,7 @@ public partial class StyleTransferExampleTests
 {
     private static string ExampleDll()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Eager.sln"))) dir = dir.Parent;
-        Assert.That(dir, Is.Not.Null, "repository root not found");
-        var dll = Path.Combine(dir!.FullName, "examples", "StyleTransfer", "bin", "Release", "net10.0", "StyleTransfer.dll");
+        var dll = Path.Combine(Requires.RepoRoot, "examples", "StyleTransfer", "bin", "Release", "net10.0", "StyleTransfer.dll");
         Requires.That(File.Exists(dll), $"the built example {dll}", "./test.sh (dotnet build Eager.sln -c Release builds every example)");
         return dll;
     }

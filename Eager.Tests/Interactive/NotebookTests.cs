@@ -17,14 +17,7 @@ public class NotebookTests
 {
     private static readonly string[] Expected = ["getting-started.ipynb", "graph-and-session.ipynb", "style-transfer.ipynb"];
 
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Eager.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException($"no Eager.sln above {AppContext.BaseDirectory}");
-    }
-
-    private static string NotebookDir => Path.Combine(Root(), "examples", "notebooks");
+    private static string NotebookDir => Path.Combine(Requires.RepoRoot, "examples", "notebooks");
 
     private static IEnumerable<string> Notebooks() =>
         Directory.Exists(NotebookDir) ? Directory.GetFiles(NotebookDir, "*.ipynb").Select(Path.GetFileName).Order()! : [];
@@ -38,7 +31,7 @@ public class NotebookTests
         string[] args = ["--no-build"];     // a Release test run follows a Release build of every packed project
 #endif
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(Root(), "scripts", "pack.sh"));
+        psi.ArgumentList.Add(Path.Combine(Requires.RepoRoot, "scripts", "pack.sh"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -50,7 +43,7 @@ public class NotebookTests
     [Test]
     public void EveryLibraryPacksWithItsMetadataSymbolsAndDocs()
     {
-        var folder = Path.Combine(Root(), "artifacts", "packages");
+        var folder = Path.Combine(Requires.RepoRoot, "artifacts", "packages");
         string[] ids = ["Eager.Kernels", "Eager.Core", "Eager.NN", "Eager.Onnx", "Eager.Interactive", "Eager.Distributed"];
         Assert.That(Directory.GetFiles(folder, "*.nupkg").Select(Path.GetFileName).Where(f => f!.StartsWith("Eager.", StringComparison.Ordinal)),
             Is.EquivalentTo(ids.Select(id => $"{id}.0.1.0.nupkg")), "only the libraries pack: no tests, benchmarks or examples");

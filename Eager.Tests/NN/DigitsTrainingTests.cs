@@ -6,12 +6,7 @@ namespace Eager.Tests.NN;
 /// <summary>A short run of the digits recipe on the real MNIST digits that scripts/setup.sh installs.</summary>
 public class DigitsTrainingTests
 {
-    private static string DataFolder()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Eager.sln"))) return Path.Combine(d.FullName, "data", "mnist");
-        return Path.Combine("data", "mnist");
-    }
+    private static string DataFolder() => Path.Combine(Requires.RepoRoot, "data", "mnist");
 
     [Test, Category("Slow")]
     public void SmallCnnLearnsRealDigits()

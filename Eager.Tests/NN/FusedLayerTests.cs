@@ -48,7 +48,7 @@ public class FusedLayerTests
     public void Conv2DMatchesThePlainOps(string activation, bool bias)
     {
         var (fused, plain) = Act(activation);
-        var x = NNTestUtil.Randn(1, 2, 7, 6, 3);
+        var x = TestTensors.Randn(1, 2, 7, 6, 3);
         Layer Make(Func<Tensor, Tensor> act) => new Conv2D(5, 3, padding: "same", activation: act, useBias: bias,
             kernelInitializer: new GlorotUniform(7), biasInitializer: new RandomNormal(0, 1, seed: 8));
         var a = Make(fused);
@@ -61,7 +61,7 @@ public class FusedLayerTests
     public void DenseMatchesThePlainOps(string activation, bool bias)
     {
         var (fused, plain) = Act(activation);
-        var x = NNTestUtil.Randn(2, 4, 9);
+        var x = TestTensors.Randn(2, 4, 9);
         Layer Make(Func<Tensor, Tensor> act) => new Dense(6, activation: act, useBias: bias,
             kernelInitializer: new GlorotUniform(9), biasInitializer: new RandomNormal(0, 1, seed: 10));
         var a = Make(fused);

@@ -11,7 +11,7 @@ public class GradientCheckTests
     public void Mlp()
     {
         var m = new Sequential(new Dense(5, activation: Ops.Tanh), new Dense(4, activation: Ops.Sigmoid), new Dense(3));
-        NNTestUtil.CheckGradients(m, NNTestUtil.Randn(1, 6, 7), SumSquares);
+        ModelCheck.CheckGradients(m, TestTensors.Randn(1, 6, 7), SumSquares);
     }
 
     [Test]
@@ -24,7 +24,7 @@ public class GradientCheckTests
             new MaxPool2D(2, padding: "same"),
             new Flatten(),
             new Dense(2));
-        NNTestUtil.CheckGradients(m, NNTestUtil.Randn(2, 2, 9, 11, 2), SumSquares);
+        ModelCheck.CheckGradients(m, TestTensors.Randn(2, 2, 9, 11, 2), SumSquares);
     }
 
     [Test]
@@ -35,21 +35,21 @@ public class GradientCheckTests
             new Conv2DTranspose(2, 3, strides: 2, padding: "same"),
             new GlobalAveragePooling2D(),
             new Dense(2));
-        NNTestUtil.CheckGradients(m, NNTestUtil.Randn(3, 2, 5, 4, 3), SumSquares);
+        ModelCheck.CheckGradients(m, TestTensors.Randn(3, 2, 5, 4, 3), SumSquares);
     }
 
     [Test]
     public void BatchNormalizationInTraining()
     {
         var m = new Sequential(new Dense(4), new BatchNormalization(), new Activation("tanh"), new Dense(2));
-        NNTestUtil.CheckGradients(m, NNTestUtil.Randn(4, 8, 3), SumSquares, training: true);
+        ModelCheck.CheckGradients(m, TestTensors.Randn(4, 8, 3), SumSquares, training: true);
     }
 
     [Test]
     public void LayerNormalizationAndGlobalPooling()
     {
         var m = new Sequential(new Conv2D(4, 3), new LayerNormalization(), new GlobalMaxPooling2D(), new Dense(3));
-        NNTestUtil.CheckGradients(m, NNTestUtil.Randn(5, 2, 6, 6, 2), SumSquares);
+        ModelCheck.CheckGradients(m, TestTensors.Randn(5, 2, 6, 6, 2), SumSquares);
     }
 
     [Test]
@@ -58,7 +58,7 @@ public class GradientCheckTests
         var m = new Sequential(new Embedding(7, 4, dtype: DType.Float64), new Flatten(), new Dense(2));
         var ids = Tensor.From(new[,] { { 1, 6, 1 }, { 0, 3, 2 } });
         // Integer inputs have no gradient: only the weights (a repeated index accumulates) are checked.
-        NNTestUtil.CheckGradients(m, ids, SumSquares, checkInput: false);
+        ModelCheck.CheckGradients(m, ids, SumSquares, checkInput: false);
     }
 
     public static IEnumerable<TestCaseData> Losses()
@@ -82,6 +82,6 @@ public class GradientCheckTests
     public void LossesThroughAModel(Loss loss, Tensor target, Func<Tensor, Tensor> head)
     {
         var m = new Sequential(new Dense(4, activation: Ops.Tanh), new Dense(3));
-        NNTestUtil.CheckGradients(m, NNTestUtil.Randn(6, 3, 5), y => loss.Call(target, head(y)));
+        ModelCheck.CheckGradients(m, TestTensors.Randn(6, 3, 5), y => loss.Call(target, head(y)));
     }
 }

@@ -15,6 +15,7 @@ public class LayerShapeTests
         yield return C(() => new Conv2D(2, (1, 3), dilationRate: 2, useBias: false), [1, 5, 9, 1], [1, 5, 5, 2], 6, "Conv2D dilated rectangular");
         yield return C(() => new Conv2DTranspose(3, 3, strides: 2, padding: "same"), [2, 4, 5, 2], [2, 8, 10, 3], 3 * 3 * 3 * 2 + 3, "Conv2DTranspose same");
         yield return C(() => new Conv2DTranspose(3, 3, strides: 2), [2, 4, 5, 2], [2, 9, 11, 3], 57, "Conv2DTranspose valid");
+        yield return C(() => new Conv2DTranspose(3, 3, dilationRate: 2), [2, 4, 5, 2], [2, 8, 9, 3], 57, "Conv2DTranspose dilated");
         yield return C(() => new DepthwiseConv2D(3, depthMultiplier: 2, padding: "same"), [2, 6, 6, 3], [2, 6, 6, 6], 3 * 3 * 3 * 2 + 6, "DepthwiseConv2D");
         yield return C(() => new MaxPool2D(2), [2, 7, 8, 3], [2, 3, 4, 3], 0, "MaxPool2D valid");
         yield return C(() => new MaxPool2D(3, strides: 2, padding: "same"), [2, 7, 8, 3], [2, 4, 4, 3], 0, "MaxPool2D same");

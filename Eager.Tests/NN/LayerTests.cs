@@ -39,7 +39,7 @@ public class LayerTests
         var outer = new Sequential(m, new Activation("linear"));
         m.Self = m;
         m.Parent = outer;
-        outer.Call(NNTestUtil.Randn(1, 2, 3));
+        outer.Call(TestTensors.Randn(1, 2, 3));
         var other = new Sequential(m.Shared);
         Assert.That(outer.NamedVariables().Select(kv => kv.Key), Is.EqualTo(new[] { "tied/Shared/kernel", "tied/Shared/bias" }));
         Assert.That(outer.TrainableVariables, Has.Count.EqualTo(2));
@@ -53,7 +53,7 @@ public class LayerTests
         var d = new Dense(3);
         Assert.That(d.Built, Is.False);
         Assert.That(d.Variables, Is.Empty);
-        var y = d.Call(NNTestUtil.Randn(1, 5, 4));
+        var y = d.Call(TestTensors.Randn(1, 5, 4));
         Assert.That(y.Shape, Is.EqualTo(new Shape(5, 3)));
         Assert.That(d.Built, Is.True);
         Assert.That(d.Kernel!.Shape, Is.EqualTo(new Shape(4, 3)));
@@ -74,7 +74,7 @@ public class LayerTests
     public void DenseKeepsLeadingDimensions()
     {
         var d = new Dense(5, useBias: false);
-        var y = d.Call(NNTestUtil.Randn(2, 2, 3, 4));
+        var y = d.Call(TestTensors.Randn(2, 2, 3, 4));
         Assert.That(y.Shape, Is.EqualTo(new Shape(2, 3, 5)));
         Assert.That(d.Bias, Is.Null);
         Assert.That(d.Variables, Has.Count.EqualTo(1));
@@ -84,17 +84,17 @@ public class LayerTests
     public void DenseRejectsAnInputOfAnotherWidthAfterBuilding()
     {
         var d = new Dense(2);
-        d.Call(NNTestUtil.Randn(1, 3, 4));
-        var ex = Assert.Throws<ArgumentException>(() => d.Call(NNTestUtil.Randn(1, 3, 5)));
+        d.Call(TestTensors.Randn(1, 3, 4));
+        var ex = Assert.Throws<ArgumentException>(() => d.Call(TestTensors.Randn(1, 3, 5)));
         Assert.That(ex!.Message, Does.Contain("(3, 4)").And.Contain("(3, 5)"));
-        Assert.That(d.Call(NNTestUtil.Randn(1, 7, 4)).Shape, Is.EqualTo(new Shape(7, 2)), "the batch may change");
+        Assert.That(d.Call(TestTensors.Randn(1, 7, 4)).Shape, Is.EqualTo(new Shape(7, 2)), "the batch may change");
     }
 
     [Test]
     public void DenseRejectsBadArguments()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dense(0));
-        Assert.Throws<ArgumentException>(() => new Dense(2).Call(NNTestUtil.Randn(1, 4)));
+        Assert.Throws<ArgumentException>(() => new Dense(2).Call(TestTensors.Randn(1, 4)));
         Assert.Throws<ArgumentException>(() => new Dense(2, name: "a/b"));
     }
 
@@ -102,7 +102,7 @@ public class LayerTests
     public void SequentialNamesLayersUniquelyAndOrdersVariables()
     {
         var m = new Sequential(new Dense(4), new Dense(3), new Dense(2, name: "out"));
-        m.Call(NNTestUtil.Randn(1, 2, 5));
+        m.Call(TestTensors.Randn(1, 2, 5));
         Assert.That(m.Layers.Select(l => l.Name), Is.EqualTo(new[] { "dense", "dense_1", "out" }));
         Assert.That(m.NamedVariables().Select(kv => kv.Key), Is.EqualTo(new[]
         {
@@ -124,7 +124,7 @@ public class LayerTests
     public void UserSubclassesTrackFieldsByName()
     {
         var m = new TwoLayer();
-        var y = m.Call(NNTestUtil.Randn(3, 2, 5));
+        var y = m.Call(TestTensors.Randn(3, 2, 5));
         Assert.That(y.Shape, Is.EqualTo(new Shape(2, 2)));
         Assert.That(m.NamedVariables().Select(kv => kv.Key), Is.EquivalentTo(new[]
         {
@@ -137,7 +137,7 @@ public class LayerTests
     public void ListsOfLayersInFieldsAreTracked()
     {
         var m = new WithLayerList();
-        m.Call(NNTestUtil.Randn(4, 1, 3));
+        m.Call(TestTensors.Randn(4, 1, 3));
         Assert.That(m.Layers.Select(l => l.Name), Is.EqualTo(new[] { "blocks_0", "blocks_1" }));
         Assert.That(m.Variables, Has.Count.EqualTo(4));
     }
@@ -147,7 +147,7 @@ public class LayerTests
     {
         var first = new Dense(3);
         var m = new Sequential(first, new Dense(2));
-        m.Call(NNTestUtil.Randn(5, 1, 3));
+        m.Call(TestTensors.Randn(5, 1, 3));
         first.Trainable = false;
         Assert.That(m.TrainableVariables, Has.Count.EqualTo(2));
         Assert.That(m.NonTrainableVariables, Has.Count.EqualTo(2));

@@ -57,8 +57,8 @@ public class ArrayGatherTests
     public void GatherGradientAccumulatesRepeatedIndices()
     {
         var idx = Tensor.From(new[] { 2, 0, 2, 2 });
-        ArrayRef.GradCheck(x => Ops.Gather(x[0], idx, 1), ArrayRef.Rand(2, 3, 4));
-        var p = ArrayRef.Rand(3, 3);
+        GradCheck.Check(x => Ops.Gather(x[0], idx, 1), TestTensors.Randn(2, 3, 4));
+        var p = TestTensors.Randn(3, 3);
         using var tape = new GradientTape();
         tape.Watch(p);
         var g = tape.Gradient(Ops.ReduceSum(Ops.Gather(p, idx)), p)!;
@@ -69,13 +69,13 @@ public class ArrayGatherTests
     public void SecondOrderThroughGatherGrad()
     {
         var idx = Tensor.From(new long[] { 1, 1, 0 });
-        ArrayRef.GradCheck(x =>
+        GradCheck.Check(x =>
         {
             using var inner = new GradientTape();
             inner.Watch(x[0]);
             var y = Ops.Gather(x[0], idx);
             return inner.Gradient(Ops.ReduceSum(y * y * y), x[0])!;
-        }, ArrayRef.Rand(4, 2));
+        }, TestTensors.Randn(4, 2));
     }
 
     [Test]

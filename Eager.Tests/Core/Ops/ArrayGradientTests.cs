@@ -1,11 +1,8 @@
 namespace Eager.Tests.Core;
 
-/// <summary>Float64 helpers shared by the array and reduction tests: random inputs, reference indexing, and a
-/// gradient check of the tape against central finite differences.</summary>
+/// <summary>Helpers shared by the array and reduction tests: random inputs and reference indexing.</summary>
 internal static class ArrayRef
 {
-    public static Tensor Rand(int seed, params int[] shape) => Tensor.RandomNormal(new Shape(shape), seed: seed, dtype: DType.Float64);
-
     public static Tensor RandF(int seed, params int[] shape) => Tensor.RandomNormal(new Shape(shape), seed: seed);
 
     /// <summary>A symbolic graph tensor of the given (possibly partly unknown) shape, for shape-inference tests.</summary>
@@ -63,102 +60,61 @@ internal static class ArrayRef
             Assert.That(g[i], Is.EqualTo(want[i]).Within(tol * (1 + Math.Abs(want[i]))), $"element {i}");
         }
     }
-
-    /// <summary>Checks d sum(f(x) * w) / dx from the tape against central differences, for every input
-    /// (float64 tensors) and a fixed random weighting w of the output.</summary>
-    public static void GradCheck(Func<Tensor[], Tensor> f, params Tensor[] inputs)
-    {
-        var y0 = f(inputs);
-        var w = Rand(99, y0.Shape.ToArray());
-        double Loss(Tensor[] xs)
-        {
-            var y = f(xs).ToDoubleArray(); var wd = w.ToDoubleArray();
-            double s = 0;
-            for (int i = 0; i < y.Length; i++) s += y[i] * wd[i];
-            return s;
-        }
-        Tensor?[] grads;
-        using (var tape = new GradientTape())
-        {
-            foreach (var x in inputs) tape.Watch(x);
-            var loss = Ops.ReduceSum(f(inputs) * w);
-            grads = tape.Gradient(loss, inputs);
-        }
-        const double h = 1e-6;
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            var shape = inputs[i].Shape;
-            var baseVals = inputs[i].ToArray<double>();
-            var numeric = new double[baseVals.Length];
-            for (int j = 0; j < baseVals.Length; j++)
-            {
-                var plus = (double[])baseVals.Clone(); plus[j] += h;
-                var minus = (double[])baseVals.Clone(); minus[j] -= h;
-                var xp = (Tensor[])inputs.Clone(); xp[i] = Tensor.From(plus, shape);
-                var xm = (Tensor[])inputs.Clone(); xm[i] = Tensor.From(minus, shape);
-                numeric[j] = (Loss(xp) - Loss(xm)) / (2 * h);
-            }
-            var analytic = grads[i]?.ToArray<double>() ?? new double[baseVals.Length];
-            Assert.That(grads[i]?.Shape ?? shape, Is.EqualTo(shape), $"gradient shape of input {i}");
-            for (int j = 0; j < numeric.Length; j++)
-                Assert.That(analytic[j], Is.EqualTo(numeric[j]).Within(1e-6 * (1 + Math.Abs(numeric[j]))), $"d/d input {i}[{j}]");
-        }
-    }
 }
 
 public class ArrayGradientTests
 {
     [Test]
-    public void TransposeGradient() => ArrayRef.GradCheck(x => Ops.Transpose(x[0], [1, 2, 0]), ArrayRef.Rand(1, 2, 3, 4));
+    public void TransposeGradient() => GradCheck.Check(x => Ops.Transpose(x[0], [1, 2, 0]), TestTensors.Randn(1, 2, 3, 4));
 
     [Test]
     public void SqueezeAndBroadcastToGradients()
     {
-        ArrayRef.GradCheck(x => Ops.Squeeze(x[0]), ArrayRef.Rand(2, 1, 3, 1));
-        ArrayRef.GradCheck(x => Ops.BroadcastTo(x[0], new Shape(2, 3, 4)), ArrayRef.Rand(3, 3, 1));
+        GradCheck.Check(x => Ops.Squeeze(x[0]), TestTensors.Randn(2, 1, 3, 1));
+        GradCheck.Check(x => Ops.BroadcastTo(x[0], new Shape(2, 3, 4)), TestTensors.Randn(3, 3, 1));
     }
 
     [Test]
-    public void TileGradientSumsTheCopies() => ArrayRef.GradCheck(x => Ops.Tile(x[0], 2, 1, 3), ArrayRef.Rand(4, 2, 3, 1));
+    public void TileGradientSumsTheCopies() => GradCheck.Check(x => Ops.Tile(x[0], 2, 1, 3), TestTensors.Randn(4, 2, 3, 1));
 
     [Test]
     public void ConcatStackSplitUnstackGradients()
     {
-        ArrayRef.GradCheck(x => Ops.Concat(x, axis: -1), ArrayRef.Rand(5, 2, 3), ArrayRef.Rand(6, 2, 1), ArrayRef.Rand(7, 2, 4));
-        ArrayRef.GradCheck(x => Ops.Stack(x, axis: 2), ArrayRef.Rand(8, 2, 3), ArrayRef.Rand(9, 2, 3));
-        ArrayRef.GradCheck(x => Ops.Split(x[0], [2, -1], axis: 1)[1] * 3.0, ArrayRef.Rand(10, 3, 5));
-        ArrayRef.GradCheck(x => Ops.Unstack(x[0], axis: 1)[0], ArrayRef.Rand(11, 3, 2, 2));
+        GradCheck.Check(x => Ops.Concat(x, axis: -1), TestTensors.Randn(5, 2, 3), TestTensors.Randn(6, 2, 1), TestTensors.Randn(7, 2, 4));
+        GradCheck.Check(x => Ops.Stack(x, axis: 2), TestTensors.Randn(8, 2, 3), TestTensors.Randn(9, 2, 3));
+        GradCheck.Check(x => Ops.Split(x[0], [2, -1], axis: 1)[1] * 3.0, TestTensors.Randn(10, 3, 5));
+        GradCheck.Check(x => Ops.Unstack(x[0], axis: 1)[0], TestTensors.Randn(11, 3, 2, 2));
     }
 
     [Test]
     public void UsingSeveralSplitOutputsAddsTheirGradients()
     {
-        ArrayRef.GradCheck(x =>
+        GradCheck.Check(x =>
         {
             var parts = Ops.Split(x[0], 3, axis: 0);
             return parts[0] * parts[2] + parts[1];
-        }, ArrayRef.Rand(12, 6, 2));
+        }, TestTensors.Randn(12, 6, 2));
     }
 
     [Test]
     public void SliceAndStridedSliceGradients()
     {
-        ArrayRef.GradCheck(x => Ops.Slice(x[0], [1, 0], [2, -1]), ArrayRef.Rand(13, 4, 3));
-        ArrayRef.GradCheck(x => Ops.StridedSlice(x[0], [-1, 0], [0, 3], [-2, 2], endMask: 1), ArrayRef.Rand(14, 5, 3));
-        ArrayRef.GradCheck(x => x[0][1, TensorIndex.Ellipsis, TensorIndex.NewAxis, ..^1], ArrayRef.Rand(15, 3, 2, 4));
+        GradCheck.Check(x => Ops.Slice(x[0], [1, 0], [2, -1]), TestTensors.Randn(13, 4, 3));
+        GradCheck.Check(x => Ops.StridedSlice(x[0], [-1, 0], [0, 3], [-2, 2], endMask: 1), TestTensors.Randn(14, 5, 3));
+        GradCheck.Check(x => x[0][1, TensorIndex.Ellipsis, TensorIndex.NewAxis, ..^1], TestTensors.Randn(15, 3, 2, 4));
     }
 
     [Test]
     public void SecondOrderThroughSliceGradient()
     {
         // d/dx of (d/dx sum(slice(x)^2 * w)) exercises StridedSliceGrad's own gradient.
-        ArrayRef.GradCheck(x =>
+        GradCheck.Check(x =>
         {
             using var inner = new GradientTape();
             inner.Watch(x[0]);
             var s = Ops.Slice(x[0], [1], [3]);
             var g = inner.Gradient(Ops.ReduceSum(s * s * s), x[0])!;
             return g;
-        }, ArrayRef.Rand(16, 5));
+        }, TestTensors.Randn(16, 5));
     }
 }

@@ -8,7 +8,7 @@ public class ArrayGraphTests
     /// runs it for the concrete <paramref name="inputs"/>, and compares with the eager tape.</summary>
     private static void GraphGradientMatchesEager(Func<Tensor[], Tensor> f, Shape[] shapes, params Tensor[] inputs)
     {
-        var w = ArrayRef.Rand(42, f(inputs).Shape.ToArray());
+        var w = TestTensors.Randn(42, f(inputs).Shape.ToArray());
         Tensor?[] eager;
         using (var tape = new GradientTape())
         {
@@ -34,31 +34,31 @@ public class ArrayGraphTests
     [TestCase(2, 5)]
     [TestCase(4, 1)]
     public void ConcatOfTwoUnknownBatchesSplitsByRunTimeSizes(int n0, int n1) =>
-        GraphGradientMatchesEager(x => Ops.Concat(x, 0) * Ops.Concat(x, 0), [new(-1, 3), new(-1, 3)], ArrayRef.Rand(1, n0, 3), ArrayRef.Rand(2, n1, 3));
+        GraphGradientMatchesEager(x => Ops.Concat(x, 0) * Ops.Concat(x, 0), [new(-1, 3), new(-1, 3)], TestTensors.Randn(1, n0, 3), TestTensors.Randn(2, n1, 3));
 
     [Test]
     public void TileOfAFullyUnknownShape() =>
-        GraphGradientMatchesEager(x => Ops.Tile(x[0], 2, 3), [new(-1, -1)], ArrayRef.Rand(3, 2, 3));
+        GraphGradientMatchesEager(x => Ops.Tile(x[0], 2, 3), [new(-1, -1)], TestTensors.Randn(3, 2, 3));
 
     [Test]
     public void SlicePadAndStridedSliceWithUnknownBatch() =>
         GraphGradientMatchesEager(x => Ops.Pad(x[0][1.., ..^1], new[,] { { 1, 2 }, { 0, 1 } }) + Ops.Pad(Ops.Slice(x[0], [0, 1], [-1, -1]), new[,] { { 0, 2 }, { 0, 1 } }, "SYMMETRIC"),
-            [new(-1, 3)], ArrayRef.Rand(4, 4, 3));
+            [new(-1, 3)], TestTensors.Randn(4, 4, 3));
 
     [Test]
     public void ReductionsWithUnknownCounts() =>
         GraphGradientMatchesEager(x => Ops.ReduceMean(x[0], 0) * Ops.ReduceMax(x[0], 0) + Ops.ReduceProd(x[0], 0) + Ops.Moments(x[0], 0).Variance,
-            [new(-1, -1)], ArrayRef.Rand(5, 5, 4));
+            [new(-1, -1)], TestTensors.Randn(5, 5, 4));
 
     [Test]
     public void GatherTransposeAndStackWithUnknownShapes() =>
         GraphGradientMatchesEager(x => Ops.Stack([Ops.Gather(Ops.Transpose(x[0]), Tensor.From(new[] { 1, 1, 0 }), 1), Ops.Squeeze(Ops.ExpandDims(x[1], 0), 0)], 2),
-            [new(-1, 2), new(2, -1)], ArrayRef.Rand(6, 3, 2), ArrayRef.Rand(7, 2, 3));
+            [new(-1, 2), new(2, -1)], TestTensors.Randn(6, 3, 2), TestTensors.Randn(7, 2, 3));
 
     [Test]
     public void SplitLikeAndTileGradOps()
     {
-        var x = ArrayRef.Rand(8, 2, 5);
+        var x = TestTensors.Randn(8, 2, 5);
         var parts = Ops.SplitLike(x, [Tensor.Zeros(new Shape(2, 2)), Tensor.Zeros(new Shape(2, 3))], 1);
         Assert.That(parts[1].ToArray<double>(), Is.EqualTo(Ops.Slice(x, [0, 2], [2, 3]).ToArray<double>()));
         ArrayRef.Throws(() => Ops.SplitLike(x, [Tensor.Zeros(new Shape(2, 2))], 1), "SplitLike", "add up to 2", "(2, 5)");

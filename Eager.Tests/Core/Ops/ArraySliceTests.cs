@@ -128,8 +128,8 @@ public class ArraySliceTests
     [Test]
     public void StridedSliceGradScattersIntoZeros()
     {
-        var x = ArrayRef.Rand(5, 4, 5);
-        var dy = ArrayRef.Rand(6, 2, 3);
+        var x = TestTensors.Randn(5, 4, 5);
+        var dy = TestTensors.Randn(6, 2, 3);
         var g = Ops.StridedSliceGrad(dy, x, [3, 0], [0, 5], [-2, 2]);
         var want = new double[20];
         var d = dy.ToArray<double>();

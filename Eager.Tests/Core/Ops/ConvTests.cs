@@ -1,6 +1,7 @@
-using static Eager.Tests.Core.NNOps.NNTestUtil;
+using static Eager.Tests.Core.NNOpCheck;
+using static Eager.Tests.TestTensors;
 
-namespace Eager.Tests.Core.NNOps;
+namespace Eager.Tests.Core;
 
 public class ConvTests
 {
@@ -23,7 +24,7 @@ public class ConvTests
     [TestCaseSource(nameof(Cases))]
     public void Conv2DFloat32MatchesDirectLoop(int n, int h, int w, int c, int kh, int kw, int o, int sh, int sw, int dh, int dw, string padding)
     {
-        var x = RandD(1, n, h, w, c); var f = RandD(2, kh, kw, c, o);
+        var x = Randn(1, n, h, w, c); var f = Randn(2, kh, kw, c, o);
         var (want, shape) = NNReference.Conv(x.ToArray<double>(), [n, h, w, c], f.ToArray<double>(), [kh, kw, c, o], sh, sw, dh, dw, padding.Equals("SAME", StringComparison.OrdinalIgnoreCase));
         var y = Ops.Conv2D(ToF32(x), ToF32(f), strides: (sh, sw), padding: padding, dilations: (dh, dw));
         Assert.That(y.Shape, Is.EqualTo(new Shape(shape)));
@@ -45,7 +46,7 @@ public class ConvTests
     public void LargeConvolutionUsesSeveralChunksAndThreads()
     {
         // 64x64 output pixels times a 3x3x8 patch exceeds one im2col chunk and the parallel threshold.
-        var x = RandD(3, 2, 64, 64, 8); var f = RandD(4, 3, 3, 8, 8);
+        var x = Randn(3, 2, 64, 64, 8); var f = Randn(4, 3, 3, 8, 8);
         var (want, _) = NNReference.Conv(x.ToArray<double>(), [2, 64, 64, 8], f.ToArray<double>(), [3, 3, 8, 8], 1, 1, 1, 1, true);
         AssertClose(Ops.Conv2D(ToF32(x), ToF32(f), padding: "SAME"), want, 1e-5);
     }
@@ -54,9 +55,9 @@ public class ConvTests
     public void NonContiguousInputIsReadThroughItsStrides()
     {
         // A view taking every other row of a taller image.
-        var tall = RandD(5, 1, 10, 5, 3);
+        var tall = Randn(5, 1, 10, 5, 3);
         var view = tall.View(new Shape(1, 5, 5, 3), [150, 30, 3, 1], 0);
-        var f = RandD(6, 3, 3, 3, 2);
+        var f = Randn(6, 3, 3, 3, 2);
         var (want, _) = NNReference.Conv(view.ToArray<double>(), [1, 5, 5, 3], f.ToArray<double>(), [3, 3, 3, 2], 1, 1, 1, 1, true);
         AssertClose(Ops.Conv2D(view, f, padding: "SAME"), want, 1e-12);
     }
@@ -84,36 +85,36 @@ public class ConvTests
     [TestCaseSource(nameof(GradCases))]
     public void Conv2DGradientsMatchFiniteDifferences(int n, int h, int w, int c, int kh, int kw, int o, int sh, int sw, int dh, int dw, string padding)
     {
-        AssertGradients(t => Ops.Conv2D(t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), RandD(1, n, h, w, c), RandD(2, kh, kw, c, o));
+        GradCheck.Check(t => Ops.Conv2D(t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), Randn(1, n, h, w, c), Randn(2, kh, kw, c, o));
     }
 
     [TestCaseSource(nameof(GradCases))]
     public void BackpropOpsHaveTheirOwnCorrectGradients(int n, int h, int w, int c, int kh, int kw, int o, int sh, int sw, int dh, int dw, string padding)
     {
-        var y = Ops.Conv2D(RandD(1, n, h, w, c), RandD(2, kh, kw, c, o), strides: (sh, sw), padding: padding, dilations: (dh, dw));
+        var y = Ops.Conv2D(Randn(1, n, h, w, c), Randn(2, kh, kw, c, o), strides: (sh, sw), padding: padding, dilations: (dh, dw));
         var inShape = new Shape(n, h, w, c); var fShape = new Shape(kh, kw, c, o);
-        AssertGradients(t => Ops.Conv2DBackpropInput(inShape, t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), RandD(3, kh, kw, c, o), RandD(4, y.Shape.ToArray()));
-        AssertGradients(t => Ops.Conv2DBackpropFilter(t[0], fShape, t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), RandD(5, n, h, w, c), RandD(6, y.Shape.ToArray()));
+        GradCheck.Check(t => Ops.Conv2DBackpropInput(inShape, t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), Randn(3, kh, kw, c, o), Randn(4, y.Shape.ToArray()));
+        GradCheck.Check(t => Ops.Conv2DBackpropFilter(t[0], fShape, t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), Randn(5, n, h, w, c), Randn(6, y.Shape.ToArray()));
     }
 
     [Test]
     public void SecondDerivativeThroughNestedTapesMatchesFiniteDifferences()
     {
         // d/dw of sum(r * d/dx sum(conv(x, w) * s)) exercises Conv2DBackpropInput's own gradient rule.
-        var x = RandD(1, 1, 5, 5, 2); var s = RandD(2, 1, 3, 3, 2); var r = RandD(3, 1, 5, 5, 2);
+        var x = Randn(1, 1, 5, 5, 2); var s = Randn(2, 1, 3, 3, 2); var r = Randn(3, 1, 5, 5, 2);
         Tensor Inner(Tensor w)
         {
             using var t = new GradientTape();
             t.Watch(x);
             return t.Gradient(Ops.ReduceSum(Ops.Conv2D(x, w, strides: 2, padding: "SAME") * s), x)!;
         }
-        AssertGradients(t => Inner(t[0]) * r, RandD(4, 3, 3, 2, 2));
+        GradCheck.Check(t => Inner(t[0]) * r, Randn(4, 3, 3, 2, 2));
     }
 
     [Test]
     public void BackpropInputTakesAnUnknownBatchFromTheGradient()
     {
-        var w = RandD(1, 3, 3, 2, 4); var g = RandD(2, 3, 4, 4, 4);
+        var w = Randn(1, 3, 3, 2, 4); var g = Randn(2, 3, 4, 4, 4);
         var dx = Ops.Conv2DBackpropInput(new Shape(-1, 4, 4, 2), w, g, padding: "SAME");
         Assert.That(dx.Shape, Is.EqualTo(new Shape(3, 4, 4, 2)));
         var known = Ops.Conv2DBackpropInput(new Shape(3, 4, 4, 2), w, g, padding: "SAME");
@@ -126,9 +127,9 @@ public class ConvTests
         // <conv(x, w), y> == <x, conv_transpose(y, w)> for every stride/padding.
         foreach (var (pad, stride) in new[] { ("SAME", 2), ("VALID", 2), ("SAME", 1), ("VALID", 3) })
         {
-            var x = RandD(1, 2, 7, 6, 3); var w = RandD(2, 3, 3, 3, 4);
+            var x = Randn(1, 2, 7, 6, 3); var w = Randn(2, 3, 3, 3, 4);
             var y = Ops.Conv2D(x, w, strides: stride, padding: pad);
-            var r = RandD(3, y.Shape.ToArray());
+            var r = Randn(3, y.Shape.ToArray());
             var xt = Ops.Conv2DTranspose(r, w, outputShape: x.Shape, strides: stride, padding: pad);
             double lhs = Ops.ReduceSum(y * r).Item<double>(), rhs = Ops.ReduceSum(x * xt).Item<double>();
             Assert.That(lhs, Is.EqualTo(rhs).Within(1e-9 * (1 + Math.Abs(lhs))), $"{pad} stride {stride}");
@@ -138,11 +139,11 @@ public class ConvTests
     [Test]
     public void TransposeWithoutOutputShapeUsesKerasSizes()
     {
-        var x = RandD(1, 2, 3, 4, 5); var w = RandD(2, 3, 3, 6, 5);
+        var x = Randn(1, 2, 3, 4, 5); var w = Randn(2, 3, 3, 6, 5);
         Assert.That(Ops.Conv2DTranspose(x, w, strides: 2, padding: "SAME").Shape, Is.EqualTo(new Shape(2, 6, 8, 6)));
         Assert.That(Ops.Conv2DTranspose(x, w, strides: 2, padding: "VALID").Shape, Is.EqualTo(new Shape(2, 7, 9, 6)));
-        Assert.That(Ops.Conv2DTranspose(x, RandD(3, 1, 1, 6, 5), strides: 3, padding: "VALID").Shape, Is.EqualTo(new Shape(2, 9, 12, 6)));
-        AssertGradients(t => Ops.Conv2DTranspose(t[0], t[1], strides: 2, padding: "SAME"), RandD(4, 1, 2, 3, 2), RandD(5, 3, 3, 2, 2));
+        Assert.That(Ops.Conv2DTranspose(x, Randn(3, 1, 1, 6, 5), strides: 3, padding: "VALID").Shape, Is.EqualTo(new Shape(2, 9, 12, 6)));
+        GradCheck.Check(t => Ops.Conv2DTranspose(t[0], t[1], strides: 2, padding: "SAME"), Randn(4, 1, 2, 3, 2), Randn(5, 3, 3, 2, 2));
     }
 
     [Test]

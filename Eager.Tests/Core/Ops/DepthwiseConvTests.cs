@@ -1,6 +1,7 @@
-using static Eager.Tests.Core.NNOps.NNTestUtil;
+using static Eager.Tests.Core.NNOpCheck;
+using static Eager.Tests.TestTensors;
 
-namespace Eager.Tests.Core.NNOps;
+namespace Eager.Tests.Core;
 
 public class DepthwiseConvTests
 {
@@ -17,7 +18,7 @@ public class DepthwiseConvTests
     [TestCaseSource(nameof(Cases))]
     public void DepthwiseFloat32MatchesDirectLoop(int n, int h, int w, int c, int kh, int kw, int m, int sh, int sw, int dh, int dw, string padding)
     {
-        var x = RandD(1, n, h, w, c); var f = RandD(2, kh, kw, c, m);
+        var x = Randn(1, n, h, w, c); var f = Randn(2, kh, kw, c, m);
         var (want, shape) = NNReference.Conv(x.ToArray<double>(), [n, h, w, c], f.ToArray<double>(), [kh, kw, c, m], sh, sw, dh, dw, padding == "SAME", depthwise: true);
         var y = Ops.DepthwiseConv2D(ToF32(x), ToF32(f), strides: (sh, sw), padding: padding, dilations: (dh, dw));
         Assert.That(y.Shape, Is.EqualTo(new Shape(shape)));
@@ -28,7 +29,7 @@ public class DepthwiseConvTests
     [Test]
     public void MultiplierOneEqualsPerChannelConv2D()
     {
-        var x = RandD(1, 1, 6, 6, 3); var f = RandD(2, 3, 3, 3, 1);
+        var x = Randn(1, 1, 6, 6, 3); var f = Randn(2, 3, 3, 3, 1);
         var y = Ops.DepthwiseConv2D(x, f, padding: "SAME").ToArray<double>();
         var fs = f.ToArray<double>(); var ys = y;
         for (int ch = 0; ch < 3; ch++)
@@ -51,12 +52,12 @@ public class DepthwiseConvTests
     [TestCaseSource(nameof(GradCases))]
     public void GradientsAndBackpropGradientsMatchFiniteDifferences(int n, int h, int w, int c, int kh, int kw, int m, int sh, int sw, int dh, int dw, string padding)
     {
-        AssertGradients(t => Ops.DepthwiseConv2D(t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), RandD(1, n, h, w, c), RandD(2, kh, kw, c, m));
-        var y = Ops.DepthwiseConv2D(RandD(1, n, h, w, c), RandD(2, kh, kw, c, m), strides: (sh, sw), padding: padding, dilations: (dh, dw));
-        AssertGradients(t => Ops.DepthwiseConv2DBackpropInput(new Shape(n, h, w, c), t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)),
-            RandD(3, kh, kw, c, m), RandD(4, y.Shape.ToArray()));
-        AssertGradients(t => Ops.DepthwiseConv2DBackpropFilter(t[0], new Shape(kh, kw, c, m), t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)),
-            RandD(5, n, h, w, c), RandD(6, y.Shape.ToArray()));
+        GradCheck.Check(t => Ops.DepthwiseConv2D(t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)), Randn(1, n, h, w, c), Randn(2, kh, kw, c, m));
+        var y = Ops.DepthwiseConv2D(Randn(1, n, h, w, c), Randn(2, kh, kw, c, m), strides: (sh, sw), padding: padding, dilations: (dh, dw));
+        GradCheck.Check(t => Ops.DepthwiseConv2DBackpropInput(new Shape(n, h, w, c), t[0], t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)),
+            Randn(3, kh, kw, c, m), Randn(4, y.Shape.ToArray()));
+        GradCheck.Check(t => Ops.DepthwiseConv2DBackpropFilter(t[0], new Shape(kh, kw, c, m), t[1], strides: (sh, sw), padding: padding, dilations: (dh, dw)),
+            Randn(5, n, h, w, c), Randn(6, y.Shape.ToArray()));
     }
 
     [Test]

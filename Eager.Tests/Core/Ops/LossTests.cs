@@ -1,6 +1,7 @@
-using static Eager.Tests.Core.NNOps.NNTestUtil;
+using static Eager.Tests.Core.NNOpCheck;
+using static Eager.Tests.TestTensors;
 
-namespace Eager.Tests.Core.NNOps;
+namespace Eager.Tests.Core;
 
 public class LossTests
 {
@@ -9,7 +10,7 @@ public class LossTests
     [Test]
     public void SoftmaxCrossEntropyMatchesReference()
     {
-        var logits = RandD(1, 4, 17) * 3.0; var labels = Ops.Softmax(RandD(2, 4, 17));
+        var logits = Randn(1, 4, 17) * 3.0; var labels = Ops.Softmax(Randn(2, 4, 17));
         var l = logits.ToArray<double>(); var z = labels.ToArray<double>();
         var want = Enumerable.Range(0, 4).Select(r =>
         {
@@ -20,7 +21,7 @@ public class LossTests
         var y = Ops.SoftmaxCrossEntropyWithLogits(labels: ToF32(labels), logits: ToF32(logits));
         Assert.That(y.Shape, Is.EqualTo(new Shape(4)));
         AssertClose(y, want, 1e-5);
-        AssertGradients(t => Ops.SoftmaxCrossEntropyWithLogits(labels: t[0], logits: t[1]), RandD(3, 2, 3, 4), RandD(4, 2, 3, 4));
+        GradCheck.Check(t => Ops.SoftmaxCrossEntropyWithLogits(labels: t[0], logits: t[1]), Randn(3, 2, 3, 4), Randn(4, 2, 3, 4));
     }
 
     [Test]
@@ -53,16 +54,16 @@ public class LossTests
     [Test]
     public void SparseSoftmaxCrossEntropyMatchesTheDenseForm()
     {
-        var logits = RandD(1, 5, 7);
+        var logits = Randn(1, 5, 7);
         var labels = new[] { 0, 6, 3, 3, 1 };
         var onehot = new double[35];
         for (int i = 0; i < 5; i++) onehot[i * 7 + labels[i]] = 1;
         var dense = Ops.SoftmaxCrossEntropyWithLogits(labels: Tensor.From(onehot, new Shape(5, 7)), logits: logits).ToArray<double>();
         Assert.That(Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(labels), logits: logits).ToArray<double>(), Is.EqualTo(dense).Within(1e-12));
         Assert.That(Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(labels.Select(v => (long)v).ToArray()), logits: ToF32(logits)).ToDoubleArray(), Is.EqualTo(dense).Within(1e-5));
-        AssertGradients(t => Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(labels), logits: t[0]), logits);
+        GradCheck.Check(t => Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(labels), logits: t[0]), logits);
         // Higher-rank labels: (2, 3) labels for (2, 3, 4) logits.
-        AssertGradients(t => Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(new long[] { 0, 1, 2, 3, 0, 1 }, new Shape(2, 3)), logits: t[0]), RandD(2, 2, 3, 4));
+        GradCheck.Check(t => Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(new long[] { 0, 1, 2, 3, 0, 1 }, new Shape(2, 3)), logits: t[0]), Randn(2, 2, 3, 4));
     }
 
     [Test]
@@ -70,33 +71,33 @@ public class LossTests
     {
         var sig = Ops.SigmoidCrossEntropyWithLogits(labels: Tensor.From(new float[,] { { 1, 0 } }), logits: Tensor.From(new float[,] { { 2, -1 } })).ToArray<float>();
         Assert.That(sig, Is.EqualTo(new[] { 0.126928f, 0.313262f }).Within(1e-5));
-        var x = RandD(1, 3, 17) * 4.0; var z = Tensor.RandomUniform(new Shape(3, 17), seed: 2, dtype: DType.Float64);
+        var x = Randn(1, 3, 17) * 4.0; var z = Tensor.RandomUniform(new Shape(3, 17), seed: 2, dtype: DType.Float64);
         var xs = x.ToArray<double>(); var zs = z.ToArray<double>();
         var want = xs.Select((v, i) => -zs[i] * Math.Log(1 / (1 + Math.Exp(-v))) - (1 - zs[i]) * Math.Log(1 - 1 / (1 + Math.Exp(-v)))).ToArray();
         AssertClose(Ops.SigmoidCrossEntropyWithLogits(labels: ToF32(z), logits: ToF32(x)), want, 1e-5);
-        AssertGradients(t => Ops.SigmoidCrossEntropyWithLogits(labels: t[0], logits: t[1]), RandD(3, 2, 5), RandD(4, 2, 5));
+        GradCheck.Check(t => Ops.SigmoidCrossEntropyWithLogits(labels: t[0], logits: t[1]), Randn(3, 2, 5), Randn(4, 2, 5));
     }
 
     [Test]
     public void SecondDerivativesMatchFiniteDifferences()
     {
         // Gradients of the logit gradient (Hessian-vector products) go through each op's second output.
-        var r = RandD(9, 3, 4);
-        var labels = Ops.Softmax(RandD(8, 3, 4));
+        var r = Randn(9, 3, 4);
+        var labels = Ops.Softmax(Randn(8, 3, 4));
         Tensor Inner(Func<Tensor, Tensor> loss, Tensor x)
         {
             using var t = new GradientTape();
             t.Watch(x);
             return t.Gradient(Ops.ReduceSum(loss(x)), x)! * r;
         }
-        AssertGradients(t => Inner(x => Ops.SoftmaxCrossEntropyWithLogits(labels: labels, logits: x), t[0]), 1e-5, RandD(1, 3, 4));
-        AssertGradients(t => Inner(x => Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(new[] { 3, 0, 1 }), logits: x), t[0]), 1e-5, RandD(2, 3, 4));
-        AssertGradients(t => Inner(x => Ops.SigmoidCrossEntropyWithLogits(labels: labels, logits: x), t[0]), 1e-5, RandD(3, 3, 4));
-        AssertGradients(t => Inner(z => Ops.SoftmaxCrossEntropyWithLogits(labels: z, logits: t[0]), labels), 1e-5, RandD(4, 3, 4));
+        GradCheck.Check(t => Inner(x => Ops.SoftmaxCrossEntropyWithLogits(labels: labels, logits: x), t[0]), 1e-5, Randn(1, 3, 4));
+        GradCheck.Check(t => Inner(x => Ops.SparseSoftmaxCrossEntropyWithLogits(labels: Tensor.From(new[] { 3, 0, 1 }), logits: x), t[0]), 1e-5, Randn(2, 3, 4));
+        GradCheck.Check(t => Inner(x => Ops.SigmoidCrossEntropyWithLogits(labels: labels, logits: x), t[0]), 1e-5, Randn(3, 3, 4));
+        GradCheck.Check(t => Inner(z => Ops.SoftmaxCrossEntropyWithLogits(labels: z, logits: t[0]), labels), 1e-5, Randn(4, 3, 4));
         // Labels that are not distributions: the backprop output is softmax * sum(labels) - labels.
-        var loose = RandD(7, 3, 4);
-        AssertGradients(t => Inner(x => Ops.SoftmaxCrossEntropyWithLogits(labels: loose, logits: x), t[0]), 1e-5, RandD(5, 3, 4));
-        AssertGradients(t => Inner(x => Ops.SoftmaxCrossEntropyWithLogits(labels: t[0], logits: x), loose), 1e-5, RandD(6, 3, 4));
+        var loose = Randn(7, 3, 4);
+        GradCheck.Check(t => Inner(x => Ops.SoftmaxCrossEntropyWithLogits(labels: loose, logits: x), t[0]), 1e-5, Randn(5, 3, 4));
+        GradCheck.Check(t => Inner(x => Ops.SoftmaxCrossEntropyWithLogits(labels: t[0], logits: x), loose), 1e-5, Randn(6, 3, 4));
     }
 
     [Test]

@@ -1,63 +1,5 @@
 namespace Eager.Tests.Core;
 
-/// <summary>Central finite differences in float64 against the tape, element by element.</summary>
-internal static class GradCheck
-{
-    private const double Step = 1e-6;
-
-    /// <summary>Checks d/dx_i sum(w * f(x)) for every element of every input; w is a fixed random cotangent.</summary>
-    public static void Check(Func<Tensor[], Tensor> f, params Tensor[] x) => Check(f, 1e-6, x);
-
-    public static void Check(Func<Tensor[], Tensor> f, double tol, params Tensor[] x)
-    {
-        Tensor y, w;
-        Tensor?[] grads;
-        using (var tape = new GradientTape())
-        {
-            tape.Watch(x);
-            y = f(x);
-            w = Tensor.RandomNormal(y.Shape, seed: 3, dtype: DType.Float64);
-            grads = tape.Gradient(y, x, outputGradients: w);
-        }
-        var wv = w.ToDoubleArray();
-        double Loss(Tensor[] xs) => f(xs).ToDoubleArray().Zip(wv, (a, b) => a * b).Sum();
-        for (int i = 0; i < x.Length; i++)
-        {
-            var g = grads[i]?.ToDoubleArray() ?? new double[x[i].Shape.Size];
-            if (grads[i] is not null) Assert.That(grads[i]!.Shape, Is.EqualTo(x[i].Shape), $"gradient shape of input {i}");
-            var xv = x[i].ToDoubleArray();
-            for (int k = 0; k < xv.Length; k++)
-            {
-                double Shifted(double h)
-                {
-                    var moved = (double[])xv.Clone();
-                    moved[k] += h;
-                    var xs = (Tensor[])x.Clone();
-                    xs[i] = Tensor.From(moved, x[i].Shape);
-                    return Loss(xs);
-                }
-                double fd = (Shifted(Step) - Shifted(-Step)) / (2 * Step);
-                Assert.That(g[k], Is.EqualTo(fd).Within(tol * (1 + Math.Abs(fd)) * 10),
-                    $"d/d input{i}[{k}] (x = {xv[k]:R}): tape {g[k]:R}, finite differences {fd:R}");
-            }
-        }
-    }
-
-    /// <summary>Checks the second derivative of an element-wise f: the tape's d/dx of f'(x) against differences of f'.</summary>
-    public static void CheckSecond(Func<Tensor, Tensor> f, Tensor x)
-    {
-        Tensor FirstDerivative(Tensor at)
-        {
-            using var inner = new GradientTape();
-            inner.Watch(at);
-            return inner.Gradient(f(at), at)!;
-        }
-        Check(xs => FirstDerivative(xs[0]), 1e-5, x);
-    }
-
-    public static Tensor F64(params double[] v) => Tensor.From(v);
-}
-
 /// <summary>Gradients of every element-wise op against finite differences in float64, routing rules, dtypes of
 /// gradients, and second derivatives through nested tapes.</summary>
 public class MathGradientTests
@@ -123,7 +65,7 @@ public class MathGradientTests
     [Test]
     public void KnownSecondDerivatives()
     {
-        var x = GradCheck.F64(-1.5, 0.2, 2.0);
+        var x = TestTensors.F64(-1.5, 0.2, 2.0);
         Tensor Second(Func<Tensor, Tensor> f)
         {
             using var outer = new GradientTape();
@@ -163,8 +105,8 @@ public class MathGradientTests
     [Test]
     public void MaximumAndMinimumSendTiesToTheFirstInput()
     {
-        var a = GradCheck.F64(1, 2, 3);
-        var b = GradCheck.F64(1, 5, 0);
+        var a = TestTensors.F64(1, 2, 3);
+        var b = TestTensors.F64(1, 5, 0);
         foreach (var op in new Func<Tensor, Tensor, Tensor>[] { Ops.Maximum, Ops.Minimum })
         {
             using var tape = new GradientTape();
@@ -179,8 +121,8 @@ public class MathGradientTests
     [Test]
     public void PowGradientForTheExponentIsZeroWhereTheBaseIsNotPositive()
     {
-        var x = GradCheck.F64(-2, 0, 3);
-        var y = GradCheck.F64(2, 2, 2);
+        var x = TestTensors.F64(-2, 0, 3);
+        var y = TestTensors.F64(2, 2, 2);
         using var tape = new GradientTape();
         tape.Watch([x, y]);
         var g = tape.Gradient(Ops.Pow(x, y), [x, y]);
@@ -191,7 +133,7 @@ public class MathGradientTests
     [Test]
     public void ReluLikeGradientsAreZeroAtTheKinkAndIgnoreNaNInTheDeadHalf()
     {
-        var x = GradCheck.F64(-1, 0, 1, 6);
+        var x = TestTensors.F64(-1, 0, 1, 6);
         var g = Tensor.From(new[] { double.NaN, 2, 3, 4 });
         using var tape = new GradientTape(persistent: true);
         tape.Watch(x);
@@ -203,7 +145,7 @@ public class MathGradientTests
     [Test]
     public void CastGradientFlowsOnlyBetweenFloats()
     {
-        var x = GradCheck.F64(1.5, -2.5);
+        var x = TestTensors.F64(1.5, -2.5);
         using var tape = new GradientTape(persistent: true);
         tape.Watch(x);
         var f32 = Ops.Cast(x, DType.Float32);
@@ -217,7 +159,7 @@ public class MathGradientTests
     [Test]
     public void WhereGivesTheConditionNoGradient()
     {
-        var x = GradCheck.F64(1, -1);
+        var x = TestTensors.F64(1, -1);
         using var tape = new GradientTape();
         tape.Watch(x);
         var g = tape.Gradient(Ops.Where(x > 0.0, x * 2.0, x * 3.0), x);
@@ -227,7 +169,7 @@ public class MathGradientTests
     [Test]
     public void ComparisonsFloorAndRoundHaveNoGradient()
     {
-        var x = GradCheck.F64(1.2, -0.7);
+        var x = TestTensors.F64(1.2, -0.7);
         using var tape = new GradientTape(persistent: true);
         tape.Watch(x);
         Assert.That(tape.Gradient(Ops.Floor(x), x), Is.Null);

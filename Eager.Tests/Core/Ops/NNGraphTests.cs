@@ -1,12 +1,13 @@
-using static Eager.Tests.Core.NNOps.NNTestUtil;
+using static Eager.Tests.Core.NNOpCheck;
+using static Eager.Tests.TestTensors;
 
-namespace Eager.Tests.Core.NNOps;
+namespace Eager.Tests.Core;
 
 /// <summary>The NN ops and their gradient rules in graphs with an unknown batch: Ops.Gradients plus a Session, and
 /// Function tracing, against the eager tape.</summary>
 public class NNGraphTests
 {
-    private static readonly Tensor W = RandD(2, 3, 3, 2, 3), B = RandD(3, 3), Dw = RandD(4, 2, 2, 2, 2), Wt = RandD(5, 2, 2, 4, 3);
+    private static readonly Tensor W = Randn(2, 3, 3, 2, 3), B = Randn(3, 3), Dw = Randn(4, 2, 2, 2, 2), Wt = Randn(5, 2, 2, 4, 3);
 
     /// <summary>A small network touching every window op and loss.</summary>
     private static Tensor Net(Tensor x, Tensor w, Tensor labels)
@@ -23,7 +24,7 @@ public class NNGraphTests
     [Test]
     public void GraphGradientsWithAnUnknownBatchMatchTheTape()
     {
-        var xv = RandD(1, 2, 6, 6, 2);
+        var xv = Randn(1, 2, 6, 6, 2);
         var labels = Tensor.From(new[] { 3, 1 });
         Tensor eagerLoss; Tensor?[] eagerGrads;
         using (var tape = new GradientTape())
@@ -57,7 +58,7 @@ public class NNGraphTests
         var cf = f.GetConcreteFunction(new TensorSpec(new Shape(-1, 6, 6, 2), DType.Float64), new TensorSpec(new Shape(-1), DType.Int32));
         foreach (int n in new[] { 1, 3 })
         {
-            var xv = RandD(n, n, 6, 6, 2);
+            var xv = Randn(n, n, 6, 6, 2);
             var labels = Tensor.From(Enumerable.Range(0, n).Select(i => i % 4).ToArray());
             Assert.That(cf.Invoke(xv, labels).Item<double>(), Is.EqualTo(Net(xv, W, labels).Item<double>()).Within(1e-12));
         }

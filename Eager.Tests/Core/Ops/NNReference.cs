@@ -1,4 +1,4 @@
-namespace Eager.Tests.Core.NNOps;
+namespace Eager.Tests.Core;
 
 /// <summary>
 /// Direct float64 loops for the window ops, written from TensorFlow's documentation independently of the library:

@@ -1,6 +1,7 @@
-using static Eager.Tests.Core.NNOps.NNTestUtil;
+using static Eager.Tests.Core.NNOpCheck;
+using static Eager.Tests.TestTensors;
 
-namespace Eager.Tests.Core.NNOps;
+namespace Eager.Tests.Core;
 
 public class NNTests
 {
@@ -32,12 +33,12 @@ public class NNTests
     [TestCase(new[] { 2, 1, 5 }, 1)]
     public void SoftmaxAndLogSoftmaxMatchReference(int[] shape, int axis)
     {
-        var x = RandD(1, shape) * 3.0;
+        var x = Randn(1, shape) * 3.0;
         int ax = axis < 0 ? axis + shape.Length : axis;
         AssertClose(Ops.Softmax(ToF32(x), axis), SoftmaxRef(x.ToArray<double>(), shape, ax, false), 1e-6, "softmax");
         AssertClose(Ops.LogSoftmax(ToF32(x), axis), SoftmaxRef(x.ToArray<double>(), shape, ax, true), 1e-6, "log softmax");
-        AssertGradients(t => Ops.Softmax(t[0], axis), RandD(2, shape));
-        AssertGradients(t => Ops.LogSoftmax(t[0], axis), RandD(3, shape));
+        GradCheck.Check(t => Ops.Softmax(t[0], axis), Randn(2, shape));
+        GradCheck.Check(t => Ops.LogSoftmax(t[0], axis), Randn(3, shape));
     }
 
     [Test]
@@ -56,14 +57,14 @@ public class NNTests
     [Test]
     public void SoftmaxSecondDerivativeMatchesFiniteDifferences()
     {
-        var r = RandD(5, 2, 4);
+        var r = Randn(5, 2, 4);
         Tensor Inner(Tensor x)
         {
             using var t = new GradientTape();
             t.Watch(x);
             return t.Gradient(Ops.ReduceSum(Ops.LogSoftmax(x) * r * Ops.Softmax(x)), x)!;
         }
-        AssertGradients(t => Inner(t[0]), 1e-5, RandD(6, 2, 4));
+        GradCheck.Check(t => Inner(t[0]), 1e-5, Randn(6, 2, 4));
     }
 
     [Test]
@@ -76,11 +77,11 @@ public class NNTests
     [Test]
     public void BiasAddAddsAlongTheLastDimension()
     {
-        var x = RandD(1, 2, 3, 17); var b = RandD(2, 17);
+        var x = Randn(1, 2, 3, 17); var b = Randn(2, 17);
         var xs = x.ToArray<double>(); var bs = b.ToArray<double>();
         AssertClose(Ops.BiasAdd(ToF32(x), ToF32(b)), xs.Select((v, i) => v + bs[i % 17]).ToArray(), 1e-6);
-        AssertGradients(t => Ops.BiasAdd(t[0], t[1]), RandD(3, 2, 3, 5), RandD(4, 5));
-        AssertGradients(t => Ops.BiasAdd(t[0], t[1]), RandD(3, 4), RandD(4, 4));
+        GradCheck.Check(t => Ops.BiasAdd(t[0], t[1]), Randn(3, 2, 3, 5), Randn(4, 5));
+        GradCheck.Check(t => Ops.BiasAdd(t[0], t[1]), Randn(3, 4), Randn(4, 4));
         Assert.That(Ops.BiasAdd(Tensor.From(new[] { 1, 2 }), Tensor.From(new[] { 10, 20 })).ToArray<int>(), Is.EqualTo(new[] { 11, 22 }));
         AssertThrowsWith(() => Ops.BiasAdd(Tensor.Zeros(new Shape(2, 3)), Tensor.Zeros(new Shape(4))), "BiasAdd", "4 elements", "last dimension is 3");
         AssertThrowsWith(() => Ops.BiasAdd(Tensor.Zeros(new Shape(2, 3)), Tensor.Zeros(new Shape(1, 3))), "BiasAdd", "rank 1");
@@ -90,10 +91,10 @@ public class NNTests
     public void L2LossIsHalfTheSumOfSquares()
     {
         Assert.That(Ops.L2Loss(Tensor.From(new[] { 3f, 4f })).Item<float>(), Is.EqualTo(12.5f));
-        var x = RandD(1, 3, 17);
+        var x = Randn(1, 3, 17);
         Assert.That(Ops.L2Loss(ToF32(x)).Item<float>(), Is.EqualTo(x.ToArray<double>().Sum(v => v * v) / 2).Within(1e-4));
         Assert.That(Ops.L2Loss(Tensor.Zeros(new Shape(0))).Item<float>(), Is.EqualTo(0f));
-        AssertGradients(t => Ops.L2Loss(t[0]), RandD(2, 2, 3));
+        GradCheck.Check(t => Ops.L2Loss(t[0]), Randn(2, 2, 3));
         AssertThrowsWith(() => Ops.L2Loss(Tensor.From(new[] { 1, 2 })), "L2Loss", "int32");
     }
 
@@ -111,7 +112,7 @@ public class NNTests
         var first = Ops.Dropout(x, rate: 0.25).ToArray<double>();
         Assert.That(Ops.Dropout(x, rate: 0.25).ToArray<double>(), Is.Not.EqualTo(first), "unseeded calls differ");
 
-        var v = RandD(1, 4, 6);
+        var v = Randn(1, 4, 6);
         using (var tape = new GradientTape())
         {
             tape.Watch(v);
@@ -120,13 +121,13 @@ public class NNTests
             var ys = y.ToArray<double>();
             for (int i = 0; i < g.Length; i++) Assert.That(g[i], Is.EqualTo(ys[i] == 0 ? 0 : 2.0));
         }
-        AssertGradients(t => Ops.Dropout(t[0], rate: 0.3, seed: 9), RandD(2, 3, 5));
+        GradCheck.Check(t => Ops.Dropout(t[0], rate: 0.3, seed: 9), Randn(2, 3, 5));
     }
 
     [Test]
     public void DropoutOutsideTrainingOrAtRateZeroIsIdentity()
     {
-        var x = RandD(1, 3, 4);
+        var x = Randn(1, 3, 4);
         Assert.That(Ops.Dropout(x, rate: 0.5, training: false), Is.SameAs(x));
         Assert.That(Ops.Dropout(x, rate: 0), Is.SameAs(x));
         AssertThrowsWith(() => Ops.Dropout(x, rate: 1), "Dropout", "[0, 1)");

@@ -1,6 +1,7 @@
-using static Eager.Tests.Core.NNOps.NNTestUtil;
+using static Eager.Tests.Core.NNOpCheck;
+using static Eager.Tests.TestTensors;
 
-namespace Eager.Tests.Core.NNOps;
+namespace Eager.Tests.Core;
 
 public class PoolTests
 {
@@ -19,7 +20,7 @@ public class PoolTests
     [TestCaseSource(nameof(Cases))]
     public void PoolsMatchDirectLoops(int n, int h, int w, int c, int kh, int kw, int sh, int sw, string padding)
     {
-        var x = RandD(1, n, h, w, c);
+        var x = Randn(1, n, h, w, c);
         bool same = padding.Equals("SAME", StringComparison.OrdinalIgnoreCase);
         foreach (bool max in new[] { true, false })
         {
@@ -65,18 +66,18 @@ public class PoolTests
     [TestCaseSource(nameof(GradCases))]
     public void PoolGradientsMatchFiniteDifferences(int n, int h, int w, int c, int kh, int kw, int sh, int sw, string padding)
     {
-        AssertGradients(t => Ops.MaxPool2D(t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), RandD(1, n, h, w, c));
-        AssertGradients(t => Ops.AvgPool2D(t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), RandD(2, n, h, w, c));
+        GradCheck.Check(t => Ops.MaxPool2D(t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), Randn(1, n, h, w, c));
+        GradCheck.Check(t => Ops.AvgPool2D(t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), Randn(2, n, h, w, c));
     }
 
     [TestCaseSource(nameof(GradCases))]
     public void GradientOpsHaveCorrectGradients(int n, int h, int w, int c, int kh, int kw, int sh, int sw, string padding)
     {
-        var x = RandD(1, n, h, w, c);
+        var x = Randn(1, n, h, w, c);
         var y = Ops.MaxPool2D(x, poolSize: (kh, kw), strides: (sh, sw), padding: padding);
-        AssertGradients(t => Ops.MaxPoolGrad(x, t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), RandD(3, y.Shape.ToArray()));
-        AssertGradients(t => Ops.MaxPoolGradGrad(x, t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), RandD(4, n, h, w, c));
-        AssertGradients(t => Ops.AvgPoolGrad(x.Shape, t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), RandD(5, y.Shape.ToArray()));
+        GradCheck.Check(t => Ops.MaxPoolGrad(x, t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), Randn(3, y.Shape.ToArray()));
+        GradCheck.Check(t => Ops.MaxPoolGradGrad(x, t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), Randn(4, n, h, w, c));
+        GradCheck.Check(t => Ops.AvgPoolGrad(x.Shape, t[0], poolSize: (kh, kw), strides: (sh, sw), padding: padding), Randn(5, y.Shape.ToArray()));
     }
 
     [Test]
@@ -92,7 +93,7 @@ public class PoolTests
     [Test]
     public void MaxPoolWithArgmaxUsesTensorFlowsFlatIndex()
     {
-        var x = RandD(1, 2, 5, 4, 3);
+        var x = Randn(1, 2, 5, 4, 3);
         var (y, idx) = Ops.MaxPoolWithArgmax(x, poolSize: 2, strides: 2, padding: "SAME");
         var (_, withBatch) = Ops.MaxPoolWithArgmax(x, poolSize: 2, strides: 2, padding: "SAME", includeBatchInIndex: true);
         Assert.That(idx.DType, Is.EqualTo(DType.Int64));
@@ -106,7 +107,7 @@ public class PoolTests
             Assert.That(xs[b[i]], Is.EqualTo(ys[i]), $"value at argmax {b[i]}");
             Assert.That(b[i] % 3, Is.EqualTo(i % 3), "channel of the index");
         }
-        AssertGradients(t => Ops.MaxPoolWithArgmax(t[0], poolSize: 2, strides: 2, padding: "SAME").Output, x);
+        GradCheck.Check(t => Ops.MaxPoolWithArgmax(t[0], poolSize: 2, strides: 2, padding: "SAME").Output, x);
     }
 
     [Test]

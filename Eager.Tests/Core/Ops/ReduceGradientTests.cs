@@ -5,18 +5,18 @@ public class ReduceGradientTests
     [Test]
     public void SumAndMeanGradients()
     {
-        ArrayRef.GradCheck(x => Ops.ReduceSum(x[0], [0, 2]), ArrayRef.Rand(1, 2, 3, 4));
-        ArrayRef.GradCheck(x => Ops.ReduceMean(x[0], 1, keepDims: true), ArrayRef.Rand(2, 3, 5));
-        ArrayRef.GradCheck(x => Ops.ReduceMean(x[0]), ArrayRef.Rand(3, 7));
-        ArrayRef.GradCheck(x => Ops.ReduceSum(Ops.Transpose(x[0]), 0), ArrayRef.Rand(4, 3, 2));
+        GradCheck.Check(x => Ops.ReduceSum(x[0], [0, 2]), TestTensors.Randn(1, 2, 3, 4));
+        GradCheck.Check(x => Ops.ReduceMean(x[0], 1, keepDims: true), TestTensors.Randn(2, 3, 5));
+        GradCheck.Check(x => Ops.ReduceMean(x[0]), TestTensors.Randn(3, 7));
+        GradCheck.Check(x => Ops.ReduceSum(Ops.Transpose(x[0]), 0), TestTensors.Randn(4, 3, 2));
     }
 
     [Test]
     public void MaxAndMinGradientsGoToTheSelectedElements()
     {
-        ArrayRef.GradCheck(x => Ops.ReduceMax(x[0], 1), ArrayRef.Rand(5, 3, 4));
-        ArrayRef.GradCheck(x => Ops.ReduceMin(x[0], [0, 2], keepDims: true), ArrayRef.Rand(6, 2, 3, 4));
-        ArrayRef.GradCheck(x => Ops.ReduceMax(x[0]), ArrayRef.Rand(7, 5));
+        GradCheck.Check(x => Ops.ReduceMax(x[0], 1), TestTensors.Randn(5, 3, 4));
+        GradCheck.Check(x => Ops.ReduceMin(x[0], [0, 2], keepDims: true), TestTensors.Randn(6, 2, 3, 4));
+        GradCheck.Check(x => Ops.ReduceMax(x[0]), TestTensors.Randn(7, 5));
     }
 
     [Test]
@@ -32,8 +32,8 @@ public class ReduceGradientTests
     [Test]
     public void ProdGradientIsExactWithZeros()
     {
-        ArrayRef.GradCheck(x => Ops.ReduceProd(x[0], 1), ArrayRef.Rand(8, 3, 4));
-        ArrayRef.GradCheck(x => Ops.ReduceProd(x[0], [0, 2], keepDims: true), ArrayRef.Rand(9, 2, 3, 2));
+        GradCheck.Check(x => Ops.ReduceProd(x[0], 1), TestTensors.Randn(8, 3, 4));
+        GradCheck.Check(x => Ops.ReduceProd(x[0], [0, 2], keepDims: true), TestTensors.Randn(9, 2, 3, 2));
         var z = Tensor.From(new[] { 2.0, 0.0, 3.0, 0.0, 0.0, 4.0 }, new Shape(2, 3));
         using var tape = new GradientTape();
         tape.Watch(z);
@@ -45,19 +45,19 @@ public class ReduceGradientTests
     public void SecondOrderOfMeanAndMax()
     {
         // d/dx of d/dx sum(mean(x^3)): the reduce gradient rules are themselves differentiable.
-        ArrayRef.GradCheck(x =>
+        GradCheck.Check(x =>
         {
             using var inner = new GradientTape();
             inner.Watch(x[0]);
             var y = Ops.ReduceMean(x[0] * x[0] * x[0], 0);
             return inner.Gradient(Ops.ReduceSum(Ops.ReduceMax(x[0] * y, 1)), x[0])!;
-        }, ArrayRef.Rand(10, 3, 4));
+        }, TestTensors.Randn(10, 3, 4));
     }
 
     [Test]
     public void SecondOrderOfProdIsReportedAsUnsupported()
     {
-        var x = ArrayRef.Rand(11, 3);
+        var x = TestTensors.Randn(11, 3);
         using var outer = new GradientTape();
         outer.Watch(x);
         Tensor g;

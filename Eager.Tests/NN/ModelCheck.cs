@@ -2,12 +2,9 @@ using Eager.NN;
 
 namespace Eager.Tests.NN;
 
-/// <summary>Helpers shared by the NN tests: float64 finite-difference checks through whole models.</summary>
-internal static class NNTestUtil
+/// <summary>Float64 finite-difference checks through whole models, for the NN tests.</summary>
+internal static class ModelCheck
 {
-    /// <summary>A float64 tensor of the given shape with seeded normal values.</summary>
-    public static Tensor Randn(int seed, params int[] shape) => Tensor.RandomNormal(new Shape(shape), seed: seed, dtype: DType.Float64);
-
     /// <summary>
     /// Checks the tape's gradients of <c>loss(model(x))</c> with respect to every trainable variable and to the
     /// input against central finite differences along a random direction (JAX's check_vjp idea), in float64.
