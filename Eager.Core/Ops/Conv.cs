@@ -16,6 +16,7 @@ public static partial class Ops
             c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
             c.Needs(1) ? Conv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
+        FusedForm = () => FusedConv2DDef!,
         Onnx = e => OnnxConv(e, depthwise: false),
     };
 

@@ -103,6 +103,7 @@ public static partial class Ops
         MatMulInfer,
         (x, a) => [MatMulCompute(x[0], x[1], a.Bool("transposeA"), a.Bool("transposeB"), MatMulInfer(x, a)[0])])
     {
+        FusedForm = () => FusedMatMulDef!,
         Gradient = c =>
         {
             bool ta = c.Attrs.Bool("transposeA"), tb = c.Attrs.Bool("transposeB");

@@ -87,6 +87,10 @@ public sealed class OpDef
     /// contraction epilogues and layers' fused activations read. Null for every other op.</summary>
     public LaneDef? Lanes { get; init; }
 
+    /// <summary>For a matrix product or convolution: the op that computes it followed by a bias and an activation in one
+    /// step (read lazily, since op definitions refer to each other). The contraction fusion pass reads it.</summary>
+    public Func<OpDef>? FusedForm { get; init; }
+
     /// <summary>Algebraic identities of this op (x * 1 -> x), tried by the arithmetic simplifier on every node of the op.</summary>
     public IReadOnlyList<RewriteRule> Rewrites { get; init; } = [];
 

@@ -1,9 +1,9 @@
 namespace Eager;
 
 /// <summary>
-/// Fuses a matrix product or a convolution with the bias added to it and the activation after it (Grappler's
-/// remapper): MatMul -> BiasAdd (or Add of a rank-1 bias) -> Relu/Relu6/Elu/Sigmoid/Tanh becomes one FusedMatMul,
-/// and likewise Conv2D into FusedConv2D, so the bias and activation are applied to each row of the product while it
+/// Fuses a matrix product or a convolution (an op with a <see cref="OpDef.FusedForm"/>) with the bias added to it and
+/// the activation after it (Grappler's remapper): MatMul -> BiasAdd (or Add of a rank-1 bias) -> an epilogue activation
+/// (<see cref="LaneDef.IsEpilogue"/>) becomes one FusedMatMul, and likewise Conv2D into FusedConv2D, so the bias and activation are applied to each row of the product while it
 /// is still in cache, with no intermediate tensors. Either tail step may be missing. Intermediates must have no other
 /// reader and not be kept; the fused node takes the name of the last node it replaces.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class ContractionFusion : GraphPass
             if (absorbed.Contains(n)) { rb.Drop(n); continue; }
             if (!chains.TryGetValue(n, out var c)) { rb.Copy(n); continue; }
             var product = c.Product;
-            var fusedOp = product.Op == Ops.MatMulDef ? Ops.FusedMatMulDef : Ops.FusedConv2DDef;
+            var fusedOp = product.Op.FusedForm!();
             var attrs = product.Attrs.With("activation", c.Activation);
             Tensor[] inputs = c.BiasValue is null
                 ? [rb.Map(product.Inputs[0]), rb.Map(product.Inputs[1])]
@@ -48,7 +48,7 @@ public sealed class ContractionFusion : GraphPass
     /// <summary>The longest chain starting at <paramref name="n"/>, or null when there is nothing to fuse.</summary>
     private static Chain? Match(Node n, GraphUses uses, PassContext context)
     {
-        if ((n.Op != Ops.MatMulDef && n.Op != Ops.Conv2DDef) || !Plain(n) || !n.Outputs[0].DType.IsFloating) return null;
+        if (n.Op.FusedForm is null || !Plain(n) || !n.Outputs[0].DType.IsFloating) return null;
         Node last = n;
         Node? biasNode = null;
         Tensor? bias = null;
