@@ -6,7 +6,8 @@ namespace Eager;
 /// Mutable state holding a tensor: model weights, optimizer slots, counters. Reading it (the implicit
 /// conversion to <see cref="Tensor"/>) gives its current value; trainable variables read inside a
 /// <see cref="GradientTape"/> are watched by themselves. Created while a graph is being built, it is a
-/// graph variable: its value is set when its initializer runs in a <see cref="Session"/>.
+/// graph variable: it has no value of its own. Each <see cref="Session"/> of the graph holds its own value, set when
+/// the initializer runs in that session (TensorFlow 1), so two sessions of one graph train independently.
 /// </summary>
 public sealed class Variable
 {
@@ -90,12 +91,30 @@ public sealed class Variable
     /// <summary>For a graph variable: its initializer node (used for control dependencies).</summary>
     internal Node? Node { get; private set; }
 
-    /// <summary>True once a value has been assigned.</summary>
-    public bool IsInitialized => value is not null;
+    /// <summary>True once a value has been assigned: for a graph variable, in the session running on this thread or else the
+    /// default session (<see cref="Session.AsDefault"/>); false when neither runs its graph.</summary>
+    public bool IsInitialized => Graph is null ? value is not null : RunContext.For(this) is { } s && s.Contains(this);
 
-    /// <summary>The current value without notifying tapes; throws TensorFlow's FailedPrecondition if uninitialised.</summary>
-    public Tensor Value => value ?? throw new InvalidOperationException(
-        $"FailedPrecondition: attempting to use uninitialized value of variable '{Name}'. Run its initializer (Ops.GlobalVariablesInitializer()) first.");
+    /// <summary>The current value without notifying tapes. A graph variable's value is the one of the session running on this
+    /// thread, or else of the default session.</summary>
+    /// <exception cref="InvalidOperationException">The variable is uninitialised (TensorFlow's FailedPrecondition; in that
+    /// session for a graph variable), or it is a graph variable and no session of its graph is running or default.</exception>
+    public Tensor Value
+    {
+        get
+        {
+            if (Graph is null) return value ?? throw Uninitialized("");
+            var s = RunContext.For(this) ?? throw NoSession();
+            return s.TryGet(this, out var v) ? v : throw Uninitialized(" in this session");
+        }
+    }
+
+    private InvalidOperationException Uninitialized(string where) => new(
+        $"FailedPrecondition: attempting to use uninitialized value of variable '{Name}'{where}. Run its initializer (Ops.GlobalVariablesInitializer()) first.");
+
+    private InvalidOperationException NoSession() => new(
+        $"Variable '{Name}' is a graph variable: each Session of its graph holds its own value. Read it with session.Run(variable), " +
+        "or inside 'using (session.AsDefault())'.");
 
     /// <summary>Sets the value directly (kernels of Assign ops and checkpoint restore); shape and dtype are checked.
     /// The variable holds a fresh tensor object over the same (immutable) storage, so a later read is never mistaken
@@ -107,7 +126,8 @@ public sealed class Variable
         if (t.DType != DType || !Shape.IsCompatibleWith(t.Shape) || !t.Shape.IsFullyDefined)
             throw new ArgumentException($"{op}: variable '{Name}' is {DType.Name()}{Shape}; cannot assign a {t.DType.Name()}{t.Shape} value. Shapes and dtypes must match.");
         var held = t.View(t.Shape, t.StridesArray, t.Offset);
-        value = held;
+        if (Graph is null) value = held;
+        else (RunContext.For(this) ?? throw NoSession()).Set(this, held);
         ReadsOf.AddOrUpdate(held, this);
         return held;
     }
@@ -175,5 +195,5 @@ public sealed class Variable
     public static Tensor operator -(Variable a) => -a.Read();
 
     /// <inheritdoc/>
-    public override string ToString() => $"<Variable '{Name}' shape={Shape} dtype={DType.Name()}{(value is null ? "" : " " + value)}>";
+    public override string ToString() => $"<Variable '{Name}' shape={Shape} dtype={DType.Name()}{(Graph is not null || value is null ? "" : " " + value)}>";
 }

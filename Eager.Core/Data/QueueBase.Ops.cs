@@ -27,6 +27,19 @@ public abstract partial class QueueBase
     /// <summary>The number of elements as an int32 scalar tensor; symbolic in a graph.</summary>
     public Tensor SizeOp() => Ops.QueueSize(this);
 
+    // For a queue made without shapes: the element shapes of the first enqueue (built in a graph or run eagerly), which
+    // the dequeue ops of a graph take as their output shapes. TensorFlow leaves them unknown; a graph here needs them.
+    private Shape[]? firstShapes;
+
+    /// <summary>Remembers the element shapes of the first enqueue of a queue without declared shapes.</summary>
+    private void NoteFirstShapes(Func<int, Shape> shapeOf)
+    {
+        if (shapes is not null || Volatile.Read(ref firstShapes) is not null) return;
+        var s = new Shape[dtypes.Length];
+        for (int i = 0; i < s.Length; i++) s[i] = shapeOf(i);
+        Interlocked.CompareExchange(ref firstShapes, s, null);
+    }
+
     /// <summary>Validates possibly symbolic components for the enqueue ops (unknown dimensions match anything).</summary>
     internal void CheckSymbolicElement(Tensor[] components, string op, bool batched)
     {
@@ -51,14 +64,18 @@ public abstract partial class QueueBase
                 throw new ArgumentException($"{op} on {Describe}: component {i}{ComponentName(i)} is {t.DType.Name()} {t.Shape}" +
                     (batched ? $" (elements {shape})" : "") + $"; the queue expects {Expected(i)}.");
         }
+        NoteFirstShapes(i => batched ? (components[i].Shape.IsUnknownRank ? Shape.Unknown : Shape.Wrap(components[i].Shape.ToArray()[1..])) : components[i].Shape);
     }
+
+    /// <summary>Remembers the shapes of an element enqueued eagerly (see <see cref="NoteFirstShapes"/>).</summary>
+    private void NoteEnqueued(Tensor[] element) => NoteFirstShapes(i => element[i].Shape);
 
     /// <summary>Output specs of the dequeue ops: one element (<paramref name="batch"/> null) or a batch of that size (-1 unknown).</summary>
     internal TensorSpec[] OutputSpecs(string op, int? batch)
     {
-        if (shapes is null)
-            throw new ArgumentException($"{op} on {Describe}: the queue has no component shapes, so the graph cannot know what it returns. " +
-                "Create the queue with shapes (e.g. new FIFOQueue(capacity, dtypes, shapes)) to dequeue in a graph.");
-        return dtypes.Select((d, i) => new TensorSpec(batch is { } b ? Shape.Wrap([b, .. shapes[i]]) : shapes[i], d)).ToArray();
+        var known = shapes ?? Volatile.Read(ref firstShapes) ?? throw new ArgumentException(
+            $"{op} on {Describe}: the queue has no component shapes and nothing was enqueued yet, so the graph cannot know what it returns. " +
+            "Create the queue with shapes (e.g. new FIFOQueue(capacity, dtypes, shapes)), or build its enqueue op first: the dequeue then takes the shapes of the first enqueue.");
+        return dtypes.Select((d, i) => new TensorSpec(known[i].IsUnknownRank ? Shape.Unknown : batch is { } b ? Shape.Wrap([b, .. known[i]]) : known[i], d)).ToArray();
     }
 }

@@ -154,6 +154,7 @@ public abstract partial class QueueBase
                 throw new ArgumentException($"{Describe}.{op}: component {i}{ComponentName(i)} is {t.DType.Name()} {t.Shape}; " +
                     $"the queue expects {Expected(i)}.", nameof(components));
         }
+        NoteEnqueued(components);
         return (Tensor[])components.Clone();
     }
 
@@ -178,6 +179,7 @@ public abstract partial class QueueBase
                     $"so its elements are {t.DType.Name()} {row}; the queue expects {Expected(i)}.", nameof(components));
         }
         var rowShapes = components.Select(Batching.RowShape).ToArray();
+        NoteFirstShapes(i => rowShapes[i]);
         var rowStrides = components.Select(t => t.StridesArray[1..]).ToArray();
         var items = new Tensor[n][];
         for (int r = 0; r < n; r++)

@@ -3,11 +3,15 @@ namespace Eager;
 /// <summary>
 /// A static dataflow graph (TensorFlow 1 style, and the result of tracing). Build it inside
 /// <c>using (graph.AsDefault())</c>: every op call then adds a node and returns a symbolic tensor.
-/// The default graph is per thread; there is no hidden global graph.
+/// Outside every such scope op calls run eagerly. Each thread also has a <see cref="Default"/> graph that always
+/// exists (TensorFlow 1's default graph): <c>new Session()</c> runs it, and TF1 code enters it with
+/// <c>using (Graph.Default.AsDefault())</c> or through an <see cref="InteractiveSession"/>.
 /// </summary>
 public sealed partial class Graph
 {
-    [ThreadStatic] private static Stack<Graph>? defaults;
+    // A null entry is an eager scope: it hides the graphs below it.
+    [ThreadStatic] private static Stack<Graph?>? defaults;
+    [ThreadStatic] private static Graph? threadDefault;
 
     private readonly List<Node> nodes = [];
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
@@ -18,6 +22,24 @@ public sealed partial class Graph
 
     /// <summary>The graph being built on this thread, or null when running eagerly.</summary>
     public static Graph? Current => defaults is { Count: > 0 } d ? d.Peek() : null;
+
+    /// <summary>This thread's default graph (TensorFlow 1's tf.get_default_graph() outside any scope): created on first use and
+    /// kept until <see cref="ResetDefault"/>. Ops do not go into it by themselves: enter it with <c>Graph.Default.AsDefault()</c>.
+    /// <c>new Session()</c> runs <see cref="Current"/> when a graph is being built, otherwise this graph.</summary>
+    public static Graph Default => threadDefault ??= new Graph();
+
+    /// <summary>Replaces this thread's <see cref="Default"/> graph with a new empty one (tf.reset_default_graph()).</summary>
+    /// <exception cref="InvalidOperationException">A graph scope is open on this thread (the default graph is being built).</exception>
+    public static void ResetDefault()
+    {
+        if (threadDefault is { } current && defaults is { } d && d.Contains(current))
+            throw new InvalidOperationException("Graph.ResetDefault: the default graph is being built on this thread (an AsDefault scope or an InteractiveSession is open); close it first.");
+        threadDefault = null;
+    }
+
+    /// <summary>The graph-level random seed (tf.set_random_seed): random ops created after it is set derive their seeds from it
+    /// and their op seed, so a graph built the same way draws the same sequence in every session. Null: not set.</summary>
+    public int? Seed { get; set; }
 
     /// <summary>Nodes in creation (topological) order.</summary>
     public IReadOnlyList<Node> Nodes => nodes;
@@ -53,16 +75,31 @@ public sealed partial class Graph
     /// <summary>Makes this graph the default for op calls on this thread until disposed.</summary>
     public IDisposable AsDefault()
     {
-        (defaults ??= new Stack<Graph>()).Push(this);
-        return new Scope(() => defaults.Pop());
+        var stack = defaults ??= new Stack<Graph?>();
+        stack.Push(this);
+        return new Scope(() => Remove(stack, this));
     }
 
     /// <summary>Suspends graph building on this thread (TensorFlow's init_scope): ops inside run eagerly.</summary>
     public static IDisposable EagerScope()
     {
-        var saved = defaults;
-        defaults = null;
-        return new Scope(() => defaults = saved);
+        var stack = defaults ??= new Stack<Graph?>();
+        stack.Push(null);
+        return new Scope(() => Remove(stack, null));
+    }
+
+    /// <summary>Pops <paramref name="g"/>: the top entry normally; scopes closed out of order (an InteractiveSession closed
+    /// while a later scope is open) take out their own entry and leave the others.</summary>
+    private static void Remove(Stack<Graph?> stack, Graph? g)
+    {
+        if (stack.Count == 0) return;
+        if (stack.Peek() == g) { stack.Pop(); return; }
+        var items = stack.ToArray(); // top first
+        int at = Array.IndexOf(items, g);
+        if (at < 0) return;
+        stack.Clear();
+        for (int i = items.Length - 1; i >= 0; i--)
+            if (i != at) stack.Push(items[i]);
     }
 
     /// <summary>Nodes created inside the scope get control inputs on <paramref name="deps"/> (Tensors or Operations).</summary>
@@ -113,13 +150,49 @@ public sealed partial class Graph
         {
             var ins = new Tensor[inputs.Length];
             for (int i = 0; i < inputs.Length; i++) ins[i] = Capture(inputs[i], op.Name);
-            var specs = outputSpecs ?? op.Infer(ins, attrs);
+            var specs = outputSpecs ?? (AnyUnknownRank(ins) ? UnknownRankSpecs(op, ins, attrs) : op.Infer(ins, attrs));
             var ctrl = controlScopes.Count == 0 ? [] : controlScopes.SelectMany(c => c).Distinct().ToArray();
             var node = new Node(this, nodes.Count, UniqueName(name ?? op.Name), op, ins, attrs, ctrl, specs);
             nodes.Add(node);
             NodeAdded?.Invoke(node);
             return node;
         }
+    }
+
+    private static bool AnyUnknownRank(Tensor[] ins)
+    {
+        foreach (var t in ins) if (t.Shape.IsUnknownRank) return true;
+        return false;
+    }
+
+    /// <summary>Outputs of an op applied to an input of unknown rank: every output has unknown rank, and the dtypes and the
+    /// number of outputs come from the op's own inference run on stand-ins of rank 0 to 4 (all dimensions unknown) for the
+    /// unknown-rank inputs, the first rank the op accepts. A Session infers the real shapes once feeds give the ranks.</summary>
+    private static TensorSpec[] UnknownRankSpecs(OpDef op, Tensor[] ins, Attrs attrs)
+    {
+        ArgumentException? first = null;
+        var probeGraph = new Graph();
+        for (int rank = 0; rank <= 4; rank++)
+        {
+            var probe = new Tensor[ins.Length];
+            for (int i = 0; i < ins.Length; i++)
+            {
+                if (!ins[i].Shape.IsUnknownRank) { probe[i] = ins[i]; continue; }
+                var shape = new Shape([.. Enumerable.Repeat(-1, rank)]);
+                var ph = new Attrs { { "dtype", ins[i].DType }, { "shape", shape } };
+                probe[i] = probeGraph.AddNodeExact(probeGraph.UniqueName("probe"), Ops.PlaceholderDef, [], ph, [], [new TensorSpec(shape, ins[i].DType)]).Outputs[0];
+            }
+            try
+            {
+                return [.. op.Infer(probe, attrs).Select(s => new TensorSpec(Shape.Unknown, s.DType))];
+            }
+            catch (ArgumentException e)
+            {
+                first ??= e;
+            }
+        }
+        throw new ArgumentException($"{op.Name}: an input has unknown rank and the op accepts none of ranks 0 to 4 for it ({first!.Message}). " +
+            "Give the placeholder a shape: Ops.Placeholder(dtype, new Shape(...)).", first);
     }
 
     /// <summary>Adds a node exactly as given (name, control inputs, output specs): used to copy and load graphs.

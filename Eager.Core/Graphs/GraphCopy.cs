@@ -50,6 +50,46 @@ internal static class GraphCopy
     }
 
     /// <summary>
+    /// A copy of <paramref name="graph"/> (a Session's extracted graph) in which each placeholder named in
+    /// <paramref name="fedRanks"/> has that rank (every dimension unknown) and every output of unknown rank is inferred again,
+    /// so the passes and the plan never see an unknown rank.
+    /// </summary>
+    /// <exception cref="ArgumentException">An op refuses the ranks now known (naming the node).</exception>
+    public static Graph Specialize(Graph graph, IReadOnlyDictionary<string, int> fedRanks)
+    {
+        var copy = new Graph();
+        var map = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var nodeMap = new Dictionary<Node, Node>(ReferenceEqualityComparer.Instance);
+        foreach (var n in graph.Nodes)
+        {
+            var inputs = n.Inputs.Select(t => map[t]).ToArray();
+            var ctrl = n.ControlInputs.Select(c => nodeMap[c]).ToArray();
+            var attrs = n.Attrs;
+            TensorSpec[] specs;
+            if (n.Op == Ops.PlaceholderDef && fedRanks.TryGetValue(n.Name, out int rank))
+            {
+                var shape = new Shape([.. Enumerable.Repeat(-1, rank)]);
+                attrs = attrs.With("shape", shape);
+                specs = [new TensorSpec(shape, n.Outputs[0].DType)];
+            }
+            else if (n.Outputs.Any(o => o.Shape.IsUnknownRank))
+            {
+                try { specs = n.Op.Infer(inputs, attrs); }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException($"Session.Run: node '{n.Name}' ({n.Op.Name}) refuses its inputs " +
+                        $"{string.Join(", ", inputs.Select(t => t.DType.Name() + t.Shape))} now that the fed ranks are known: {e.Message}", e);
+                }
+            }
+            else specs = [.. n.Outputs.Select(TensorSpec.Of)];
+            var m = copy.AddNodeExact(n.Name, n.Op, inputs, attrs, ctrl, specs);
+            nodeMap[n] = m;
+            for (int k = 0; k < n.Outputs.Length; k++) map[n.Outputs[k]] = m.Outputs[k];
+        }
+        return copy;
+    }
+
+    /// <summary>
     /// Adds the nodes of <paramref name="source"/> to <paramref name="target"/> (the graph being built on this
     /// thread) with each of <paramref name="inputs"/> replaced by the matching tensor of <paramref name="args"/>,
     /// under a name scope; returns the copies of <paramref name="outputs"/>. Stateful nodes keep their order.

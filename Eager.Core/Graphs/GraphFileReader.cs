@@ -83,7 +83,8 @@ internal static class GraphFileReader
         {
             if (value.DType != dtype || !shape.IsCompatibleWith(value.Shape))
                 throw r.Bad($"variable '{name}' is {dtype.Name()}{shape} but its stored value is {value.DType.Name()}{value.Shape}");
-            v.SetValue(value, "Graph.Load");
+            // A graph variable's value belongs to a session: a loaded graph starts uninitialised, as in TensorFlow.
+            if (!isOwned) v.SetValue(value, "Graph.Load");
         }
         return (v, isOwned);
     }
@@ -240,6 +241,7 @@ internal static class GraphFileReader
         public Shape Shape()
         {
             uint rank = U32();
+            if (rank == uint.MaxValue) return Eager.Shape.Unknown;
             if (rank > MaxRank) throw Bad($"rank {rank} is above the limit of {MaxRank}");
             var dims = new int[rank];
             for (int i = 0; i < dims.Length; i++)

@@ -21,7 +21,7 @@ internal static class GraphFileWriter
             foreach (var v in variables)
             {
                 bool owned = v.Graph == graph;
-                bool hasValue = v.IsInitialized;
+                bool hasValue = !owned && v.IsInitialized; // an owned variable's value belongs to a session
                 WriteString(w, v.Name);
                 w.Write((byte)v.DType);
                 WriteShape(w, v.Shape);
@@ -103,8 +103,9 @@ internal static class GraphFileWriter
 
     private static void WriteShape(BinaryWriter w, Shape s)
     {
-        w.Write((uint)s.Rank);
-        foreach (var d in s) w.Write(d);
+        // An unknown rank is stored as rank 0xFFFFFFFF with no dimensions.
+        w.Write(s.IsUnknownRank ? uint.MaxValue : (uint)s.Rank);
+        if (!s.IsUnknownRank) foreach (var d in s) w.Write(d);
     }
 
     private static void WriteTensor(BinaryWriter w, Tensor t)

@@ -65,6 +65,23 @@ public sealed class Operation
     /// <summary>The node's outputs.</summary>
     public Tensor[] Outputs => Node.Outputs;
 
+    /// <summary>Runs this operation in <paramref name="session"/> for its effects (TensorFlow's op.run(session=...)).</summary>
+    public void Run(Session session, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        session.Run(this, feeds);
+    }
+
+    /// <summary>Runs this operation in the default session (<see cref="Session.Default"/>), TensorFlow's op.run().</summary>
+    /// <exception cref="InvalidOperationException">This thread has no default session.</exception>
+    public void Run(FeedDict? feeds = null)
+    {
+        var s = Session.Default ?? throw new InvalidOperationException(
+            $"Operation.Run: '{Name}' needs a session and this thread has no default session. Use op.Run(session), " +
+            "'using (session.AsDefault())', or an InteractiveSession.");
+        s.Run(this, feeds);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Node.ToString();
 }

@@ -21,6 +21,12 @@ public static partial class Ops
         return g.AddNode(PlaceholderDef, [], new Attrs { { "dtype", dtype }, { "shape", shape } }, name ?? "Placeholder").Outputs[0];
     }
 
+    /// <summary>A placeholder of unknown rank (TensorFlow's <c>tf.placeholder(tf.float32)</c> without a shape): any tensor of
+    /// <paramref name="dtype"/> can be fed. Ops built on it have outputs of unknown rank (<see cref="Shape.Unknown"/>); each
+    /// Session run infers the real shapes from the fed rank (one compiled plan per rank).</summary>
+    /// <exception cref="InvalidOperationException">No graph is being built on this thread.</exception>
+    public static Tensor Placeholder(DType dtype, string? name = null) => Placeholder(dtype, Shape.Unknown, name);
+
     /// <summary>An operation that does nothing; with control dependencies it is a synchronisation point.</summary>
     /// <exception cref="InvalidOperationException">No graph is being built on this thread.</exception>
     public static Operation NoOp(string? name = null)

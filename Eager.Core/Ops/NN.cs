@@ -84,9 +84,11 @@ public static partial class Ops
         (x, a) =>
         {
             double rate = a.Double("rate");
-            ulong seed = a.Bool("seeded")
-                ? (ulong)(uint)a.Int("seed") * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL
-                : (ulong)Interlocked.Increment(ref unseededDropout) * 0x9E3779B97F4A7C15UL;
+            ulong seed = a.Has("seed2")
+                ? RandomKey(a, 0xD1B54A32D192ED03UL, 0x8CB92BA72F3D8DD7UL)
+                : a.Bool("seeded") // graph files written before dropout followed the graph-seed rules
+                    ? (ulong)(uint)a.Int("seed") * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL
+                    : (ulong)Interlocked.Increment(ref unseededDropout) * 0x9E3779B97F4A7C15UL;
             var input = x[0].Contiguous();
             var mask = Tensor.Empty(input.Shape, input.DType);
             var y = Tensor.Empty(input.Shape, input.DType);
@@ -142,16 +144,18 @@ public static partial class Ops
 
     /// <summary>
     /// Inverted dropout: while <paramref name="training"/>, each element is zeroed with probability <paramref name="rate"/>
-    /// and the kept ones are scaled by 1 / (1 - rate); otherwise (or when rate is 0) x is returned unchanged. The same
-    /// <paramref name="seed"/> and shape give the same mask; without a seed every call draws a new one. The gradient
-    /// uses the forward mask.
+    /// and the kept ones are scaled by 1 / (1 - rate); otherwise (or when rate is 0) x is returned unchanged. Eagerly the
+    /// same <paramref name="seed"/> and shape give the same mask; without a seed every call draws a new one. In a graph
+    /// the seeds follow <see cref="RandomSeeds"/>: each run draws a new mask, the same sequence in every session. The
+    /// gradient uses the forward mask.
     /// </summary>
     /// <exception cref="ArgumentException">A rate outside [0, 1) or a non-float dtype.</exception>
     public static Tensor Dropout(Tensor x, double rate, int? seed = null, bool training = true)
     {
         if (!(rate >= 0 && rate < 1)) throw new ArgumentException($"Dropout: rate must be in [0, 1), got {rate} (input {x.DType.Name()}{x.Shape}).", nameof(rate));
         if (!training || rate == 0) return x;
-        var a = new Attrs { { "rate", rate }, { "seeded", seed.HasValue }, { "seed", seed ?? 0 } };
+        var (s1, s2) = RandomSeeds(seed);
+        var a = new Attrs { { "rate", rate }, { "seed", s1 }, { "seed2", s2 } };
         return Dispatcher.Apply(DropoutDef, [x], a)[0];
     }
 

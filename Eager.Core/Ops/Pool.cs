@@ -123,6 +123,17 @@ public static partial class Ops
         Gradient = c => [AvgPool2D(c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };
 
+    /// <summary>TensorFlow 1's tf.nn.max_pool(value, ksize, strides, padding): NHWC, with 4-element <paramref name="ksize"/> and
+    /// <paramref name="strides"/> ([1, h, w, 1]; 1- and 2-element forms work too). The same op as <see cref="MaxPool2D"/>.</summary>
+    /// <exception cref="ArgumentException">A batch or channel entry other than 1, or the errors of <see cref="MaxPool2D"/>.</exception>
+    public static Tensor MaxPool(Tensor value, int[] ksize, int[] strides, string padding) =>
+        MaxPool2D(value, Size2.FromList(ksize, "MaxPool", "ksize"), Size2.FromList(strides, "MaxPool", "strides"), padding);
+
+    /// <summary>TensorFlow 1's tf.nn.avg_pool(value, ksize, strides, padding), as <see cref="MaxPool"/>.</summary>
+    /// <exception cref="ArgumentException">A batch or channel entry other than 1, or the errors of <see cref="AvgPool2D"/>.</exception>
+    public static Tensor AvgPool(Tensor value, int[] ksize, int[] strides, string padding) =>
+        AvgPool2D(value, Size2.FromList(ksize, "AvgPool", "ksize"), Size2.FromList(strides, "AvgPool", "strides"), padding);
+
     /// <summary>
     /// Max pooling over NHWC <paramref name="input"/>: [batch, outHeight, outWidth, channels] with output sizes as
     /// <see cref="Conv2D"/> (the pool as the kernel). Padding cells never win a max.

@@ -15,7 +15,7 @@ internal sealed partial class ExecutionPlan
     /// thread alone can finish the plan, so a busy pool only costs speed, never progress. The first failure stops
     /// new steps and is rethrown after running helpers finish their current step.
     /// </summary>
-    private void RunParallel(Schedule schedule, Tensor?[] slots, RunMemory memory)
+    private void RunParallel(Schedule schedule, Tensor?[] slots, RunMemory memory, SessionState? state)
     {
         var pending = (int[])schedule.DependencyCount.Clone();
         var readers = (int[])schedule.Readers.Clone();
@@ -33,6 +33,7 @@ internal sealed partial class ExecutionPlan
                 try
                 {
                     var step = Steps[i];
+                    RunContext.AtStep(step.Name);
                     RunStep(step, slots, memory);
                     memory.Produced(step, slots);
                     foreach (var s in step.Outputs)
@@ -63,7 +64,12 @@ internal sealed partial class ExecutionPlan
                 try
                 {
                     if (Volatile.Read(ref finished) != 0) return; // started after the run ended
-                    using (Graph.EagerScope()) Work();
+                    var saved = RunContext.Enter(state, Source);
+                    try
+                    {
+                        using (Graph.EagerScope()) Work();
+                    }
+                    finally { RunContext.Restore(saved); }
                 }
                 finally { Interlocked.Decrement(ref active); }
             });

@@ -42,13 +42,22 @@ internal sealed partial class ExecutionPlan
     /// <summary>The dependency schedule when independent steps run in parallel; null to run in order.</summary>
     public Schedule? Parallel { get; }
 
-    /// <summary>Runs every step with the given feed values (already validated) and returns the fetched values.</summary>
-    public Tensor[] Run(Tensor[] feeds)
+    /// <summary>The graph this plan was compiled from (the user's graph, or a control-flow subgraph): with a step's name it
+    /// keys a random node's draw count in the session.</summary>
+    public Graph? Source { get; set; }
+
+    /// <summary>Runs every step with the given feed values (already validated) and returns the fetched values.
+    /// <paramref name="state"/>: the session whose variable values and random draws the kernels use (a subgraph's plan runs
+    /// in the state of the run that called it).</summary>
+    public Tensor[] Run(Tensor[] feeds, SessionState? state)
     {
         var slots = new Tensor?[SlotCount];
         for (int i = 0; i < feeds.Length; i++) slots[FeedSlots[i]] = feeds[i];
+        var saved = RunContext.Enter(state, Source);
         // Kernels may call public ops (AssignAdd adds through Ops.Add): they must run eagerly and unrecorded
         // even when the caller is building a graph or holds a tape.
+        try
+        {
         using (Graph.EagerScope())
         using (GradientTape.NoGradient())
         using (var memory = new RunMemory(SlotCount, sequential: Parallel is null))
@@ -57,6 +66,7 @@ internal sealed partial class ExecutionPlan
             {
                 foreach (var step in Steps)
                 {
+                    RunContext.AtStep(step.Name);
                     RunStep(step, slots, memory);
                     memory.Produced(step, slots);
                     foreach (var r in step.Release)
@@ -66,7 +76,12 @@ internal sealed partial class ExecutionPlan
                     }
                 }
             }
-            else RunParallel(Parallel, slots, memory);
+            else RunParallel(Parallel, slots, memory, state);
+        }
+        }
+        finally
+        {
+            RunContext.Restore(saved);
         }
         var result = new Tensor[FetchSlots.Length];
         for (int i = 0; i < result.Length; i++) result[i] = slots[FetchSlots[i]]!;

@@ -4,17 +4,19 @@ namespace Eager;
 /// Equality is by identity of the tensors and nodes, so it keys the plan cache.</summary>
 internal sealed class PlanKey : IEquatable<PlanKey>
 {
-    public PlanKey(Tensor[] fetches, Node[] targets, Tensor[] feeds)
+    public PlanKey(Tensor[] fetches, Node[] targets, Tensor[] feeds, int[]? feedRanks = null)
     {
         Fetches = fetches;
         Targets = targets;
         Feeds = feeds;
+        FeedRanks = feedRanks;
         var h = new HashCode();
         foreach (var t in fetches) h.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(t));
         h.Add(-1);
         foreach (var n in targets) h.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(n));
         h.Add(-2);
         foreach (var t in feeds) h.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(t));
+        if (feedRanks is not null) foreach (var r in feedRanks) h.Add(r);
         hash = h.ToHashCode();
     }
 
@@ -27,10 +29,15 @@ internal sealed class PlanKey : IEquatable<PlanKey>
     /// <summary>Fed tensors in a canonical order (by node id, then output index).</summary>
     public Tensor[] Feeds { get; }
 
+    /// <summary>For each feed, the rank of the fed value where the fed tensor has unknown rank, else -1; null when no fed
+    /// tensor has unknown rank. A plan is compiled per combination of ranks.</summary>
+    public int[]? FeedRanks { get; }
+
     public bool Equals(PlanKey? other) => other is not null && hash == other.hash &&
         Fetches.AsSpan().SequenceEqual(other.Fetches, ReferenceEqualityComparer.Instance) &&
         Targets.AsSpan().SequenceEqual(other.Targets, ReferenceEqualityComparer.Instance) &&
-        Feeds.AsSpan().SequenceEqual(other.Feeds, ReferenceEqualityComparer.Instance);
+        Feeds.AsSpan().SequenceEqual(other.Feeds, ReferenceEqualityComparer.Instance) &&
+        (FeedRanks ?? []).AsSpan().SequenceEqual(other.FeedRanks ?? []);
 
     public override bool Equals(object? obj) => Equals(obj as PlanKey);
 
@@ -50,6 +57,13 @@ internal static class PlanBuilder
         var needed = Prune(graph, key, fed);
 
         var copy = GraphCopy.Extract(graph, needed, key.Feeds, out var tensorMap, out var nodeMap);
+        if (key.FeedRanks is { } ranks)
+        {
+            var fedRanks = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < ranks.Length; i++)
+                if (ranks[i] >= 0) fedRanks[tensorMap[key.Feeds[i]].Node!.Name] = ranks[i];
+            copy = GraphCopy.Specialize(copy, fedRanks);
+        }
         var keep = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in key.Fetches) keep.Add(tensorMap[t].Node!.Name);
         foreach (var t in key.Feeds) keep.Add(tensorMap[t].Node!.Name);
@@ -57,7 +71,9 @@ internal static class PlanBuilder
 
         var program = Optimize(copy, keep, options);
         if (options.VerifyGraphs) GraphVerifier.Verify(program);
-        return Lower(program, [.. key.Feeds.Select(t => tensorMap[t].Name!)], [.. key.Fetches.Select(t => tensorMap[t].Name!)], options.InterOpParallelism, options.PlanMemory);
+        var plan = Lower(program, [.. key.Feeds.Select(t => tensorMap[t].Name!)], [.. key.Fetches.Select(t => tensorMap[t].Name!)], options.InterOpParallelism, options.PlanMemory);
+        plan.Source = graph;
+        return plan;
     }
 
     /// <summary>The graph-to-graph step before lowering: the optimiser's pass pipeline runs here.

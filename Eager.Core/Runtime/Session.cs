@@ -41,12 +41,15 @@ public enum InterOpParallelism
 /// <summary>
 /// Runs a <see cref="Graph"/> (TensorFlow 1 style). Each distinct request of fetches, targets and fed tensors is
 /// compiled once into an execution plan (pruned to what it needs, rewritten, verified, lowered) and cached.
-/// <see cref="Run(Tensor, FeedDict?)"/> is thread-safe: concurrent runs share the graph's variables but each has
-/// its own feeds and intermediate values. Variables of a graph hold their values themselves, so sessions over
-/// one graph share them.
+/// <see cref="Run(Tensor, FeedDict?)"/> is thread-safe: concurrent runs share the session's variables but each has
+/// its own feeds and intermediate values. As in TensorFlow 1, the session owns the values of its graph's variables:
+/// each session must run the initializers, two sessions of one graph train independently, and
+/// <see cref="Close"/> drops the values. Random ops draw the same sequence in every session of a seeded graph.
 /// </summary>
-public sealed class Session : IDisposable
+public class Session : IDisposable
 {
+    [ThreadStatic] private static Stack<Session>? defaults;
+
     private readonly ConcurrentDictionary<PlanKey, ExecutionPlan> plans = new();
     private volatile bool disposed;
 
@@ -56,7 +59,31 @@ public sealed class Session : IDisposable
         ArgumentNullException.ThrowIfNull(graph);
         Graph = graph;
         Options = options ?? new SessionOptions();
+        State = new SessionState(this);
     }
+
+    /// <summary>A session over the graph being built on this thread (<see cref="Graph.Current"/>), or else this thread's
+    /// <see cref="Graph.Default"/> graph (TensorFlow 1's <c>tf.Session()</c>).</summary>
+    public Session(SessionOptions? options = null) : this(Graph.Current ?? Graph.Default, options)
+    {
+    }
+
+    /// <summary>This thread's default session (innermost <see cref="AsDefault"/> scope or open <see cref="InteractiveSession"/>), or
+    /// null. <see cref="Tensor.Eval(FeedDict?)"/> and <see cref="Operation.Run(FeedDict?)"/> run in it.</summary>
+    public static Session? Default => defaults is { Count: > 0 } d ? d.Peek() : null;
+
+    /// <summary>Makes this session the default one on this thread until disposed (TensorFlow's sess.as_default()). It does not
+    /// change where ops go: build nodes inside <c>graph.AsDefault()</c>.</summary>
+    public IDisposable AsDefault()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var stack = defaults ??= new Stack<Session>();
+        stack.Push(this);
+        return new PopScope(stack, this);
+    }
+
+    /// <summary>The variable values and random-op draw counts this session owns.</summary>
+    internal SessionState State { get; }
 
     /// <summary>The graph this session runs.</summary>
     public Graph Graph { get; }
@@ -120,14 +147,14 @@ public sealed class Session : IDisposable
             targetArr[i] = op.Node;
         }
         var (feedKeys, feedValues) = CheckFeeds(feeds);
-        var key = new PlanKey(fetchArr, targetArr, feedKeys);
+        var key = new PlanKey(fetchArr, targetArr, feedKeys, FeedRanks(feedKeys, feedValues));
         if (!plans.TryGetValue(key, out var plan))
         {
             plan = PlanBuilder.Build(Graph, key, Options);
             plan = plans.GetOrAdd(key, plan);
         }
         ObjectDisposedException.ThrowIf(disposed, this);
-        return plan.Run(feedValues);
+        return plan.Run(feedValues, State);
     }
 
     /// <summary>The compiled graph for a request (for tests and debugging: what actually runs).</summary>
@@ -135,8 +162,21 @@ public sealed class Session : IDisposable
     {
         ArgumentNullException.ThrowIfNull(fetches);
         ObjectDisposedException.ThrowIf(disposed, this);
-        var (feedKeys, _) = CheckFeeds(feeds);
-        return PlanBuilder.Build(Graph, new PlanKey([.. fetches], [], feedKeys), Options).Graph;
+        var (feedKeys, feedValues) = CheckFeeds(feeds);
+        return PlanBuilder.Build(Graph, new PlanKey([.. fetches], [], feedKeys, FeedRanks(feedKeys, feedValues)), Options).Graph;
+    }
+
+    /// <summary>The fed ranks of unknown-rank tensors (-1 for the others), or null when every fed tensor has a known rank.</summary>
+    private static int[]? FeedRanks(Tensor[] keys, Tensor[] values)
+    {
+        int[]? ranks = null;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (!keys[i].Shape.IsUnknownRank) continue;
+            if (ranks is null) { ranks = new int[keys.Length]; Array.Fill(ranks, -1); }
+            ranks[i] = values[i].Rank;
+        }
+        return ranks;
     }
 
     /// <summary>Feeds in canonical order, each checked against its tensor's dtype and shape.</summary>
@@ -169,10 +209,46 @@ public sealed class Session : IDisposable
     private static readonly Comparison<KeyValuePair<Tensor, Tensor>> ByNodeThenOutput = (a, b) =>
         a.Key.Node!.Id != b.Key.Node!.Id ? a.Key.Node.Id.CompareTo(b.Key.Node.Id) : a.Key.OutputIndex.CompareTo(b.Key.OutputIndex);
 
-    /// <summary>Drops every cached plan; later calls to Run throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>True once <see cref="Close"/> or <see cref="Dispose()"/> ran.</summary>
+    public bool IsClosed => disposed;
+
+    /// <summary>Closes the session (TensorFlow's sess.close(); the same as <see cref="Dispose()"/>): drops its variable values and
+    /// cached plans, so their buffers go back to the pool once nothing else holds them. Later runs throw
+    /// <see cref="ObjectDisposedException"/>; closing twice is harmless.</summary>
+    public void Close() => Dispose();
+
+    /// <summary>Closes the session (see <see cref="Close"/>).</summary>
     public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the session's plans and variable values; a subclass adds what it holds (and calls this).</summary>
+    protected virtual void Dispose(bool disposing)
     {
         disposed = true;
         plans.Clear();
+        State.Clear();
+    }
+
+    /// <summary>Pops one default-session entry (its own, even when closed out of order).</summary>
+    private protected sealed class PopScope(Stack<Session> stack, Session session) : IDisposable
+    {
+        private bool done;
+
+        public void Dispose()
+        {
+            if (done) return;
+            done = true;
+            if (stack.Count == 0) return;
+            if (stack.Peek() == session) { stack.Pop(); return; }
+            var items = stack.ToArray();
+            int at = Array.IndexOf(items, session);
+            if (at < 0) return;
+            stack.Clear();
+            for (int i = items.Length - 1; i >= 0; i--)
+                if (i != at) stack.Push(items[i]);
+        }
     }
 }

@@ -21,7 +21,7 @@ internal static class SubgraphRunner
                 throw new ArgumentException($"{op}: subgraph input {i} ('{inputs[i].Name}') is {inputs[i].DType.Name()}{inputs[i].Shape}; got {args[i].DType.Name()}{args[i].Shape}.");
         }
         var plan = Plans.GetValue(sub, Compile);
-        return plan.Run(args.ToArray());
+        return plan.Run(args.ToArray(), RunContext.State);
     }
 
     private static ExecutionPlan Compile(Subgraph sub)

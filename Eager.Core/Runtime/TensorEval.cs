@@ -9,4 +9,17 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(session);
         return session.Run(this, feeds);
     }
+
+    /// <summary>Runs this graph tensor in the default session (<see cref="Session.Default"/>: an <see cref="InteractiveSession"/> or
+    /// a <c>session.AsDefault()</c> scope), TensorFlow's tensor.eval(). A concrete (eager) tensor already is its value and is
+    /// returned as it is.</summary>
+    /// <exception cref="InvalidOperationException">A graph tensor and no default session on this thread.</exception>
+    public Tensor Eval(FeedDict? feeds = null)
+    {
+        if (!IsSymbolic) return this;
+        var s = Session.Default ?? throw new InvalidOperationException(
+            $"Eval: '{Name}' is a graph tensor and this thread has no default session. Use tensor.Eval(session), " +
+            "'using (session.AsDefault())', or an InteractiveSession.");
+        return s.Run(this, feeds);
+    }
 }

@@ -5,7 +5,8 @@ namespace Eager;
 
 /// <summary>
 /// The dimensions of a tensor. A dimension of -1 is unknown (only in graphs: placeholders and
-/// signatures with a free batch size). Immutable; equality is by value.
+/// signatures with a free batch size). In a graph even the rank may be unknown (<see cref="Unknown"/>, a placeholder
+/// made without a shape): <see cref="Rank"/> is then -1. Immutable; equality is by value.
 /// </summary>
 public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
 {
@@ -22,13 +23,23 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
 
     private Shape(int[] dims, bool noCopy) { _ = noCopy; this.dims = dims; }
 
+    // The only array holding -2: the constructor refuses it, so no other shape can look like this one.
+    private static readonly int[] UnknownRankDims = [-2];
+
+    /// <summary>A shape of unknown rank (TensorFlow's TensorShape(None)): only graph tensors have it, e.g. a placeholder made
+    /// without a shape. Ops built on it get unknown-rank outputs; a Session learns the rank from what is fed.</summary>
+    public static Shape Unknown => new(UnknownRankDims, true);
+
+    /// <summary>True when even the number of dimensions is unknown (<see cref="Unknown"/>).</summary>
+    public bool IsUnknownRank => ReferenceEquals(dims, UnknownRankDims);
+
     internal static Shape Wrap(int[] dims) => new(dims, true);
 
     /// <summary>The shape of a scalar: rank 0.</summary>
     public static Shape Scalar => default;
 
-    /// <summary>Number of dimensions.</summary>
-    public int Rank => dims?.Length ?? 0;
+    /// <summary>Number of dimensions; -1 for <see cref="Unknown"/>.</summary>
+    public int Rank => dims is null ? 0 : IsUnknownRank ? -1 : dims.Length;
 
     /// <summary>Number of dimensions (IReadOnlyList).</summary>
     public int Count => Rank;
@@ -39,6 +50,7 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
         get
         {
             int r = Rank;
+            if (r < 0) throw UnknownRankError();
             int j = i < 0 ? i + r : i;
             if ((uint)j >= (uint)r) throw new ArgumentOutOfRangeException(nameof(i), $"Shape {this}: axis {i} is out of range for rank {r}.");
             return dims![j];
@@ -51,6 +63,7 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
         get
         {
             if (dims == null) return 1;
+            if (IsUnknownRank) return -1;
             long s = 1;
             foreach (var d in dims) { if (d < 0) return -1; s *= d; }
             if (s > int.MaxValue) throw new InvalidOperationException($"Shape {this} has {s} elements, more than a tensor can hold (2^31-1).");
@@ -61,17 +74,23 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     /// <summary>True when every dimension is known.</summary>
     public bool IsFullyDefined
     {
-        get { if (dims != null) foreach (var d in dims) if (d < 0) return false; return true; }
+        get { if (dims != null) foreach (var d in dims) if (d < 0) return false; return true; } // Unknown holds -2
     }
 
     /// <summary>A copy of the dimensions.</summary>
-    public int[] ToArray() => dims == null ? [] : (int[])dims.Clone();
+    /// <exception cref="InvalidOperationException">The rank is unknown.</exception>
+    public int[] ToArray() => dims == null ? [] : IsUnknownRank ? throw UnknownRankError() : (int[])dims.Clone();
 
+    // Equality and hashing see the sentinel, so Unknown equals only itself.
     internal ReadOnlySpan<int> Span => dims ?? [];
+
+    private static InvalidOperationException UnknownRankError() =>
+        new("Shape: the rank is unknown (a placeholder made without a shape); its dimensions are known only once a Session runs it.");
 
     /// <summary>True when the two shapes could describe the same tensor (unknown dims match anything).</summary>
     public bool IsCompatibleWith(Shape other)
     {
+        if (IsUnknownRank || other.IsUnknownRank) return true;
         if (Rank != other.Rank) return false;
         for (int i = 0; i < Rank; i++)
         {
@@ -113,6 +132,7 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     /// <summary>Python style: "(2, 3)", "(None, 3)" for unknown, "()" for a scalar, "(5,)" for rank 1.</summary>
     public override string ToString()
     {
+        if (IsUnknownRank) return "<unknown>";
         var sb = new StringBuilder("(");
         for (int i = 0; i < Rank; i++)
         {
@@ -124,7 +144,8 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     }
 
     /// <inheritdoc/>
-    public IEnumerator<int> GetEnumerator() => ((IEnumerable<int>)(dims ?? [])).GetEnumerator();
+    /// <exception cref="InvalidOperationException">The rank is unknown.</exception>
+    public IEnumerator<int> GetEnumerator() => ((IEnumerable<int>)(IsUnknownRank ? throw UnknownRankError() : dims ?? [])).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
