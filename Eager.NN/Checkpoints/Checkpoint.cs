@@ -108,7 +108,8 @@ public sealed class Checkpoint
         return new RestoreStatus([.. plan.Select(p => p.Name)], missing, unexpected);
     }
 
-    /// <summary>The current value of a variable (eager, or a graph variable a Session has initialised).</summary>
+    /// <summary>The current value of a variable: eager, or a graph variable in the default session (save and restore graph models
+    /// inside <c>using (session.AsDefault())</c>: each session holds its own values).</summary>
     internal static Tensor ValueOf(Variable v) => v.Value;
 
     /// <summary>Sets variables eagerly, off every tape (also graph variables: their value is what Sessions read).</summary>

@@ -215,10 +215,11 @@ public class CheckpointTests
             sess.Run(Ops.GlobalVariablesInitializer());
             var feed = new FeedDict { { x, Tensor.From(new float[,] { { 1, 2 } }) } };
             Assert.That(sess.Run(y, feed).Item<float>(), Is.EqualTo(3.5f));
-            new Checkpoint(model).Save(p);
+            // A graph variable's value belongs to a session (saver.save(sess, path)): save and restore in its default scope.
+            using (sess.AsDefault()) new Checkpoint(model).Save(p);
             sess.Run(Ops.Assign(model.Kernel!, Tensor.Zeros(new Shape(2, 1))).Op);
             Assert.That(sess.Run(y, feed).Item<float>(), Is.EqualTo(0.5f));
-            new Checkpoint(model).Restore(p);
+            using (sess.AsDefault()) new Checkpoint(model).Restore(p);
             Assert.That(sess.Run(y, feed).Item<float>(), Is.EqualTo(3.5f), "the session reads the restored values");
         }
     }

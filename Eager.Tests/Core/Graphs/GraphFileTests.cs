@@ -73,13 +73,15 @@ public class GraphFileTests
         Assert.That(back.ToString(), Is.EqualTo(g.ToString()));
         var bw = back.Variables.Single(v => v.Name == "w");
         var unset = back.Variables.Single(v => v.Name == "unset");
-        Assert.That((bw.IsInitialized, unset.IsInitialized, unset.Trainable), Is.EqualTo((true, false, false)));
+        Assert.That((bw.IsInitialized, unset.IsInitialized, unset.Trainable), Is.EqualTo((false, false, false)), "values belong to sessions, not to graph files");
         Assert.That(bw.Initializer!.Node.Op.Name, Is.EqualTo("Assign"));
         using var sess = new Session(back);
         var bx = back.FindNode("x")!.Outputs[0];
         var by = back.FindNode(y.Node!.Name)!.Outputs[0];
-        Assert.That(sess.Run(by, new FeedDict { { bx, Tensor.From(new float[,] { { 1, 1 } }) } }).ToArray<float>(), Is.EqualTo(new[] { 5f }));
+        var e = Assert.Throws<InvalidOperationException>(() => sess.Run(by, new FeedDict { { bx, Tensor.From(new float[,] { { 1, 1 } }) } }));
+        Assert.That(e!.Message, Does.Contain("FailedPrecondition").And.Contain("'w'"));
         using (back.AsDefault()) sess.Run(Ops.GlobalVariablesInitializer());
+        Assert.That(sess.Run(by, new FeedDict { { bx, Tensor.From(new float[,] { { 1, 1 } }) } }).ToArray<float>(), Is.EqualTo(new[] { 3f }));
         Assert.That(sess.Run(bw).ToArray<float>(), Is.EqualTo(new[] { 1f, 2f }));
         Assert.That(sess.Run(unset).ToArray<int>(), Is.EqualTo(new[] { 1, 1, 1 }));
     }

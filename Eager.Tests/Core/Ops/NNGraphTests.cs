@@ -65,19 +65,27 @@ public class NNGraphTests
     }
 
     [Test]
-    public void UnseededDropoutDrawsANewMaskOnEverySessionRun()
+    public void DropoutDrawsANewMaskOnEverySessionRunAndSeededOnesRepeatPerSession()
     {
         var g = new Graph();
         using (g.AsDefault())
         {
             var x = Ops.Placeholder(DType.Float32, new Shape(-1, 64), name: "x");
             var fresh = Ops.Dropout(x, rate: 0.5);
-            var fixedMask = Ops.Dropout(x, rate: 0.5, seed: 1);
-            using var sess = new Session(g);
+            var seeded = Ops.Dropout(x, rate: 0.5, seed: 1);
             var feed = new FeedDict { { x, Tensor.Ones(new Shape(2, 64)) } };
-            var a = sess.Run([fresh, fixedMask], feed); var b = sess.Run([fresh, fixedMask], feed);
+            Tensor[] a, b, again;
+            using (var sess = new Session(g))
+            {
+                a = sess.Run([fresh, seeded], feed);
+                b = sess.Run([fresh, seeded], feed);
+            }
+            using (var other = new Session(g)) again = other.Run([fresh, seeded], feed);
             Assert.That(a[0].ToArray<float>(), Is.Not.EqualTo(b[0].ToArray<float>()));
-            Assert.That(a[1].ToArray<float>(), Is.EqualTo(b[1].ToArray<float>()));
+            Assert.That(a[1].ToArray<float>(), Is.Not.EqualTo(b[1].ToArray<float>()), "each run of a seeded dropout draws anew (TensorFlow)");
+            Assert.That(again[1].ToArray<float>(), Is.EqualTo(a[1].ToArray<float>()), "a new session repeats the seeded sequence");
+            Assert.That(a[1].ToArray<float>(), Is.EqualTo(Ops.Dropout(Tensor.Ones(new Shape(2, 64)), rate: 0.5, seed: 1).ToArray<float>()),
+                "the first run draws the eager mask of the same seed");
         }
     }
 }
