@@ -180,7 +180,7 @@ public sealed partial class Graph
                 if (!ins[i].Shape.IsUnknownRank) { probe[i] = ins[i]; continue; }
                 var shape = new Shape([.. Enumerable.Repeat(-1, rank)]);
                 var ph = new Attrs { { "dtype", ins[i].DType }, { "shape", shape } };
-                probe[i] = probeGraph.AddNodeExact(probeGraph.UniqueName("probe"), Ops.PlaceholderDef, [], ph, [], [new TensorSpec(shape, ins[i].DType)]).Outputs[0];
+                probe[i] = probeGraph.AddNodeExact($"probe_{rank}_{i}", Ops.PlaceholderDef, [], ph, [], [new TensorSpec(shape, ins[i].DType)]).Outputs[0];
             }
             try
             {

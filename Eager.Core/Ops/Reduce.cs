@@ -8,6 +8,8 @@ public static partial class Ops
     /// <summary>Normalised, sorted, distinct axes; null means all axes.</summary>
     internal static int[] NormalizeAxes(string op, Shape shape, int[]? axes)
     {
+        if (shape.IsUnknownRank)
+            throw new ArgumentException($"{op}: the input has unknown rank (a placeholder made without a shape), so its axes are unknown when the graph is built; give the placeholder a shape.");
         if (axes is null) return Enumerable.Range(0, shape.Rank).ToArray();
         var set = new SortedSet<int>();
         foreach (var ax in axes)

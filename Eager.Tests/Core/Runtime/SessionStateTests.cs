@@ -16,7 +16,7 @@ public class SessionStateTests
             x = Ops.Placeholder(DType.Float32, new Shape(-1), name: "x");
             w = new Variable(Tensor.Scalar(0f), name: "w");
             loss = Ops.ReduceMean(Ops.Square(x * (Tensor)w - x * 3f));
-            var grad = Ops.Gradients(loss, new[] { (Tensor)w })[0];
+            var grad = Ops.Gradients(loss, new[] { (Tensor)w })[0]!;
             step = Ops.Group(Ops.AssignSub(w, grad * 0.1f));
             init = Ops.GlobalVariablesInitializer();
         }
