@@ -17,6 +17,9 @@ internal sealed class Options
     public double TvWeight { get; set; } = 1e-4;
     public double LearningRate { get; set; } = 10;
     public bool Help { get; set; }
+    public bool Tf1 { get; set; }
+    public double Noise { get; set; }
+    public int Seed { get; set; } = 1;
 
     public const string Usage = """
         Neural style transfer (Gatys, Ecker and Bethge) with Eager.
@@ -33,6 +36,9 @@ internal sealed class Options
                               'random' uses VGG19 with seeded random weights (for timing only)
           --optimizer NAME    adam (default) or lbfgs
           --eager             run the step eagerly instead of as a traced graph (and report both speeds)
+          --tf1               build it TensorFlow 1 style: placeholders, a Session, an initializer, feed_dict (adam, VGG19)
+          --noise X           start from the content image plus uniform noise of +-X (default 0)
+          --seed N            seed of that noise (default 1); the same seed gives the same image in both styles
           --save-every N      also write the image every N steps
           --content-weight X, --style-weight X, --tv-weight X, --lr X   loss weights and Adam's learning rate
           --help              this text
@@ -59,6 +65,9 @@ internal sealed class Options
                     if (o.Optimizer is not ("adam" or "lbfgs")) throw new ArgumentException($"--optimizer must be adam or lbfgs, got '{o.Optimizer}'.");
                     break;
                 case "--eager": o.Eager = true; break;
+                case "--tf1": o.Tf1 = true; break;
+                case "--noise": o.Noise = NextDouble(); break;
+                case "--seed": o.Seed = NextInt(); break;
                 case "--save-every": o.SaveEvery = NextInt(); break;
                 case "--content-weight": o.ContentWeight = NextDouble(); break;
                 case "--style-weight": o.StyleWeight = NextDouble(); break;

@@ -35,9 +35,11 @@ static int Run(Options opt)
     if (opt.Weights is null)
         AnsiConsole.MarkupLine("[grey]For the classic Gatys et al. look, pass --weights PATH to pretrained VGG19 (torchvision/Keras safetensors or the ONNX model zoo's vgg19).[/]");
     AnsiConsole.MarkupLine($"[bold]Content[/] {Markup.Escape(Path.GetFileName(opt.Content))} {content.Shape}, [bold]style[/] {Markup.Escape(Path.GetFileName(opt.Style))} {style.Shape}, " +
-                           $"{opt.Steps} steps of {opt.Optimizer}, {(opt.Eager ? "eager" : "traced")}");
+                           $"{opt.Steps} steps of {opt.Optimizer}, {(opt.Tf1 ? "TF1 graph and Session" : opt.Eager ? "eager" : "traced")}");
 
-    var transfer = new Transfer(net, content, style, opt);
+    if (opt.Tf1 && (opt.Optimizer != "adam" || net is not Vgg19Net))
+        throw new ArgumentException("--tf1 runs the chapter's program: Adam on VGG19; pass --weights PATH (or 'random') and no --optimizer lbfgs.");
+    IStyleTransfer transfer = opt.Tf1 ? new Tf1Transfer(net, content, style, opt) : new Transfer(net, content, style, opt);
     var history = new List<(int Step, double Total, double Content, double Style, double Tv)>();
     var sw = Stopwatch.StartNew();
     double firstStepSeconds = 0;
@@ -63,7 +65,7 @@ static int Run(Options opt)
     ImageIO.SavePng(transfer.Image, opt.Out);
     var plot = Path.ChangeExtension(opt.Out, null) + "-losses.png";
     LossPlot.Write(history, plot);
-    AnsiConsole.MarkupLine($"loss {history[0].Total:G4} -> {history[^1].Total:G4}; {(opt.Eager ? "eager" : "traced")}: {perIter * 1000:F0} ms per step " +
+    AnsiConsole.MarkupLine($"loss {history[0].Total:G4} -> {history[^1].Total:G4}; {(opt.Tf1 ? "TF1 session" : opt.Eager ? "eager" : "traced")}: {perIter * 1000:F0} ms per step " +
                            $"(first step {firstStepSeconds:F1} s{(opt.Eager ? "" : " including tracing")})");
     if (opt.Eager && opt.Optimizer == "adam")
     {

@@ -4,7 +4,7 @@ using Eager.NN;
 namespace StyleTransfer;
 
 /// <summary>One style-transfer problem: the image variable, the fixed targets, and a step (traced or eager).</summary>
-internal sealed class Transfer
+internal sealed class Transfer : IStyleTransfer
 {
     private readonly IFeatureNet net;
     private readonly Options opt;
@@ -25,7 +25,8 @@ internal sealed class Transfer
         contentTarget = net.Extract(content, [net.ContentLayer])[net.ContentLayer];
         var sf = net.Extract(style, net.StyleLayers);
         styleTargets = net.StyleLayers.ToDictionary(n => n, n => Losses.Gram(sf[n]));
-        image = new Variable(content, name: "image");
+        var start = opt.Noise > 0 ? Ops.ClipByValue(content + Tensor.RandomUniform(content.Shape, -1, 1, seed: opt.Seed) * opt.Noise, 0, 255) : content;
+        image = new Variable(start, name: "image");
         adam = new Adam(learningRate: (float)opt.LearningRate);
         if (!opt.Eager)
         {
