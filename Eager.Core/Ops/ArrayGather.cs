@@ -146,7 +146,10 @@ public static partial class Ops
                 case DType.Bool: IndexGather.OneHot(idx, outer, depth, inner, on != 0, off != 0, result.Span<bool>()); break;
             }
             return [result];
-        });
+        })
+    {
+        Onnx = OnnxOneHot,
+    };
 
     /// <summary>One-hot encoding of int32/int64 <paramref name="indices"/>: a new axis of size <paramref name="depth"/>
     /// at <paramref name="axis"/> (-1: last) holding <paramref name="onValue"/> at the index and

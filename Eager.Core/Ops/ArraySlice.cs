@@ -19,6 +19,7 @@ public static partial class Ops
         (x, a) => [SliceOf(x[0], StridedSliceSpec.FromAttrs("StridedSlice", x[0].Shape, a))])
     {
         Gradient = c => [SliceGrad(c.Grad, c.X(0), c.Attrs)],
+        Onnx = OnnxStridedSlice,
     };
 
     internal static readonly OpDef StridedSliceGradDef = new("StridedSliceGrad",

@@ -39,7 +39,6 @@ internal static partial class OnnxOps
         };
         h["LayerNormalization"] = c =>
         {
-            if (c.Node.Output.Skip(1).Any(o => !string.IsNullOrEmpty(o))) throw c.Unsupported("LayerNormalization's Mean and InvStdDev outputs");
             var x = c.In(0);
             int axis = (int)c.Int("axis", -1);
             if (axis < 0) axis += x.Rank;
@@ -47,8 +46,10 @@ internal static partial class OnnxOps
             var axes = Enumerable.Range(axis, x.Rank - axis).ToArray();
             var mean = Ops.ReduceMean(x, axes, keepDims: true);
             var centered = x - mean;
-            var y = centered * Ops.Rsqrt(Ops.ReduceMean(Ops.Square(centered), axes, keepDims: true) + eps) * c.In(1);
-            return [c.Opt(2) is { } b ? y + b : y];
+            var invStd = Ops.Rsqrt(Ops.ReduceMean(Ops.Square(centered), axes, keepDims: true) + eps);
+            var y = centered * invStd * c.In(1);
+            // The optional Mean and InvStdDev outputs keep the normalised axes as size 1.
+            return [c.Opt(2) is { } b ? y + b : y, mean, invStd];
         };
         h["DepthToSpace"] = c =>
         {
