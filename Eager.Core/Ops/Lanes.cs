@@ -34,6 +34,12 @@ public readonly ref struct LaneArgs<T> where T : unmanaged
 /// exactly one of the operands (each lane is read before it is written).</summary>
 public delegate void LaneFn<T>(scoped in LaneArgs<T> args, Span<T> dst) where T : unmanaged;
 
+/// <summary>dst = f(x, y) over runs (TensorPrimitives' binary shape).</summary>
+public delegate void SpanBinary<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination);
+
+/// <summary>dst = f(x, y) with y one value for every lane.</summary>
+public delegate void SpanScalarBinary<T>(ReadOnlySpan<T> x, T y, Span<T> destination);
+
 /// <summary>
 /// The element-wise trait of an op: how it computes a block of lanes in float32 and float64, with the op's own
 /// kernel, so that a fused program computes what the unfused op computes. Every table of element-wise ops (the fusion
@@ -135,6 +141,17 @@ public sealed class LaneDef
     public static LaneDef Binary<TF, TD>() where TF : IBinaryOp<float> where TD : IBinaryOp<double> =>
         new(2, static (in LaneArgs<float> a, Span<float> d) => LaneLoops.Binary<float, TF>(a.A, a.B, d),
                static (in LaneArgs<double> a, Span<double> d) => LaneLoops.Binary<double, TD>(a.A, a.B, d));
+
+    /// <summary>A binary op from span functions with the shape of TensorPrimitives' (Add, Max ...), and their forms for a
+    /// scalar second operand.</summary>
+    public static LaneDef Arithmetic(SpanBinary<float> float32, SpanBinary<double> float64,
+                                     SpanScalarBinary<float> float32Scalar, SpanScalarBinary<double> float64Scalar, bool commutative) =>
+        new(2, (in LaneArgs<float> a, Span<float> d) => float32(a.A, a.B, d), (in LaneArgs<double> a, Span<double> d) => float64(a.A, a.B, d))
+        {
+            Float32Scalar = (in LaneArgs<float> a, Span<float> d) => float32Scalar(a.A, a.S, d),
+            Float64Scalar = (in LaneArgs<double> a, Span<double> d) => float64Scalar(a.A, a.S, d),
+            Commutative = commutative,
+        };
 
     /// <summary>A comparison producing a mask.</summary>
     public static LaneDef Comparison<TF, TD>() where TF : ICompareOp<float> where TD : ICompareOp<double> =>

@@ -18,12 +18,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], Broadcasting.Shape("Add", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(c.Grad, c.X(1)) : null],
-        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Add(a.A, a.B, d),
-                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Add(a.A, a.B, d))
-        {
-            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Add(a.A, a.S, d),
-            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Add(a.A, a.S, d), Commutative = true,
-        },
+        Lanes = LaneDef.Arithmetic(TensorPrimitives.Add, TensorPrimitives.Add, TensorPrimitives.Add, TensorPrimitives.Add, commutative: true),
         Rewrites =
         [
             s => RewriteSite.IsFilled(s.X(1), 0) && s.SameSpec(s.X(0)) ? Rewrite.To("x + 0 -> x", s.X(0)) : null,
@@ -39,12 +34,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(x[0], x[1], Broadcasting.Shape("Subtract", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Negate(c.Grad), c.X(1)) : null],
-        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(a.A, a.B, d),
-                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(a.A, a.B, d))
-        {
-            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(a.A, a.S, d),
-            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(a.A, a.S, d),
-        },
+        Lanes = LaneDef.Arithmetic(TensorPrimitives.Subtract, TensorPrimitives.Subtract, TensorPrimitives.Subtract, TensorPrimitives.Subtract, commutative: false),
         Rewrites =
         [
             s => RewriteSite.IsFilled(s.X(1), 0) && s.SameSpec(s.X(0)) ? Rewrite.To("x - 0 -> x", s.X(0)) : null,
@@ -58,12 +48,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MultiplyOp<float>, MultiplyOp<double>, MultiplyOp<int>, MultiplyOp<long>>(x[0], x[1], Broadcasting.Shape("Multiply", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(1)), c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(0)), c.X(1)) : null],
-        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Multiply(a.A, a.B, d),
-                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Multiply(a.A, a.B, d))
-        {
-            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Multiply(a.A, a.S, d),
-            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Multiply(a.A, a.S, d), Commutative = true,
-        },
+        Lanes = LaneDef.Arithmetic(TensorPrimitives.Multiply, TensorPrimitives.Multiply, TensorPrimitives.Multiply, TensorPrimitives.Multiply, commutative: true),
         Rewrites =
         [
             s => RewriteSite.IsFilled(s.X(1), 1) && s.SameSpec(s.X(0)) ? Rewrite.To("x * 1 -> x", s.X(0)) : null,
@@ -85,12 +70,7 @@ public static partial class Ops
             c.Needs(0) ? Broadcasting.UnBroadcast(Divide(c.Grad, c.X(1)), c.X(0)) : null,
             c.Needs(1) ? Broadcasting.UnBroadcast(Negate(Multiply(c.Grad, Divide(c.Y, c.X(1)))), c.X(1)) : null,
         ],
-        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Divide(a.A, a.B, d),
-                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Divide(a.A, a.B, d))
-        {
-            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Divide(a.A, a.S, d),
-            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Divide(a.A, a.S, d),
-        },
+        Lanes = LaneDef.Arithmetic(TensorPrimitives.Divide, TensorPrimitives.Divide, TensorPrimitives.Divide, TensorPrimitives.Divide, commutative: false),
         Rewrites =
         [
             s => RewriteSite.IsFilled(s.X(1), 1) && s.SameSpec(s.X(0)) ? Rewrite.To("x / 1 -> x", s.X(0)) : null,
@@ -177,12 +157,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MaximumOp<float>, MaximumOp<double>, MaximumOp<int>, MaximumOp<long>>(x[0], x[1], Broadcasting.Shape("Maximum", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, GreaterEqual(c.X(0), c.X(1))),
-        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Max(a.A, a.B, d),
-                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Max(a.A, a.B, d))
-        {
-            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Max(a.A, a.S, d),
-            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Max(a.A, a.S, d), Commutative = true,
-        },
+        Lanes = LaneDef.Arithmetic(TensorPrimitives.Max, TensorPrimitives.Max, TensorPrimitives.Max, TensorPrimitives.Max, commutative: true),
         Onnx = OnnxMap.Same("Max"),
     };
 
@@ -191,12 +166,7 @@ public static partial class Ops
         (x, _) => [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(x[0], x[1], Broadcasting.Shape("Minimum", x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, LessEqual(c.X(0), c.X(1))),
-        Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Min(a.A, a.B, d),
-                       static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Min(a.A, a.B, d))
-        {
-            Float32Scalar = static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Min(a.A, a.S, d),
-            Float64Scalar = static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Min(a.A, a.S, d), Commutative = true,
-        },
+        Lanes = LaneDef.Arithmetic(TensorPrimitives.Min, TensorPrimitives.Min, TensorPrimitives.Min, TensorPrimitives.Min, commutative: true),
         Onnx = OnnxMap.Same("Min"),
     };
 
