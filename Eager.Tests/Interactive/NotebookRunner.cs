@@ -87,7 +87,19 @@ internal static class NotebookRunner
         // The writer cannot reuse the metadata parsing left as plain JSON data; a new document gets it written afresh.
         var fresh = new InteractiveDocument();
         foreach (var element in document.Elements) fresh.Add(element);
-        return File.WriteAllTextAsync(path, Notebook.ToJupyterJson(fresh, "C#"));
+        return File.WriteAllTextAsync(path, WithoutMachinePaths(Notebook.ToJupyterJson(fresh, "C#"), RepositoryRoot(path)));
+    }
+
+    /// <summary>Outputs name folders of the machine that ran them (the package source, above all): saved notebooks
+    /// show them relative to the repository instead.</summary>
+    public static string WithoutMachinePaths(string json, string root) =>
+        json.Replace(root.TrimEnd('/') + "/", "", StringComparison.Ordinal).Replace(root, ".", StringComparison.Ordinal);
+
+    private static string RepositoryRoot(string path)
+    {
+        for (var d = new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(path))!); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Eager.sln"))) return d.FullName;
+        return Path.GetDirectoryName(Path.GetFullPath(path))!;
     }
 
     private static CompositeKernel CreateKernel()

@@ -86,4 +86,12 @@ public class NotebookTests
             "most code cells show their results (run with EAGER_SAVE_NOTEBOOKS=1 to save them)");
         Assert.That(outputs.Where(o => o.GetProperty("output_type").GetString() == "error"), Is.Empty);
     }
+
+    [TestCaseSource(nameof(Notebooks))]
+    public void IsSavedWithoutPathsOfTheMachineThatRanIt(string notebook)
+    {
+        var text = File.ReadAllText(Path.Combine(NotebookDir, notebook));
+        foreach (var prefix in new[] { Root(), "/work/", "/home/", "/root/", "/tmp/", "C:\\Users" })
+            Assert.That(text, Does.Not.Contain(prefix), $"{notebook} shows a folder of the machine that saved it");
+    }
 }
