@@ -14,12 +14,7 @@ namespace Eager.Tests.Examples;
 [NonParallelizable]
 public partial class ScriptTests
 {
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Eager.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException($"no Eager.sln above {AppContext.BaseDirectory}");
-    }
+    private static string Root() => Requires.RepoRoot;
 
     private static string ScriptDir => Path.Combine(Root(), "examples", "scripts");
 

@@ -91,7 +91,7 @@ public class NotebookTests
     public void IsSavedWithoutPathsOfTheMachineThatRanIt(string notebook)
     {
         var text = File.ReadAllText(Path.Combine(NotebookDir, notebook));
-        foreach (var prefix in new[] { Root(), "/work/", "/home/", "/root/", "/tmp/", "C:\\Users" })
+        foreach (var prefix in new[] { Requires.RepoRoot, "/work/", "/home/", "/root/", "/tmp/", "C:\\Users" })
             Assert.That(text, Does.Not.Contain(prefix), $"{notebook} shows a folder of the machine that saved it");
     }
 }
