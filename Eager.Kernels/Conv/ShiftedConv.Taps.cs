@@ -173,7 +173,7 @@ internal static unsafe partial class ShiftedConv
     }
 
     /// <summary>k values per segment: a 256 x NR slice of B is 16 KiB (AVX2, float32), half of L1.</summary>
-    private const int SegmentDepth = 256;
+    internal static int SegmentDepth { get; set; } = 256;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeTile<T>(T* tile, int nr, int nv, int mr, T* c, nint ldc, bool accumulate) where T : unmanaged, INumber<T>

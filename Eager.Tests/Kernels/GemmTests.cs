@@ -24,6 +24,7 @@ public class GemmTests
         yield return (13, 33, 2);
         yield return (67, 129, 33);
         yield return (20, 40, 300); // k crosses the 256-deep block
+        yield return (13, 33, 515); // k crosses the 512-deep block of the AVX-512 kernel
     }
 
     private static readonly GemmPath[] Paths = [GemmPath.Auto, GemmPath.Vector256, GemmPath.Vector512, GemmPath.Simple];
@@ -58,6 +59,18 @@ public class GemmTests
         GemmDriver.InPlaceMaxN = 0;
         Check<float>(67, 129, 33, false, false, false, seed: 3);
         Check<float>(25, 18, 260, false, true, true, seed: 4);
+    }
+
+    [Test]
+    public void BlocksPastEveryEdgeOfTheWideKernel([Values(GemmPath.Vector256, GemmPath.Vector512)] GemmPath path, [Values] bool ta)
+    {
+        // M past the AVX-512 kernel's 192-row A block and K past its 512-deep block, with ragged tiles,
+        // packed (N above the in-place limit) and with A read in place.
+        Gemm.Path = path;
+        Workers.Count = 1;
+        Check<float>(205, 263, 523, ta, false, true, seed: 12);
+        Check<float>(197, 45, 517, ta, true, false, seed: 13);
+        Check<double>(193, 37, 514, ta, false, true, seed: 14);
     }
 
     [Test]
