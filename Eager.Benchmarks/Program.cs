@@ -56,11 +56,12 @@ var config = ManualConfig.CreateEmpty()
     .AddColumnProvider(DefaultColumnProviders.Instance)
     .AddLogger(ConsoleLogger.Default)
     .WithOptions(ConfigOptions.DisableLogFile);
+var loadBefore = MachineInfo.Load();
 var peak = Peak.Measure();
 var summaries = BenchmarkRunner.Run(types, config);
 // After the steady-state runs, so the fresh processes do not share the cores with BenchmarkDotNet's.
 var cold = opts.NoCold ? null : Cold.MeasureAll(types, Console.WriteLine);
-Report.Write(opts.ReportPath, summaries, peak, cold, opts.PyTorchPath, string.Join(' ', args));
+Report.Write(opts.ReportPath, summaries, peak, cold, loadBefore, opts.PyTorchPath, string.Join(' ', args));
 Console.WriteLine($"Wrote {opts.ReportPath}");
 return 0;
 

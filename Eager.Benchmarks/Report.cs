@@ -18,7 +18,7 @@ internal static class Report
 
     private sealed record Row(string Workload, string Param, string Method, double MedianNs, long? Allocated, double Work, string Unit, Cold.Result? Cold);
 
-    public static void Write(string path, Summary[] summaries, (double OneCore, double AllCores) peak, Dictionary<string, Cold.Result>? cold, string pytorchPath, string args)
+    public static void Write(string path, Summary[] summaries, (double OneCore, double AllCores) peak, Dictionary<string, Cold.Result>? cold, string loadBefore, string pytorchPath, string args)
     {
         var rows = new List<Row>();
         foreach (var summary in summaries)
@@ -47,10 +47,12 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine($"- Command: `dotnet run -c Release --project Eager.Benchmarks -- {args}`");
-        sb.AppendLine($"- Machine: {CpuName()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}; .NET {Environment.Version}");
+        sb.AppendLine($"- Machine: {MachineInfo.Cpu()}; {RuntimeInformation.OSDescription}; .NET {Environment.Version}");
+        sb.AppendLine($"- ISA used: {MachineInfo.Isa()}");
+        sb.AppendLine($"- Load: {loadBefore} when the run started, {MachineInfo.Load()} when it ended");
         sb.AppendLine($"- Vectors: Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated (no AVX-512)")}, Vector256 {(Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}; Eager uses {Workers.Count} threads, ONNX Runtime {Onnx.OrtRunner.Threads} intra-op threads, PyTorch {torch.Threads} threads");
         double nominal = peak.OneCore * Workers.Count;
-        sb.AppendLine($"- FP32 FMA peak measured on this machine: {peak.OneCore:F0} GFLOP/s on one core ({peak.AllCores:F0} measured on {Workers.Count} at once, lower when other processes share the cores); \"% of peak\" divides by {Workers.Count} x {peak.OneCore:F0} = {nominal:F0} GFLOP/s. (The issue's reference machine has AVX-512 and a 427 GFLOP/s two-core peak; this one has none.)");
+        sb.AppendLine($"- FP32 FMA peak measured on this machine: {peak.OneCore:F0} GFLOP/s on one core ({peak.AllCores:F0} measured on {Workers.Count} at once, lower when other processes share the cores); \"% of peak\" divides by {Workers.Count} x {peak.OneCore:F0} = {nominal:F0} GFLOP/s, measured on the {(Vector512.IsHardwareAccelerated ? "512" : "256")}-bit vectors the kernels use.");
         sb.AppendLine($"- ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}; PyTorch {torch.Version}");
         sb.AppendLine();
         sb.AppendLine($"| Workload | Case | Engine | Median | Rate | % of peak | vs ONNX Runtime | vs PyTorch | Cold: first {Cold.FirstCalls} | Allocated/op |");
@@ -104,16 +106,6 @@ internal static class Report
         : $"{(ns / 1e9).ToString("F2", Inv)} s";
 
     private static string Bytes(long? b) => b is null ? "" : b < 1024 ? $"{b} B" : b < 1 << 20 ? $"{(b / 1024.0)!.Value.ToString("F1", Inv)} KiB" : $"{(b / 1048576.0)!.Value.ToString("F1", Inv)} MiB";
-
-    private static string CpuName()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
-        }
-        catch (IOException) { return RuntimeInformation.ProcessArchitecture.ToString(); }
-    }
 
     private sealed record PyTorch(string Version, string Threads, Dictionary<string, double> Results, string StyleRss = "not measured");
 
