@@ -105,7 +105,8 @@ internal static class Cold
         catch (System.ComponentModel.Win32Exception) { return null; }
     }
 
-    private static PropertyInfo? ParamProperty(Type type) =>
+    /// <summary>The workload's [Params] property (the workloads have at most one).</summary>
+    internal static PropertyInfo? ParamProperty(Type type) =>
         type.GetProperties().FirstOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() != null);
 
     private static IEnumerable<MethodInfo> BenchmarkMethods(Type type) =>

@@ -36,6 +36,18 @@ internal static class Data
     /// <summary>Shape as ONNX wants it.</summary>
     public static long[] Dims(params int[] d) => d.Select(x => (long)x).ToArray();
 
+    /// <summary>What <see cref="IPaired.Compare"/> does: set up, run Eager once (its output in ONNX's layout) and ONNX
+    /// Runtime once, clean up, and return the largest relative difference.</summary>
+    public static double CompareOnce(Action setup, Func<float[]> eager, Func<Onnx.OrtRunner> runOrt, Action cleanup)
+    {
+        setup();
+        var mine = eager();
+        var ort = runOrt();
+        double err = RelativeError(mine, ort.Output(0));
+        cleanup();
+        return err;
+    }
+
     /// <summary>Largest |a-b| / (|b| + 1e-3 * max|b|) over the elements: a scale-aware relative error.</summary>
     public static double RelativeError(float[] a, float[] b)
     {

@@ -51,7 +51,7 @@ internal static class Smoke
     /// <summary>One instance per [Params] value (the workloads have at most one parameter each).</summary>
     private static IEnumerable<object> Instances(Type type)
     {
-        var prop = type.GetProperties().FirstOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() != null);
+        var prop = Cold.ParamProperty(type);
         if (prop is null) { yield return Activator.CreateInstance(type)!; yield break; }
         foreach (var v in prop.GetCustomAttribute<ParamsAttribute>()!.Values)
         {
@@ -63,7 +63,7 @@ internal static class Smoke
 
     private static string Describe(object o)
     {
-        var prop = o.GetType().GetProperties().FirstOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() != null);
+        var prop = Cold.ParamProperty(o.GetType());
         return prop is null ? o.GetType().Name : $"{o.GetType().Name}({prop.Name}={prop.GetValue(o)})";
     }
 }

@@ -55,13 +55,5 @@ public class ConvBenchmarks : IPaired, IWork
         return tape.Gradient(y, [x, w], outputGradients: ones);
     }
 
-    public double Compare()
-    {
-        Setup();
-        var mine = Data.ToChannelsFirst(Eager());
-        OnnxRuntime();
-        double err = Data.RelativeError(mine, ort!.Output(0));
-        Cleanup();
-        return err;
-    }
+    public double Compare() => Data.CompareOnce(Setup, () => Data.ToChannelsFirst(Eager()), () => { OnnxRuntime(); return ort!; }, Cleanup);
 }

@@ -46,13 +46,5 @@ public class ElementwiseBenchmarks : IPaired, IWork
         _ => Ops.Exp(x),
     };
 
-    public double Compare()
-    {
-        Setup();
-        var mine = Eager().ToArray<float>();
-        OnnxRuntime();
-        double err = Data.RelativeError(mine, ort!.Output(0));
-        Cleanup();
-        return err;
-    }
+    public double Compare() => Data.CompareOnce(Setup, () => Eager().ToArray<float>(), () => { OnnxRuntime(); return ort!; }, Cleanup);
 }

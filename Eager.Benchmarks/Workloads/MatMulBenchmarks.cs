@@ -34,13 +34,5 @@ public class MatMulBenchmarks : IPaired, IWork
     [Benchmark]
     public Tensor Eager() => Ops.MatMul(a, b);
 
-    public double Compare()
-    {
-        Setup();
-        var mine = Eager().ToArray<float>();
-        OnnxRuntime();
-        double err = Data.RelativeError(mine, ort!.Output(0));
-        Cleanup();
-        return err;
-    }
+    public double Compare() => Data.CompareOnce(Setup, () => Eager().ToArray<float>(), () => { OnnxRuntime(); return ort!; }, Cleanup);
 }

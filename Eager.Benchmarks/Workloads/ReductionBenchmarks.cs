@@ -47,13 +47,5 @@ public class ReductionBenchmarks : IPaired, IWork
     [Benchmark]
     public Tensor Eager() => IsSum ? Ops.ReduceSum(x) : Ops.Softmax(x);
 
-    public double Compare()
-    {
-        Setup();
-        var mine = Eager().ToArray<float>();
-        OnnxRuntime();
-        double err = Data.RelativeError(mine, ort!.Output(0));
-        Cleanup();
-        return err;
-    }
+    public double Compare() => Data.CompareOnce(Setup, () => Eager().ToArray<float>(), () => { OnnxRuntime(); return ort!; }, Cleanup);
 }

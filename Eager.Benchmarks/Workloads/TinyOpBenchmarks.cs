@@ -54,13 +54,5 @@ public class TinyOpBenchmarks : IPaired, IWork
         return y;
     }
 
-    public double Compare()
-    {
-        Setup();
-        var mine = (x * 1.0001f + 0.5f).ToArray<float>();
-        ort!.Run();
-        double err = Data.RelativeError(mine, ort.Output(0));
-        Cleanup();
-        return err;
-    }
+    public double Compare() => Data.CompareOnce(Setup, () => (x * 1.0001f + 0.5f).ToArray<float>(), () => { ort!.Run(); return ort; }, Cleanup);
 }

@@ -60,13 +60,5 @@ public class Vgg19Benchmarks : IPaired, IWork
     [Benchmark]
     public Tensor Eager() => net.Run(image)[^1];
 
-    public double Compare()
-    {
-        Setup();
-        var mine = Data.ToChannelsFirst(Eager());
-        OnnxRuntime();
-        double err = Data.RelativeError(mine, ort!.Output(0));
-        Cleanup();
-        return err;
-    }
+    public double Compare() => Data.CompareOnce(Setup, () => Data.ToChannelsFirst(Eager()), () => { OnnxRuntime(); return ort!; }, Cleanup);
 }
