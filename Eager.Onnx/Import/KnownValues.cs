@@ -50,7 +50,7 @@ internal static class KnownValues
             "Identity" or "Cast" or "Squeeze" or "Unsqueeze" or "Flatten" or "Reshape" => Of(c.Opt(0)),
             "Gather" => Gather(c),
             "Concat" => Concat(c),
-            "Slice" => Slice(c, y),
+            "Slice" => Slice(c),
             "Add" => Binary(c, (a, b) => a + b),
             "Sub" => Binary(c, (a, b) => a - b),
             "Mul" => Binary(c, (a, b) => a * b),
@@ -98,7 +98,7 @@ internal static class KnownValues
         return [.. parts];
     }
 
-    private static long?[]? Slice(ImportContext c, Tensor y)
+    private static long?[]? Slice(ImportContext c)
     {
         if (Of(c.Opt(0)) is not { } data || c.In(0).Rank != 1) return null;
         // Slice the positions 0..n-1 with the same node (eagerly), then pick the entries they name.
