@@ -49,7 +49,7 @@ internal static class Report
         sb.AppendLine($"- Command: `dotnet run -c Release --project Eager.Benchmarks -- {args}`");
         sb.AppendLine($"- Machine: {MachineInfo.Cpu()}; {RuntimeInformation.OSDescription}; .NET {Environment.Version}");
         sb.AppendLine($"- ISA used: {MachineInfo.Isa()}");
-        sb.AppendLine($"- Load: {loadBefore} when the run started, {MachineInfo.Load()} when it ended");
+        sb.AppendLine($"- Load at the start: {loadBefore}. At the end: {MachineInfo.Load()}");
         sb.AppendLine($"- Vectors: Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated (no AVX-512)")}, Vector256 {(Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}; Eager uses {Workers.Count} threads, ONNX Runtime {Onnx.OrtRunner.Threads} intra-op threads, PyTorch {torch.Threads} threads");
         double nominal = peak.OneCore * Workers.Count;
         sb.AppendLine($"- FP32 FMA peak measured on this machine: {peak.OneCore:F0} GFLOP/s on one core ({peak.AllCores:F0} measured on {Workers.Count} at once, lower when other processes share the cores); \"% of peak\" divides by {Workers.Count} x {peak.OneCore:F0} = {nominal:F0} GFLOP/s, measured on the {(Vector512.IsHardwareAccelerated ? "512" : "256")}-bit vectors the kernels use.");
