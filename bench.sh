@@ -3,12 +3,23 @@
 # beside PyTorch (Debian's python3-torch, 2 threads) for the workloads ONNX Runtime cannot run.
 #   ./bench.sh            the full suite (tens of minutes; run it on a quiet machine)
 #   ./bench.sh --quick    BenchmarkDotNet's ShortRun job, a few iterations each
-#   ./bench.sh --smoke    correctness only: every workload once, Eager vs ONNX Runtime (what CI runs)
+#   ./bench.sh --smoke    correctness only: every workload once, Eager vs ONNX Runtime (what CI runs), and
+#                         examples/AotInference once as a file-based app and as a Native AOT executable
+#   ./bench.sh --deploy   LayerNorm+GELU and MLP workloads as a file-based app (JIT and dynamic code off) and as
+#                         a Native AOT executable, eager and traced; prints rows for BENCHMARKS.md
+#                         (benchmarks/deploy.sh; --iterations N, --rounds R pass through)
 # Other options go to Eager.Benchmarks: --filter <class name part>, --report <file>.
 set -euo pipefail
 cd "$(dirname "$0")"
+if [[ " $* " == *" --deploy "* ]]; then
+  args=(); for a in "$@"; do [ "$a" = --deploy ] || args+=("$a"); done
+  exec benchmarks/deploy.sh "${args[@]}"
+fi
 dotnet build Eager.Benchmarks -c Release -nologo -v q
 if [[ " $* " == *" --smoke "* ]]; then
+  for way in file aot; do
+    examples/AotInference/run.sh "$way" --iterations 1 || { echo "smoke: examples/AotInference ($way) failed"; exit 1; }
+  done
   exec dotnet run -c Release --no-build --project Eager.Benchmarks -- "$@"
 fi
 # Debian's python3-torch lives in the system interpreter (a pyenv or venv python3 on PATH would not see it).
