@@ -112,7 +112,9 @@ static string Row(string key, double eager, double traced) =>
 
 static double Median(Func<Tensor> call, int iterations)
 {
-    for (int i = 0; i < 3; i++) call();
+    // Warm up for at least three calls and half a second: under the JIT, tiered compilation needs both.
+    long warm = Stopwatch.GetTimestamp();
+    for (int i = 0; i < 3 || Stopwatch.GetElapsedTime(warm).TotalMilliseconds < 500; i++) call();
     var ms = new double[Math.Max(1, iterations)];
     for (int i = 0; i < ms.Length; i++)
     {
