@@ -20,6 +20,9 @@ public class MpiJobTests
     public void TwoRanksMatchOneProcessWithATracedTrainingStep() => Expect(Run("train-traced"), "ok train-traced on 2 ranks");
 
     [Test]
+    public void TwoRanksMatchOneProcessInATensorFlow1GraphAndSession() => Expect(Run("train-session"), "ok train-session on 2 ranks");
+
+    [Test]
     public void ARankThatThrowsEndsTheJobWithItsErrorInsteadOfHanging()
     {
         var (code, output) = Run("throw", timeoutSeconds: 60);

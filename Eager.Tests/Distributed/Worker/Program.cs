@@ -9,6 +9,7 @@ switch (mode)
     case "collectives": CollectiveChecks.Run(world); break;
     case "train": TrainingCheck.Run(world, traced: false); break;
     case "train-traced": TrainingCheck.Run(world, traced: true); break;
+    case "train-session": SessionCheck.Run(world); break;
     case "throw":
         world.Barrier();
         if (world.Rank == 1) throw new InvalidOperationException("rank 1 fails on purpose");
@@ -16,7 +17,7 @@ switch (mode)
         break;
     case "bench": Bench.Run(world, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50); break;
     default:
-        Console.Error.WriteLine("usage: MpiWorker collectives|train|train-traced|throw|bench [repeats]");
+        Console.Error.WriteLine("usage: MpiWorker collectives|train|train-traced|train-session|throw|bench [repeats]");
         return 2;
 }
 if (world.IsRoot) Console.WriteLine($"ok {mode} on {world.Size} ranks");
