@@ -39,6 +39,22 @@ internal static unsafe class Collectives
         return dst;
     }
 
+    /// <summary>MPI_IN_PLACE on the caller's own contiguous buffer: nothing allocated, nothing copied.</summary>
+    public static void AllReduceInPlace(Tensor buffer, ReduceOp op, int size)
+    {
+        if (size == 1) return;
+        int count = buffer.Shape.Size;
+        if (count > 0)
+            lock (MpiRuntime.Lock)
+            {
+                var m = MpiRuntime.Live("MPI_Allreduce");
+                fixed (byte* d = Bytes(buffer))
+                    MpiRuntime.Check(m.Allreduce(Native.OpenMpi.InPlace, (nint)d, count, TypeOf(m, buffer.DType), OpOf(m, op), m.CommWorld), "MPI_Allreduce");
+            }
+        if (op == ReduceOp.Mean) DivideInPlace(Bytes(buffer), buffer.DType, size);
+        GC.KeepAlive(buffer);
+    }
+
     public static Tensor Broadcast(Tensor x, int root, int rank, int size)
     {
         if (size == 1) return x;

@@ -57,6 +57,22 @@ public sealed unsafe class Communicator
     public Tensor AllReduce(Tensor x, ReduceOp op = ReduceOp.Sum) =>
         Dispatcher.Apply1(DistributedOps.AllReduce, DistributedOps.ReductionAttrs(op), x);
 
+    /// <summary>
+    /// Reduces <paramref name="buffer"/>'s own elements over all ranks and leaves the result in it (MPI_IN_PLACE, as
+    /// PyTorch's all_reduce does): no allocation and no copy, for a loop that reuses one receive buffer. Tensors are
+    /// otherwise immutable, so pass only a tensor you own and have not shared, such as one made by
+    /// <see cref="Tensor.Empty"/>. Eager only; inside a traced function use <see cref="AllReduce"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The buffer is symbolic, a strided view, or bool.</exception>
+    public void AllReduceInPlace(Tensor buffer, ReduceOp op = ReduceOp.Sum)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (buffer.IsSymbolic || !buffer.IsContiguous)
+            throw new ArgumentException($"Communicator.AllReduceInPlace: the buffer ({buffer.DType.Name()}{buffer.Shape}) must be a contiguous concrete tensor; use AllReduce for graph tensors and views.", nameof(buffer));
+        Collectives.CheckReducible(buffer.DType, "Communicator.AllReduceInPlace");
+        Collectives.AllReduceInPlace(buffer, op, Size);
+    }
+
     /// <summary>Rank <paramref name="root"/>'s <paramref name="x"/> on every rank; the others pass a tensor of the same
     /// shape and dtype (its values are ignored).</summary>
     /// <exception cref="ArgumentOutOfRangeException">root is not a rank.</exception>

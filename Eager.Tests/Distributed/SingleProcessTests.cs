@@ -28,6 +28,10 @@ public class SingleProcessTests
         Assert.That(world.AllGather(x).Shape, Is.EqualTo(new Shape(3, 1)));
         Assert.That(world.AllGather(Tensor.Scalar(4.0)).Shape, Is.EqualTo(new Shape(1)));
         Assert.That(world.ReduceScatter(x).ToArray<float>(), Is.EqualTo(x.ToArray<float>()));
+        var buffer = Tensor.From(new[] { 1, 2, 3 });
+        world.AllReduceInPlace(buffer, ReduceOp.Mean);
+        Assert.That(buffer.ToArray<int>(), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.Throws<ArgumentException>(() => world.AllReduceInPlace(Ops.Transpose(Tensor.From(new float[,] { { 1, 2 }, { 3, 4 } }))));
     }
 
     [Test]

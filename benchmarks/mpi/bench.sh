@@ -21,7 +21,7 @@ run() { scripts/mpirun.sh "$@" 2>/dev/null | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[
 : > "$out/allreduce.txt"
 for r in $(seq "$rounds"); do
   run -np 2 "$out/allreduce" 50 | grep '^c ' >> "$out/allreduce.txt"
-  run -np 2 dotnet "$worker" bench 50 | grep '^csharp ' >> "$out/allreduce.txt"
+  run -np 2 dotnet "$worker" bench 50 | grep '^csharp' >> "$out/allreduce.txt"
 done
 : > "$out/digits.txt"
 for r in $(seq $(( (rounds + 1) / 2 ))); do
@@ -51,11 +51,12 @@ print(f"All-reduce (sum of float32, a barrier before each call): per language, t
 print("| Workload | Case | C (mpicc) | Eager (C#) | Eager / C (median) | Eager / C (fastest) |")
 print("|---|---|---:|---:|---:|---:|")
 for n, label in ((1 << 20, "1M floats"), (16 << 20, "16M floats")):
-    c, s = runs.get(("c", n), []), runs.get(("csharp", n), [])
-    if not c or not s: continue
-    cm, cf = statistics.median(x[0] for x in c), min(x[1] for x in c)
-    sm, sf = statistics.median(x[0] for x in s), min(x[1] for x in s)
-    print(f"| AllReduce, 2 local ranks | {label} | {cm:.3f} ms (fastest {cf:.3f}) | {sm:.3f} ms (fastest {sf:.3f}) | {sm / cm:.2f}x | {sf / cf:.2f}x |")
+    for lang, call in (("csharp", "AllReduce (new pooled result)"), ("csharp-inplace", "AllReduceInPlace (reused buffer)")):
+        c, s = runs.get(("c", n), []), runs.get((lang, n), [])
+        if not c or not s: continue
+        cm, cf = statistics.median(x[0] for x in c), min(x[1] for x in c)
+        sm, sf = statistics.median(x[0] for x in s), min(x[1] for x in s)
+        print(f"| {call}, 2 local ranks | {label} | {cm:.3f} ms (fastest {cf:.3f}) | {sm:.3f} ms (fastest {sf:.3f}) | {sm / cm:.2f}x | {sf / cf:.2f}x |")
 print("\nDigits training (`examples/Digits --distributed`, global batch 64, traced step, 3000 images, the second epoch's "
       "images/s; 1 and 2 ranks alternating, best and median of the runs):\n")
 print("| Workload | 1 rank, 1 core | 2 ranks, 1 core each | Speed-up (best) |")

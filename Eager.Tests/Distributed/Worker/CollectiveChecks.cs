@@ -19,6 +19,9 @@ internal static class CollectiveChecks
                 var shape = new Shape(3, n);
                 foreach (var op in new[] { ReduceOp.Sum, ReduceOp.Mean, ReduceOp.Max })
                     Same(world.AllReduce(Make(dt, shape, rank, 1), op), Reduce(op, size, r => Values(shape.Size, r, 1), dt), $"AllReduce {op} {at}");
+                var inPlace = Make(dt, shape, rank, 1).Contiguous();
+                world.AllReduceInPlace(inPlace, ReduceOp.Mean);
+                Same(inPlace, Reduce(ReduceOp.Mean, size, r => Values(shape.Size, r, 1), dt), $"AllReduceInPlace Mean {at}");
                 for (int root = 0; root < size; root += Math.Max(1, size - 1))
                     Same(world.Broadcast(Make(dt, shape, rank, 2), root), Values(shape.Size, root, 2), $"Broadcast root {root} {at}");
                 // Ranks give different row counts to the gather.
