@@ -65,6 +65,8 @@ if 1 in digits and 2 in digits:
     a, b = digits[1], digits[2]
     print(f"| Digits CNN training | {max(a)} images/s (median {statistics.median(a):.0f}) | {max(b)} images/s (median {statistics.median(b):.0f}) | {max(b) / max(a):.2f}x |")
 PY
+# Hand-written reading of the numbers, kept across runs (update it when the numbers change).
+[ -f benchmarks/mpi/notes.md ] && { echo; cat benchmarks/mpi/notes.md; } >> benchmarks/distributed.md
 cat benchmarks/distributed.md
 
 # Replace (or add) the section in BENCHMARKS.md; everything else in that file belongs to ./bench.sh.
