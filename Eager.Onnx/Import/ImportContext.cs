@@ -47,6 +47,9 @@ public sealed class ImportContext
     /// <summary>An ints attribute.</summary>
     public long[]? Ints(string name) => Attr(name) is { } a ? [.. a.Ints] : null;
 
+    /// <summary>A floats attribute.</summary>
+    public float[]? Floats(string name) => Attr(name) is { } a ? [.. a.Floats] : null;
+
     /// <summary>A tensor attribute.</summary>
     public Tensor? TensorAttr(string name) => Attr(name) is { T: { } t } ? OnnxTensors.FromProto(t) : null;
 

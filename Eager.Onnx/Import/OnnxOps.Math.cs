@@ -75,7 +75,9 @@ internal static partial class OnnxOps
         h["Dropout"] = c =>
         {
             var x = c.In(0);
-            if (c.Opt(2) is { } training && (training.IsSymbolic || training.ToDoubleArray()[0] != 0))
+            bool training = c.Opt(2) is { } mode && (mode.IsSymbolic || mode.ToDoubleArray()[0] != 0);
+            bool zeroRatio = c.Opt(1) is { IsSymbolic: false } ratio && ratio.ToDoubleArray()[0] == 0;
+            if (training && !zeroRatio)
                 throw c.Unsupported("Dropout in training mode (its random mask cannot match another runtime's)");
             return c.Node.Output.Count > 1 ? [x, Ops.Cast(Ops.OnesLike(x), DType.Bool)] : [x];
         };

@@ -95,13 +95,11 @@ internal static partial class OnnxOps
         if (x.Rank != 4) throw c.Unsupported($"{c.Node.OpType} of a rank-{x.Rank} tensor (only NCHW images)");
         var mode = c.Str("mode", "nearest");
         if (mode is "bilinear") mode = "linear";
-        if (mode is not ("nearest" or "linear")) throw c.Unsupported($"mode '{mode}'");
+        if (mode is not ("nearest" or "linear" or "cubic")) throw c.Unsupported($"mode '{mode}'");
         bool upsample = c.Node.OpType == "Upsample";
         var coord = upsample || c.Opset < 11 ? "asymmetric" : c.Str("coordinate_transformation_mode", "half_pixel");
-        if (coord == "tf_crop_and_resize") throw c.Unsupported("coordinate_transformation_mode 'tf_crop_and_resize'");
         // Before opset 11 (and in Upsample) nearest picks floor(out / scale).
         var nearest = upsample || c.Opset < 11 ? "floor" : c.Str("nearest_mode", "round_prefer_floor");
-        if (c.Has("exclude_outside") && c.Int("exclude_outside", 0) != 0) throw c.Unsupported("exclude_outside=1");
         double[]? scales = null;
         long[]? sizes = null;
         if (upsample && c.Opset < 9) scales = c.Node.Attribute.First(a => a.Name == "scales").Floats.Select(f => (double)f).ToArray();
@@ -117,6 +115,8 @@ internal static partial class OnnxOps
         int n = x.Shape[0], ch = x.Shape[1];
         if (sizes is not null && ((n >= 0 && sizes[0] != n) || (ch >= 0 && sizes[1] != ch))) throw c.Unsupported("resizing the batch or channel axis");
         int outH = sizes is null ? -1 : (int)sizes[2], outW = sizes is null ? -1 : (int)sizes[3];
+        if (NeedsMatrixResize(mode, coord, c.Int("exclude_outside", 0) != 0))
+            return [MatrixResize(c, x, mode, coord, nearest, outH, outW, scales?[2] ?? 0, scales?[3] ?? 0)];
         var flat = n >= 0 && ch >= 0 ? Ops.Reshape(x, n * ch, x.Shape[2], x.Shape[3], 1) : Ops.ExpandDims(Ops.Reshape(x, -1, x.Shape[2], x.Shape[3]), 3);
         var y = Ops.Resize(flat, outH, outW, mode, coord, nearest, scales?[2] ?? 0, scales?[3] ?? 0);
         return [n >= 0 && ch >= 0 ? Ops.Reshape(y, n, ch, y.Shape[1], y.Shape[2]) : ReshapeBack(x, y)];

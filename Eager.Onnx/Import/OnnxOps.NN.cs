@@ -13,7 +13,7 @@ internal static partial class OnnxOps
         h["Conv"] = c => [Spatial(c, (x, k) => Conv(c, x, k))];
         h["MaxPool"] = c =>
         {
-            if (c.Node.Output.Count > 1 && !string.IsNullOrEmpty(c.Node.Output[1])) throw c.Unsupported("MaxPool's Indices output");
+            if (c.Node.Output.Count > 1 && !string.IsNullOrEmpty(c.Node.Output[1])) return MaxPoolWithIndices(c);
             return [Spatial(c, (x, k) => Pool(c, x, k, isMax: true))];
         };
         h["AveragePool"] = c => [Spatial(c, (x, k) => Pool(c, x, k, isMax: false))];
@@ -21,8 +21,6 @@ internal static partial class OnnxOps
         h["GlobalMaxPool"] = c => [Ops.ReduceMax(c.In(0), Enumerable.Range(2, c.In(0).Rank - 2).ToArray(), keepDims: true)];
         h["BatchNormalization"] = c =>
         {
-            if (c.Node.Output.Count > 1 && c.Node.Output.Skip(1).Any(o => !string.IsNullOrEmpty(o))) throw c.Unsupported("BatchNormalization in training mode (mean/var outputs)");
-            if (c.Int("training_mode", 0) != 0) throw c.Unsupported("training_mode=1");
             if (c.Opset < 9 && c.Int("spatial", 1) == 0) throw c.Unsupported("spatial=0");
             var x = c.In(0);
             double eps = c.Float("epsilon", 1e-5f);
@@ -30,8 +28,16 @@ internal static partial class OnnxOps
             Array.Fill(shape, 1);
             shape[1] = -1;
             Tensor P(int i) => Ops.Reshape(c.In(i), shape);
-            var scale = P(1) * Ops.Rsqrt(P(4) + eps);
-            return [(x - P(3)) * scale + P(2)];
+            bool training = c.Int("training_mode", 0) != 0 || (c.Opset < 14 && c.Node.Output.Skip(1).Any(o => !string.IsNullOrEmpty(o)));
+            if (!training) return [(x - P(3)) * (P(1) * Ops.Rsqrt(P(4) + eps)) + P(2)];
+            if (c.Opset < 14) throw c.Unsupported("BatchNormalization's training outputs before opset 14");
+            // Training mode: normalise with the batch's statistics (population variance) and return the running
+            // statistics moved toward them by (1 - momentum).
+            var axes = Enumerable.Range(0, x.Rank).Where(i => i != 1).ToArray();
+            var (mean, variance) = Ops.Moments(x, axes);
+            double momentum = c.Float("momentum", 0.9f);
+            var y = (x - Ops.Reshape(mean, shape)) * (P(1) * Ops.Rsqrt(Ops.Reshape(variance, shape) + eps)) + P(2);
+            return [y, c.In(3) * momentum + mean * (1 - momentum), c.In(4) * momentum + variance * (1 - momentum)];
         };
         h["Pad"] = c =>
         {
@@ -184,7 +190,7 @@ internal static partial class OnnxOps
 
     private static Tensor Pool(ImportContext c, Tensor x, SpatialArgs a, bool isMax)
     {
-        if (a.Dilations != (1, 1)) throw c.Unsupported("pooling with dilations");
+        if (a.Dilations != (1, 1)) return isMax ? DilatedMaxPool(c, x, a) : throw c.Unsupported("average pooling with dilations");
         var (pads, padding) = Padding(c, x, a);
         var size = new Size2(a.Kernel.H, a.Kernel.W);
         var strides = new Size2(a.Strides.H, a.Strides.W);

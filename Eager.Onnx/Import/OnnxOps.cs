@@ -34,7 +34,16 @@ internal static partial class OnnxOps
 
     private static void AddShapeOps(Dictionary<string, Func<ImportContext, Tensor[]>> h)
     {
-        h["Constant"] = c => [c.TensorAttr("value") ?? throw c.Unsupported("a Constant without a 'value' tensor")];
+        h["Constant"] = c =>
+        {
+            // Opset 12 added the scalar and list forms beside the tensor.
+            if (c.TensorAttr("value") is { } t) return [t];
+            if (c.Has("value_float")) return [Tensor.Scalar(c.Float("value_float", 0f))];
+            if (c.Has("value_int")) return [Tensor.Scalar(c.Int("value_int", 0))];
+            if (c.Floats("value_floats") is { } fs) return [Tensor.From(fs)];
+            if (c.Ints("value_ints") is { } ls) return [Tensor.From(ls)];
+            throw c.Unsupported("a Constant without a value, value_float(s) or value_int(s) (sparse or string constants)");
+        };
         h["Reshape"] = c =>
         {
             var x = c.In(0);
