@@ -19,6 +19,7 @@ using Eager.Benchmarks;
 //   --rss-only            run 3 style-transfer iterations and print the peak working set in MiB (--traced: the traced iteration)
 //   --cold-only           only the cold-start measurement (each workload in a fresh process), printed, no report
 //   --no-cold             skip the cold-start column (it costs a fresh process and about 3 s per row)
+//   --probe <class> <param> [rounds]   alternate the class's methods (and Eager on one thread), print medians
 //   --cold-one <class> <method> <param>   (internal) one cold-start measurement in this process
 var opts = Options.Parse(args);
 var types = typeof(Program).Assembly.GetTypes()
@@ -28,6 +29,7 @@ var types = typeof(Program).Assembly.GetTypes()
     .ToArray();
 
 if (opts.Smoke) return Smoke.Run(types);
+if (opts.Probe is { } probe) return Probe.Run(types, probe[0], probe[1], probe[2].Length > 0 ? int.Parse(probe[2], System.Globalization.CultureInfo.InvariantCulture) : 30);
 if (opts.ColdOne is { } one) return Cold.RunOne(types, one[0], one[1], one[2]);
 if (opts.ColdOnly)
 {
@@ -66,12 +68,12 @@ Console.WriteLine($"Wrote {opts.ReportPath}");
 return 0;
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced, bool ColdOnly, bool NoCold, string[]? ColdOne, string? Filter, string ReportPath, string PyTorchPath)
+internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced, bool ColdOnly, bool NoCold, string[]? ColdOne, string[]? Probe, string? Filter, string ReportPath, string PyTorchPath)
 {
     public static Options Parse(string[] args)
     {
         bool smoke = false, quick = false, rss = false, traced = false, coldOnly = false, noCold = false;
-        string[]? coldOne = null;
+        string[]? coldOne = null, probe = null;
         string? filter = null;
         string report = "BENCHMARKS.md", pytorch = "benchmarks/pytorch_results.json";
         for (int i = 0; i < args.Length; i++)
@@ -85,13 +87,14 @@ internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced
                 case "--cold-only": coldOnly = true; break;
                 case "--no-cold": noCold = true; break;
                 case "--cold-one": coldOne = [Next(args, ref i), Next(args, ref i), i + 1 < args.Length ? args[++i] : ""]; break;
+                case "--probe": probe = [Next(args, ref i), i + 1 < args.Length ? args[++i] : "", i + 1 < args.Length ? args[++i] : ""]; break;
                 case "--filter": filter = Next(args, ref i); break;
                 case "--report": report = Next(args, ref i); break;
                 case "--pytorch": pytorch = Next(args, ref i); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only [--traced], --cold-only, --no-cold, --filter <text>, --report <file>, --pytorch <file>.");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only [--traced], --cold-only, --no-cold, --probe <class> <param> [rounds], --filter <text>, --report <file>, --pytorch <file>.");
             }
         }
-        return new Options(smoke, quick, rss, traced, coldOnly, noCold, coldOne, filter, report, pytorch);
+        return new Options(smoke, quick, rss, traced, coldOnly, noCold, coldOne, probe, filter, report, pytorch);
     }
 
     private static string Next(string[] args, ref int i) =>

@@ -6,7 +6,7 @@ namespace Eager.Benchmarks.Onnx;
 /// <summary>
 /// One ONNX Runtime session with its inputs bound once and its outputs preallocated, so a measured
 /// <see cref="Run"/> is ONNX Runtime's best case: no per-call allocation or marshalling on our side.
-/// Intra-op threads = <see cref="Threads"/> (both cores), as the issue asks.
+/// Intra-op threads = <see cref="Threads"/> (both cores), without spinning between runs.
 /// </summary>
 internal sealed class OrtRunner : IDisposable
 {
@@ -29,6 +29,9 @@ internal sealed class OrtRunner : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Spinning helpers would keep burning a core after each run, taking it from whatever runs next in this
+        // process (Eager's turn, in the alternating measurements): off, as the issue's comparison had it.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         session = new InferenceSession(model, options);
         inputNames = feeds.Select(f => f.Name).ToArray();
         inputs = feeds.Select(f => OrtValue.CreateTensorValueFromMemory(f.Data, f.Shape)).ToArray();

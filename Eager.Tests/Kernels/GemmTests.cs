@@ -71,6 +71,17 @@ public class GemmTests
         Check<float>(205, 263, 523, ta, false, true, seed: 12);
         Check<float>(197, 45, 517, ta, true, false, seed: 13);
         Check<double>(193, 37, 514, ta, false, true, seed: 14);
+        // N past the B block's columns (1024 for the AVX-512 kernel, 2048 for AVX2), with a ragged last panel.
+        Check<float>(14, 2051, 519, ta, false, true, seed: 15);
+    }
+
+    [Test]
+    public void BlockSizesStartAtTheTunedDefaults()
+    {
+        // A static initialiser that read a field declared after it once left these at zero: 12 x 32 blocks, half speed.
+        Assert.That(GemmDriver.BlockSizes, Is.EqualTo(GemmDriver.DefaultBlockSizes));
+        Assert.That(GemmDriver.DefaultBlockSizes.ABytes, Is.GreaterThan(0));
+        Assert.That(GemmDriver.DefaultBlockSizes.BBytes, Is.GreaterThan(0));
     }
 
     [Test]

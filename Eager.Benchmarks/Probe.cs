@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+using Eager.Kernels;
+
+namespace Eager.Benchmarks;
+
+/// <summary>
+/// <c>--probe Class Param [rounds]</c>: a quick side-by-side for a busy machine. Every benchmark method of the
+/// class runs once per round, in turn, plus each Eager method with <see cref="Workers.Count"/> = 1, so all
+/// variants see the same load; prints the median wall time, the median process CPU time per call, and for
+/// Eager the 1-thread / all-thread wall ratio (2.0 on two idle cores is perfect scaling).
+/// </summary>
+internal static class Probe
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Run(Type[] types, string typeName, string param, int rounds)
+    {
+        var type = types.First(t => t.Name == typeName);
+        var instance = Activator.CreateInstance(type)!;
+        if (Cold.ParamProperty(type) is { } prop && param.Length > 0)
+            prop.SetValue(instance, Convert.ChangeType(param, prop.PropertyType, Inv));
+        foreach (var m in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null)) m.Invoke(instance, null);
+        var variants = new List<(string Name, Action Call, int Threads)>();
+        foreach (var m in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() != null).OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            Action call = m.ReturnType == typeof(void) ? m.CreateDelegate<Action>(instance) : Wrap(m.CreateDelegate<Func<object>>(instance));
+            variants.Add((m.Name, call, Workers.Count));
+            if (!m.Name.StartsWith("Onnx", StringComparison.Ordinal)) variants.Add((m.Name + "@1", call, 1));
+        }
+        int all = Workers.Count;
+        var wall = variants.Select(_ => new List<double>()).ToArray();
+        var cpu = variants.Select(_ => new List<double>()).ToArray();
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed < TimeSpan.FromSeconds(2))
+            foreach (var v in variants) { Workers.Count = v.Threads; v.Call(); }
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int i = 0; i < variants.Count; i++)
+            {
+                Workers.Count = variants[i].Threads;
+                double c0 = CpuMs();
+                long t0 = Stopwatch.GetTimestamp();
+                variants[i].Call();
+                wall[i].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                cpu[i].Add(CpuMs() - c0);
+            }
+        }
+        Workers.Count = all;
+        Console.WriteLine($"{typeName} {param}: {rounds} rounds, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        for (int i = 0; i < variants.Count; i++)
+            Console.WriteLine(string.Create(Inv, $"  {variants[i].Name,-24} wall {Median(wall[i]),9:F3} ms (min {wall[i].Min(),9:F3})  cpu {Median(cpu[i]),9:F3} ms"));
+        for (int i = 0; i < variants.Count; i++)
+        {
+            int one = variants.FindIndex(v => v.Name == variants[i].Name + "@1");
+            if (one >= 0) Console.WriteLine(string.Create(Inv, $"  {variants[i].Name}: 1-thread/{all}-thread wall {Median(wall[one]) / Median(wall[i]):F2}"));
+        }
+        foreach (var m in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalCleanupAttribute>() != null)) m.Invoke(instance, null);
+        return 0;
+    }
+
+    // Process.TotalProcessorTime counts in 10 ms ticks on Linux; the POSIX clock counts nanoseconds.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec ts);
+
+    private struct TimeSpec { public long Sec, Nsec; }
+
+    private static double CpuMs()
+    {
+        const int ProcessCpuTime = 2;
+        ClockGetTime(ProcessCpuTime, out var ts);
+        return ts.Sec * 1e3 + ts.Nsec / 1e6;
+    }
+
+    private static Action Wrap(Func<object> f) => () => GC.KeepAlive(f());
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}
