@@ -123,6 +123,34 @@ public sealed partial class Graph
         return new Scope(() => controlScopes.Pop());
     }
 
+    /// <summary>
+    /// Makes this graph the default on this thread with no enclosing <see cref="ControlDependencies(object[])"/> or
+    /// <see cref="NameScope"/> in force, until disposed (TensorFlow's init_scope inside a TF1 graph). State created on the
+    /// side of the code being built, such as an optimizer's slot variables, goes here: otherwise its initializer would
+    /// depend on whatever the enclosing control scope names (a training step, say) and run it.
+    /// </summary>
+    public IDisposable InitScope()
+    {
+        lock (gate)
+        {
+            var savedControl = controlScopes.ToArray();
+            var savedNames = nameScopes.ToArray();
+            controlScopes.Clear();
+            nameScopes.Clear();
+            var asDefault = AsDefault();
+            return new Scope(() =>
+            {
+                asDefault.Dispose();
+                lock (gate)
+                {
+                    // ToArray lists a stack top first: push back bottom first.
+                    foreach (var c in savedControl.Reverse()) controlScopes.Push(c);
+                    foreach (var n in savedNames.Reverse()) nameScopes.Push(n);
+                }
+            });
+        }
+    }
+
     /// <summary>Prefixes names of nodes created inside the scope with "name/".</summary>
     public IDisposable NameScope(string name)
     {

@@ -56,8 +56,9 @@ public sealed class Checkpoint
         }
         if (optimizer is not null)
         {
-            list.Add(new("optimizer/iterations", optimizer.Iterations));
+            // Built first: for a graph model that makes the graph's step counter, which Iterations then finds.
             if (model is not null) optimizer.Build(model.TrainableVariables);
+            list.Add(new("optimizer/iterations", optimizer.Iterations));
             foreach (var (target, slot, value) in optimizer.Slots)
             {
                 var targetName = modelNames.TryGetValue(target, out var p) ? p : target.Name;

@@ -1,10 +1,14 @@
 namespace Eager.NN;
 
 /// <summary>
-/// Makes the starting value of a weight. Values are always concrete (computed eagerly, even while a
-/// graph is being built or a function traced), so a layer built inside <c>Function.Create</c> gets real
-/// variables. A seeded initializer gives the same values for the same shape every time; an unseeded one
-/// draws its seed from <see cref="SetGlobalSeed"/>'s sequence when that was called, otherwise at random.
+/// Makes the starting value of a weight. Eagerly and while a function is traced the value is concrete (computed at
+/// once), so a layer built inside <c>Function.Create</c> gets real variables; a seeded initializer then gives the same
+/// values for the same shape every time, and an unseeded one draws its seed from <see cref="SetGlobalSeed"/>'s sequence
+/// when that was called, otherwise at random. While a TensorFlow 1 graph is being built (one that does not lift
+/// variables) the value is a graph tensor: the random initializers add a random op (<see cref="Ops.RandomNormal"/>,
+/// <see cref="Ops.RandomUniform"/>, <see cref="Ops.TruncatedNormal"/>) with the seed as its op seed and the graph's
+/// <see cref="Graph.Seed"/> as graph seed, so each run of the variable's initializer draws anew, a seeded graph draws the
+/// same values in every session, and graph files keep the op rather than numbers.
 /// </summary>
 public abstract class Initializer
 {
@@ -23,17 +27,33 @@ public abstract class Initializer
         lock (SeedGate) seedSource = seed is { } s ? new System.Random(s) : null;
     }
 
-    /// <summary>A concrete tensor of <paramref name="shape"/> and <paramref name="dtype"/>.</summary>
+    /// <summary>A tensor of <paramref name="shape"/> and <paramref name="dtype"/>: concrete, or a graph tensor while a
+    /// TensorFlow 1 graph is being built.</summary>
     /// <exception cref="ArgumentException">The shape has unknown dimensions.</exception>
     public Tensor Create(Shape shape, DType dtype = DType.Float32)
     {
         if (!shape.IsFullyDefined)
             throw new ArgumentException($"{GetType().Name}: cannot initialise a weight of partially unknown shape {shape}.");
+        if (Graph.Current is { LiftVariables: false }) return Make(shape, dtype);
         using (Graph.EagerScope()) return Make(shape, dtype);
     }
 
-    /// <summary>Computes the values (called eagerly).</summary>
+    /// <summary>Computes the values: eagerly, or while a TensorFlow 1 graph is being built (then ops add nodes; use
+    /// <see cref="Normal"/>, <see cref="Uniform"/> and <see cref="TruncatedNormal"/> for random values).</summary>
     protected abstract Tensor Make(Shape shape, DType dtype);
+
+    /// <summary>Normal samples: concrete eagerly (<see cref="Tensor.RandomNormal"/>), a random op in a graph.</summary>
+    protected static Tensor Normal(Shape shape, double mean, double stddev, int? seed, DType dtype) =>
+        Graph.Current is null ? Tensor.RandomNormal(shape, mean, stddev, seed, dtype) : Ops.RandomNormal(shape, mean, stddev, seed, dtype);
+
+    /// <summary>Uniform samples in [minval, maxval): concrete eagerly (<see cref="Tensor.RandomUniform"/>), a random op in a graph.</summary>
+    protected static Tensor Uniform(Shape shape, double minval, double maxval, int? seed, DType dtype) =>
+        Graph.Current is null ? Tensor.RandomUniform(shape, minval, maxval, seed, dtype) : Ops.RandomUniform(shape, minval, maxval, seed, dtype);
+
+    /// <summary>Normal samples redrawn outside two standard deviations: concrete eagerly (<see cref="Tensor.TruncatedNormal"/>),
+    /// a random op in a graph.</summary>
+    protected static Tensor TruncatedNormal(Shape shape, double mean, double stddev, int? seed, DType dtype) =>
+        Graph.Current is null ? Tensor.TruncatedNormal(shape, mean, stddev, seed, dtype) : Ops.TruncatedNormal(shape, mean, stddev, seed, dtype);
 
     /// <summary>The seed for one draw: the fixed seed, or the next one from the global sequence.</summary>
     protected int? NextSeed()
@@ -93,9 +113,9 @@ public class VarianceScaling(double scale = 1, FanMode mode = FanMode.In, Distri
         return distribution switch
         {
             // 0.8796... is the stddev of a unit normal truncated at +-2 (Keras uses the same constant).
-            Distribution.TruncatedNormal => Tensor.TruncatedNormal(shape, 0, Math.Sqrt(variance) / 0.87962566103423978, NextSeed(), dtype),
-            Distribution.Normal => Tensor.RandomNormal(shape, 0, Math.Sqrt(variance), NextSeed(), dtype),
-            _ => Tensor.RandomUniform(shape, -Math.Sqrt(3 * variance), Math.Sqrt(3 * variance), NextSeed(), dtype),
+            Distribution.TruncatedNormal => TruncatedNormal(shape, 0, Math.Sqrt(variance) / 0.87962566103423978, NextSeed(), dtype),
+            Distribution.Normal => Normal(shape, 0, Math.Sqrt(variance), NextSeed(), dtype),
+            _ => Uniform(shape, -Math.Sqrt(3 * variance), Math.Sqrt(3 * variance), NextSeed(), dtype),
         };
     }
 }
@@ -114,14 +134,14 @@ public class Constant(double value) : Initializer
 public sealed class RandomNormal(double mean = 0, double stddev = 0.05, int? seed = null) : Initializer(seed)
 {
     /// <inheritdoc/>
-    protected override Tensor Make(Shape shape, DType dtype) => Tensor.RandomNormal(shape, mean, stddev, NextSeed(), dtype);
+    protected override Tensor Make(Shape shape, DType dtype) => Normal(shape, mean, stddev, NextSeed(), dtype);
 }
 
 /// <summary>Uniform samples.</summary>
 public sealed class RandomUniform(double minval = -0.05, double maxval = 0.05, int? seed = null) : Initializer(seed)
 {
     /// <inheritdoc/>
-    protected override Tensor Make(Shape shape, DType dtype) => Tensor.RandomUniform(shape, minval, maxval, NextSeed(), dtype);
+    protected override Tensor Make(Shape shape, DType dtype) => Uniform(shape, minval, maxval, NextSeed(), dtype);
 }
 
 /// <summary>Zeros (the default for biases).</summary>

@@ -4,15 +4,20 @@ namespace Eager.NN;
 /// Base of the optimizers (Keras 3's update rules). <see cref="ApplyGradients"/> updates variables with
 /// <c>Variable.Assign</c>-family ops, so the same call runs eagerly, becomes graph nodes inside a traced
 /// <c>Function.Create</c>, and builds a training op in a TensorFlow 1 graph (<see cref="Minimize(Tensor, IReadOnlyList{Variable}?)"/>).
-/// The optimizer's own state (step counter, learning rate, slot variables such as Adam's moments) is
-/// made of eager variables created on first use with concrete values, so it exists before any graph
-/// initializer runs and is shared by every graph and trace that uses the optimizer.
+/// The optimizer's own state follows the variables it trains. Eagerly and in traced functions the step counter and
+/// the slot variables (Adam's moments, momentum) are eager variables created on first use with concrete values. In a
+/// TensorFlow 1 graph (one that does not lift variables) they are graph variables, as in TensorFlow 1: the step counter
+/// of that graph and the slots of its variables belong to the graph, so each <see cref="Session"/> holds its own
+/// values, <c>Ops.GlobalVariablesInitializer()</c> (built after <c>Minimize</c>) initialises them, and two sessions of
+/// one graph train independently. The learning rate is the optimizer's setting, read from an eager variable by every
+/// graph, trace and session.
 /// </summary>
 public abstract partial class Optimizer
 {
     private readonly Dictionary<(Variable Target, string Slot), Variable> slots = [];
     private readonly List<(Variable Target, string Slot, Variable Value)> slotOrder = [];
     private readonly Dictionary<DType, Variable> learningRates = [];
+    private readonly Dictionary<Graph, Variable> graphIterations = new(ReferenceEqualityComparer.Instance);
     private readonly object gate = new();
     private double learningRate;
     private Variable? iterations;
@@ -60,15 +65,40 @@ public abstract partial class Optimizer
     /// <summary>Decoupled weight decay: each step subtracts <c>lr * WeightDecay * variable</c> before the update; 0 for none.</summary>
     public double WeightDecay { get; init; }
 
-    /// <summary>The number of steps applied so far (an int64 scalar variable, saved in checkpoints).</summary>
+    /// <summary>The number of steps applied so far (an int64 scalar variable, saved in checkpoints). While a TensorFlow 1
+    /// graph is being built, that graph's counter (a graph variable: each session counts its own steps); outside, inside
+    /// <c>session.AsDefault()</c>, the counter of the session's graph if the optimizer trains in it; otherwise the eager counter.</summary>
     public Variable Iterations
     {
         get
         {
-            lock (gate)
+            var g = BuildingGraph;
+            if (g is null && Session.Default is { } s)
+                lock (gate)
+                    if (graphIterations.TryGetValue(s.Graph, out var v)) return v;
+            return Counter(g);
+        }
+    }
+
+    /// <summary>The TensorFlow 1 graph being built on this thread: its variables live in sessions. Null eagerly and while
+    /// tracing, where the optimizer's state is eager.</summary>
+    private static Graph? BuildingGraph => Graph.Current is { LiftVariables: false } g ? g : null;
+
+    /// <summary>The step counter of <paramref name="graph"/>, or the eager one for null; created on first use.</summary>
+    private Variable Counter(Graph? graph)
+    {
+        lock (gate)
+        {
+            if (graph is null)
+            {
                 if (iterations is null)
                     using (Graph.EagerScope()) iterations = new Variable(Tensor.Scalar(0L), name: $"{Name}/iterations", trainable: false);
-            return iterations;
+                return iterations;
+            }
+            if (!graphIterations.TryGetValue(graph, out var counter))
+                using (graph.InitScope())
+                    graphIterations[graph] = counter = new Variable(Tensor.Scalar(0L), name: $"{Name}/iterations", trainable: false);
+            return counter;
         }
     }
 
@@ -80,7 +110,8 @@ public abstract partial class Optimizer
     public void Build(IReadOnlyList<Variable> variables)
     {
         ArgumentNullException.ThrowIfNull(variables);
-        _ = Iterations;
+        if (variables.Count == 0) _ = Counter(null);
+        foreach (var g in variables.Select(v => v.Graph).Distinct()) _ = Counter(g);
         foreach (var v in variables) CreateSlots(v);
     }
 
@@ -114,7 +145,7 @@ public abstract partial class Optimizer
         using (GradientTape.NoGradient())
         using (Graph.Current?.NameScope(Name))
         {
-            _ = Iterations;
+            var counter = Counter(BuildingGraph);
             foreach (var (_, v) in pairs) CreateSlots(v);
             var grads = Clip([.. pairs.Select(p => p.Grad)]);
             var updates = new List<Tensor>(pairs.Count);
@@ -132,11 +163,11 @@ public abstract partial class Optimizer
             if (graph is null || graph.LiftVariables || updates.Count == 0)
             {
                 // Eagerly the order is program order; in a trace, automatic control dependencies keep it.
-                var inc = Iterations.AssignAdd(Tensor.Scalar(1L));
+                var inc = counter.AssignAdd(Tensor.Scalar(1L));
                 return inc.IsSymbolic ? inc.Op : null;
             }
             using (graph.ControlDependencies([.. updates.Cast<object>()]))
-                return Iterations.AssignAdd(Tensor.Scalar(1L)).Op;
+                return counter.AssignAdd(Tensor.Scalar(1L)).Op;
         }
     }
 
@@ -149,7 +180,9 @@ public abstract partial class Optimizer
     /// <summary>Creates the slots <paramref name="variable"/> needs (with <see cref="AddSlot"/>).</summary>
     protected virtual void CreateSlots(Variable variable) { }
 
-    /// <summary>Creates (once) a slot variable shaped like <paramref name="target"/>, filled with <paramref name="initialValue"/>.</summary>
+    /// <summary>Creates (once) a slot variable shaped like <paramref name="target"/>, filled with <paramref name="initialValue"/>:
+    /// an eager variable for an eager target, a variable of the target's graph for a graph variable (its value lives in each
+    /// session and is set by that session's initializer).</summary>
     protected Variable AddSlot(Variable target, string slot, double initialValue = 0)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -157,7 +190,11 @@ public abstract partial class Optimizer
         {
             if (slots.TryGetValue((target, slot), out var existing)) return existing;
             Variable s;
-            using (Graph.EagerScope()) s = new Variable(Tensor.Full(target.Shape, initialValue, target.DType), name: $"{target.Name}/{slot}", trainable: false);
+            if (target.Graph is { } graph)
+                using (graph.InitScope())
+                    s = new Variable(Ops.Fill(target.Shape, Tensor.Scalar(initialValue, target.DType)), name: $"{target.Name}/{slot}", trainable: false);
+            else
+                using (Graph.EagerScope()) s = new Variable(Tensor.Full(target.Shape, initialValue, target.DType), name: $"{target.Name}/{slot}", trainable: false);
             slots[(target, slot)] = s;
             slotOrder.Add((target, slot, s));
             return s;
@@ -174,7 +211,7 @@ public abstract partial class Optimizer
     }
 
     /// <summary>The step number t = iterations + 1 as a scalar of <paramref name="dtype"/> (for bias corrections).</summary>
-    protected Tensor StepAsFloat(DType dtype) => Ops.Cast(Ops.Add(Iterations.Read(), Tensor.Scalar(1L)), dtype);
+    protected Tensor StepAsFloat(DType dtype) => Ops.Cast(Ops.Add(Counter(BuildingGraph).Read(), Tensor.Scalar(1L)), dtype);
 
     /// <summary>A constant scalar of <paramref name="dtype"/>.</summary>
     protected static Tensor Scalar(double value, DType dtype) => Tensor.Scalar(value, dtype);
@@ -183,8 +220,8 @@ public abstract partial class Optimizer
     {
         if (Schedule is not null)
         {
-            if (Graph.Current is null) return Tensor.Scalar(Schedule.Value(Iterations.Value.Item<long>()), dtype);
-            return Schedule.Compute(Ops.Cast(Iterations.Read(), dtype));
+            if (Graph.Current is null) return Tensor.Scalar(Schedule.Value(Counter(null).Value.Item<long>()), dtype);
+            return Schedule.Compute(Ops.Cast(Counter(BuildingGraph).Read(), dtype));
         }
         Variable v;
         lock (gate)

@@ -74,14 +74,22 @@ public class InitializerTests
     }
 
     [Test]
-    public void InitialValuesAreConcreteEvenWhileAGraphIsBuilt()
+    public void InitialValuesAreConcreteWhileTracingAndRandomOpsInATf1Graph()
     {
+        var traced = new Graph { LiftVariables = true };
+        using (traced.AsDefault())
+        {
+            var t = new HeUniform(1).Create(new Shape(2, 2));
+            Assert.That(t.IsSymbolic, Is.False);
+            Assert.That(traced.Nodes, Is.Empty, "no nodes were added");
+        }
         var g = new Graph();
         using (g.AsDefault())
         {
             var t = new HeUniform(1).Create(new Shape(2, 2));
-            Assert.That(t.IsSymbolic, Is.False);
-            Assert.That(g.Nodes, Is.Empty, "no nodes were added");
+            Assert.That(t.IsSymbolic, Is.True);
+            Assert.That(g.Nodes.Select(n => n.Op.Name), Is.EqualTo(new[] { "RandomUniform" }));
+            Assert.That(new Zeros().Create(new Shape(2)).IsSymbolic, Is.False, "a constant initializer's value is a constant");
         }
     }
 }
