@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.CustomGradientOps;
+
 namespace Eager;
 
 /// <summary>The user's forward and backward functions of one <see cref="Ops.CustomGradient"/> call, kept as the op's
@@ -22,30 +25,6 @@ public sealed class CustomGradientFunction
 
 public static partial class Ops
 {
-    // Inputs: the user's inputs, then the forward result. The op is an identity on the forward result whose
-    // gradient rule is the user's backward function; the forward computation itself is never recorded, so no
-    // gradient reaches it. Eagerly the forward runs at once; in a graph its ops become ordinary nodes.
-    internal static readonly OpDef CustomGradientDef = new("CustomGradient",
-        (x, a) =>
-        {
-            if (x.Length < 1) throw new ArgumentException("CustomGradient: expected the inputs followed by the forward result; got no tensors.");
-            _ = a.Get<CustomGradientFunction>("function");
-            return [TensorSpec.Of(x[^1])];
-        },
-        (x, _) => [x[^1].View(x[^1].Shape, x[^1].StridesArray, x[^1].Offset)])
-    {
-        Gradient = c =>
-        {
-            var fn = c.Attrs.Get<CustomGradientFunction>("function");
-            var inputs = c.Inputs[..^1];
-            var grads = fn.Backward(inputs, c.Y, c.Grad)
-                ?? throw new InvalidOperationException("CustomGradient: the backward function returned null; return one gradient (or null) per input.");
-            if (grads.Length != inputs.Length)
-                throw new InvalidOperationException($"CustomGradient: the backward function returned {grads.Length} gradients for {inputs.Length} inputs; return one (or null) per input.");
-            return [.. grads, null];
-        },
-    };
-
     /// <summary>
     /// Applies <paramref name="forward"/> to <paramref name="inputs"/> and gives the result the gradient computed by
     /// <paramref name="backward"/>(inputs, output, gradient of the output), which returns one gradient per input
@@ -69,4 +48,31 @@ public static partial class Ops
         var fn = new CustomGradientFunction(forward, backward);
         return Dispatcher.Apply(CustomGradientDef, [.. inputs, y], new Attrs { { "function", fn } })[0];
     }
+}
+
+internal static partial class CustomGradientOps
+{
+    // Inputs: the user's inputs, then the forward result. The op is an identity on the forward result whose
+    // gradient rule is the user's backward function; the forward computation itself is never recorded, so no
+    // gradient reaches it. Eagerly the forward runs at once; in a graph its ops become ordinary nodes.
+    internal static readonly OpDef CustomGradientDef = new("CustomGradient",
+        (x, a) =>
+        {
+            if (x.Length < 1) throw new ArgumentException("CustomGradient: expected the inputs followed by the forward result; got no tensors.");
+            _ = a.Get<CustomGradientFunction>("function");
+            return [TensorSpec.Of(x[^1])];
+        },
+        (x, _) => [x[^1].View(x[^1].Shape, x[^1].StridesArray, x[^1].Offset)])
+    {
+        Gradient = c =>
+        {
+            var fn = c.Attrs.Get<CustomGradientFunction>("function");
+            var inputs = c.Inputs[..^1];
+            var grads = fn.Backward(inputs, c.Y, c.Grad)
+                ?? throw new InvalidOperationException("CustomGradient: the backward function returned null; return one gradient (or null) per input.");
+            if (grads.Length != inputs.Length)
+                throw new InvalidOperationException($"CustomGradient: the backward function returned {grads.Length} gradients for {inputs.Length} inputs; return one (or null) per input.");
+            return [.. grads, null];
+        },
+    };
 }

@@ -208,7 +208,7 @@ public sealed partial class Graph
                 if (!ins[i].Shape.IsUnknownRank) { probe[i] = ins[i]; continue; }
                 var shape = new Shape([.. Enumerable.Repeat(-1, rank)]);
                 var ph = new Attrs { { "dtype", ins[i].DType }, { "shape", shape } };
-                probe[i] = probeGraph.AddNodeExact($"probe_{rank}_{i}", Ops.PlaceholderDef, [], ph, [], [new TensorSpec(shape, ins[i].DType)]).Outputs[0];
+                probe[i] = probeGraph.AddNodeExact($"probe_{rank}_{i}", GraphOps.PlaceholderDef, [], ph, [], [new TensorSpec(shape, ins[i].DType)]).Outputs[0];
             }
             try
             {
@@ -251,7 +251,7 @@ public sealed partial class Graph
                 "Tensors cannot cross graphs; pass it as an argument or rebuild it in this graph.");
         }
         if (captured.TryGetValue(t, out var c)) return c;
-        var constNode = AddNode(Ops.ConstDef, [], new Attrs { { "value", t } }, "Const");
+        var constNode = AddNode(StateOps.ConstDef, [], new Attrs { { "value", t } }, "Const");
         captured[t] = constNode.Outputs[0];
         return constNode.Outputs[0];
     }
@@ -280,7 +280,7 @@ public sealed partial class Graph
             var fromParent = t.Graph == Outer ? t : Outer!.Capture(t, opName);
             if (captured.TryGetValue(fromParent, out var c)) return c;
             var attrs = new Attrs { { "dtype", t.DType }, { "shape", t.Shape } };
-            var ph = AddNode(Ops.PlaceholderDef, [], attrs, "capture").Outputs[0];
+            var ph = AddNode(GraphOps.PlaceholderDef, [], attrs, "capture").Outputs[0];
             captured[fromParent] = ph;
             outerCaptures.Add((fromParent, ph));
             return ph;

@@ -22,11 +22,11 @@ internal static class GraphCopy
         foreach (var t in fed)
         {
             if (t.Graph != source) throw new ArgumentException($"GraphCopy: fed tensor '{t.Name}' is not in the source graph.");
-            if (t.Node!.Op == Ops.PlaceholderDef && included.Contains(t.Node)) continue;
+            if (t.Node!.Op == GraphOps.PlaceholderDef && included.Contains(t.Node)) continue;
             var name = t.OutputIndex == 0 && !included.Contains(t.Node) ? t.Node.Name : $"{t.Node.Name}/fed_{t.OutputIndex}";
             for (int i = 1; !taken.Add(name); i++) name = $"{t.Node.Name}/fed_{t.OutputIndex}_{i}";
             var attrs = new Attrs { { "dtype", t.DType }, { "shape", t.Shape } };
-            tensorMap[t] = copy.AddNodeExact(name, Ops.PlaceholderDef, [], attrs, [], [TensorSpec.Of(t)]).Outputs[0];
+            tensorMap[t] = copy.AddNodeExact(name, GraphOps.PlaceholderDef, [], attrs, [], [TensorSpec.Of(t)]).Outputs[0];
         }
         foreach (var n in nodes)
         {
@@ -66,7 +66,7 @@ internal static class GraphCopy
             var ctrl = n.ControlInputs.Select(c => nodeMap[c]).ToArray();
             var attrs = n.Attrs;
             TensorSpec[] specs;
-            if (n.Op == Ops.PlaceholderDef && fedRanks.TryGetValue(n.Name, out int rank))
+            if (n.Op == GraphOps.PlaceholderDef && fedRanks.TryGetValue(n.Name, out int rank))
             {
                 var shape = new Shape([.. Enumerable.Repeat(-1, rank)]);
                 attrs = attrs.With("shape", shape);
@@ -103,7 +103,7 @@ internal static class GraphCopy
         {
             foreach (var n in source.Nodes)
             {
-                if (n.Op == Ops.PlaceholderDef && inputs.Contains(n.Outputs[0])) continue;
+                if (n.Op == GraphOps.PlaceholderDef && inputs.Contains(n.Outputs[0])) continue;
                 var ins = n.Inputs.Select(t => map.TryGetValue(t, out var m) ? m
                     : throw new InvalidOperationException($"Inline: input '{t.Name}' of '{n.Name}' has no value.")).ToArray();
                 var ctrl = n.ControlInputs.Where(nodeMap.ContainsKey).Select(c => (object)nodeMap[c]).ToArray();

@@ -37,7 +37,7 @@ internal static class GraphFileReader
             if (!owned[i]) throw r.Bad($"variable '{vars[i].Name}' is not the graph's own but names an initializer");
             if (init < 0 || init >= nNodes) throw r.Bad($"variable '{vars[i].Name}' names initializer node {init}, out of range");
             var node = g.Nodes[init];
-            if (node.Op != Ops.AssignDef || node.Inputs.Length != 1 || !ReferenceEquals(node.Attrs.Get<Variable>("variable"), vars[i]))
+            if (node.Op != StateOps.AssignDef || node.Inputs.Length != 1 || !ReferenceEquals(node.Attrs.Get<Variable>("variable"), vars[i]))
                 throw r.Bad($"the initializer of variable '{vars[i].Name}' (node '{node.Name}') is not an Assign to it");
             vars[i].BindInitializer(new Operation(node));
         }
@@ -54,7 +54,7 @@ internal static class GraphFileReader
             for (int i = 0; i < nIn; i++)
             {
                 inputs[i] = r.TensorRef(g, g.Nodes.Count);
-                if (inputs[i].Node!.Op != Ops.PlaceholderDef) throw r.Bad($"function input {i} ('{inputs[i].Name}') is not a placeholder");
+                if (inputs[i].Node!.Op != GraphOps.PlaceholderDef) throw r.Bad($"function input {i} ('{inputs[i].Name}') is not a placeholder");
             }
             int nOut = r.Count(8, "outputs");
             var outputs = new Tensor[nOut];
@@ -106,7 +106,7 @@ internal static class GraphFileReader
         for (int i = 0; i < nIn; i++)
         {
             inputs[i] = r.TensorRef(g, g.Nodes.Count);
-            if (inputs[i].Node!.Op != Ops.PlaceholderDef) throw r.Bad($"subgraph input {i} ('{inputs[i].Name}') is not a placeholder");
+            if (inputs[i].Node!.Op != GraphOps.PlaceholderDef) throw r.Bad($"subgraph input {i} ('{inputs[i].Name}') is not a placeholder");
         }
         int nOut = r.Count(8, "subgraph outputs");
         var outputs = new Tensor[nOut];

@@ -10,7 +10,7 @@ public sealed class Subgraph
     internal Subgraph(Graph graph, Tensor[] inputs, Tensor[] outputs)
     {
         foreach (var t in inputs)
-            if (t.Graph != graph || t.Node!.Op != Ops.PlaceholderDef) throw new ArgumentException($"Subgraph: input '{t.Name}' is not a placeholder of the subgraph.");
+            if (t.Graph != graph || t.Node!.Op != GraphOps.PlaceholderDef) throw new ArgumentException($"Subgraph: input '{t.Name}' is not a placeholder of the subgraph.");
         foreach (var t in outputs)
             if (t.Graph != graph) throw new ArgumentException($"Subgraph: output '{t.Name}' is not a tensor of the subgraph.");
         Graph = graph;

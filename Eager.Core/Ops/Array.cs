@@ -1,7 +1,25 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>Shape-changing ops: views where the layout allows, copies otherwise.</summary>
 public static partial class Ops
+{
+    /// <summary>Inserts a size-1 dimension at <paramref name="axis"/> (negative counts from the end).</summary>
+    public static Tensor ExpandDims(Tensor x, int axis) => Dispatcher.Apply1(ExpandDimsDef, new Attrs { { "axis", axis } }, x);
+
+    /// <summary>Reshapes x (a view when x is contiguous). One dimension may be -1.</summary>
+    public static Tensor Reshape(Tensor x, params int[] shape) => Dispatcher.Apply1(ReshapeDef, new Attrs { { "shape", (int[])shape.Clone() } }, x);
+
+    /// <summary>Reshapes x to the (run-time) shape of <paramref name="like"/>.</summary>
+    public static Tensor ReshapeLike(Tensor x, Tensor like) => Dispatcher.Apply1(ReshapeLikeDef, Attrs.Empty, x, like);
+
+    /// <summary>Broadcasts x to the (run-time) shape of <paramref name="like"/>.</summary>
+    public static Tensor BroadcastLike(Tensor x, Tensor like) => Dispatcher.Apply1(BroadcastLikeDef, Attrs.Empty, x, like);
+}
+
+internal static partial class ArrayOps
 {
     /// <summary>Resolves a reshape target (one -1 allowed) against a source shape; unknown source dims give -1.</summary>
     internal static Shape ResolveReshape(string op, Shape from, int[] to)
@@ -123,16 +141,4 @@ public static partial class Ops
         d.Insert(ax, 1);
         return Shape.Wrap([.. d]);
     }
-
-    /// <summary>Inserts a size-1 dimension at <paramref name="axis"/> (negative counts from the end).</summary>
-    public static Tensor ExpandDims(Tensor x, int axis) => Dispatcher.Apply1(ExpandDimsDef, new Attrs { { "axis", axis } }, x);
-
-    /// <summary>Reshapes x (a view when x is contiguous). One dimension may be -1.</summary>
-    public static Tensor Reshape(Tensor x, params int[] shape) => Dispatcher.Apply1(ReshapeDef, new Attrs { { "shape", (int[])shape.Clone() } }, x);
-
-    /// <summary>Reshapes x to the (run-time) shape of <paramref name="like"/>.</summary>
-    public static Tensor ReshapeLike(Tensor x, Tensor like) => Dispatcher.Apply1(ReshapeLikeDef, Attrs.Empty, x, like);
-
-    /// <summary>Broadcasts x to the (run-time) shape of <paramref name="like"/>.</summary>
-    public static Tensor BroadcastLike(Tensor x, Tensor like) => Dispatcher.Apply1(BroadcastLikeDef, Attrs.Empty, x, like);
 }

@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>
@@ -7,13 +10,52 @@ namespace Eager;
 /// </summary>
 public static partial class Ops
 {
+    /// <summary>x's shape as a 1-D tensor (tf.shape): known when the graph runs even where the static shape has -1.</summary>
+    /// <param name="x">Any tensor.</param>
+    /// <param name="dtype">Int32 (TensorFlow's default) or Int64 (ONNX's).</param>
+    /// <exception cref="ArgumentException">dtype is not Int32 or Int64.</exception>
+    public static Tensor ShapeOf(Tensor x, DType dtype = DType.Int32)
+    {
+        if (dtype is not (DType.Int32 or DType.Int64)) throw new ArgumentException($"ShapeOf: dtype must be int32 or int64, got {dtype.Name()}.");
+        return Dispatcher.Apply1(ShapeOfDef, new Attrs { { "dtype", dtype } }, x);
+    }
+
+    /// <summary>
+    /// Reshapes x to a shape held in a tensor (tf.reshape with a tensor shape), so the target can be computed when
+    /// the graph runs (for example from <see cref="ShapeOf"/>). One entry may be -1. With
+    /// <paramref name="copyZeros"/> a 0 entry keeps the input's dimension at that position (ONNX Reshape).
+    /// <paramref name="knownDims"/> optionally states the output dimensions known while building a graph (-1 for
+    /// unknown); a run whose shape contradicts them fails.
+    /// </summary>
+    /// <exception cref="ArgumentException">shape is not a 1-D int32/int64 tensor of known length, or its values do
+    /// not fit x's size.</exception>
+    public static Tensor Reshape(Tensor x, Tensor shape, bool copyZeros = false, int[]? knownDims = null)
+    {
+        var attrs = new Attrs { { "copyZeros", copyZeros } };
+        if (knownDims is not null) attrs.Add("dims", (int[])knownDims.Clone());
+        return Dispatcher.Apply1(ReshapeDynamicDef, attrs, x, shape);
+    }
+
+    /// <summary>A tensor of the shape held in <paramref name="shape"/> (1-D int32/int64), every element
+    /// <paramref name="value"/> (a scalar): tf.fill, ONNX ConstantOfShape.</summary>
+    /// <exception cref="ArgumentException">shape is not 1-D integer, value is not a scalar, or a dimension is negative.</exception>
+    public static Tensor Fill(Tensor shape, Tensor value) => Dispatcher.Apply1(FillDynamicDef, Attrs.Empty, shape, value);
+
+    /// <summary>start, start + delta, ... up to (not including) limit, from scalar tensors of one numeric dtype
+    /// (tf.range, ONNX Range). The length is ceil((limit - start) / delta), and unknown in a graph unless all three are constants.</summary>
+    /// <exception cref="ArgumentException">Non-scalars, mixed dtypes, bool, or delta 0.</exception>
+    public static Tensor Range(Tensor start, Tensor limit, Tensor delta) => Dispatcher.Apply1(RangeDef, Attrs.Empty, start, limit, delta);
+}
+
+internal static partial class ArrayOps
+{
     /// <summary>The value of <paramref name="t"/> when it is concrete, a graph constant, or the run-time shape of a
     /// tensor whose static shape is fully known; else null.</summary>
     internal static Tensor? ConstantValue(Tensor t)
     {
         if (!t.IsSymbolic) return t;
         if (t.Node is not { } n) return null;
-        if (ReferenceEquals(n.Op, ConstDef)) return n.Attrs.Get<Tensor>("value");
+        if (ReferenceEquals(n.Op, StateOps.ConstDef)) return n.Attrs.Get<Tensor>("value");
         if (ReferenceEquals(n.Op, ShapeOfDef) && n.Inputs[0].Shape.IsFullyDefined) return ShapeTensor(n.Inputs[0].Shape, n.Attrs.Get("dtype", DType.Int32));
         return null;
     }
@@ -48,16 +90,6 @@ public static partial class Ops
             e.Add("Cast", [s], [e.Output(0)], ("to", (long)OnnxMap.ElemType(DType.Int32)));
         },
     };
-
-    /// <summary>x's shape as a 1-D tensor (tf.shape): known when the graph runs even where the static shape has -1.</summary>
-    /// <param name="x">Any tensor.</param>
-    /// <param name="dtype">Int32 (TensorFlow's default) or Int64 (ONNX's).</param>
-    /// <exception cref="ArgumentException">dtype is not Int32 or Int64.</exception>
-    public static Tensor ShapeOf(Tensor x, DType dtype = DType.Int32)
-    {
-        if (dtype is not (DType.Int32 or DType.Int64)) throw new ArgumentException($"ShapeOf: dtype must be int32 or int64, got {dtype.Name()}.");
-        return Dispatcher.Apply1(ShapeOfDef, new Attrs { { "dtype", dtype } }, x);
-    }
 
     /// <summary>Resolves a run-time reshape target: zeros copy the input's dimension when asked (ONNX), one -1 is inferred.</summary>
     private static Shape ResolveDynamicReshape(Tensor x, long[] target, bool copyZeros)
@@ -107,22 +139,6 @@ public static partial class Ops
         },
     };
 
-    /// <summary>
-    /// Reshapes x to a shape held in a tensor (tf.reshape with a tensor shape), so the target can be computed when
-    /// the graph runs (for example from <see cref="ShapeOf"/>). One entry may be -1. With
-    /// <paramref name="copyZeros"/> a 0 entry keeps the input's dimension at that position (ONNX Reshape).
-    /// <paramref name="knownDims"/> optionally states the output dimensions known while building a graph (-1 for
-    /// unknown); a run whose shape contradicts them fails.
-    /// </summary>
-    /// <exception cref="ArgumentException">shape is not a 1-D int32/int64 tensor of known length, or its values do
-    /// not fit x's size.</exception>
-    public static Tensor Reshape(Tensor x, Tensor shape, bool copyZeros = false, int[]? knownDims = null)
-    {
-        var attrs = new Attrs { { "copyZeros", copyZeros } };
-        if (knownDims is not null) attrs.Add("dims", (int[])knownDims.Clone());
-        return Dispatcher.Apply1(ReshapeDynamicDef, attrs, x, shape);
-    }
-
     internal static readonly OpDef FillDynamicDef = new("FillDynamic",
         (x, _) =>
         {
@@ -150,11 +166,6 @@ public static partial class Ops
             e.Add("Expand", [e.Input(1), s], [e.Output(0)]);
         },
     };
-
-    /// <summary>A tensor of the shape held in <paramref name="shape"/> (1-D int32/int64), every element
-    /// <paramref name="value"/> (a scalar): tf.fill, ONNX ConstantOfShape.</summary>
-    /// <exception cref="ArgumentException">shape is not 1-D integer, value is not a scalar, or a dimension is negative.</exception>
-    public static Tensor Fill(Tensor shape, Tensor value) => Dispatcher.Apply1(FillDynamicDef, Attrs.Empty, shape, value);
 
     private static long RangeLength(double start, double limit, double delta)
     {
@@ -186,9 +197,4 @@ public static partial class Ops
     {
         Onnx = OnnxMap.Same("Range"),
     };
-
-    /// <summary>start, start + delta, ... up to (not including) limit, from scalar tensors of one numeric dtype
-    /// (tf.range, ONNX Range). The length is ceil((limit - start) / delta), and unknown in a graph unless all three are constants.</summary>
-    /// <exception cref="ArgumentException">Non-scalars, mixed dtypes, bool, or delta 0.</exception>
-    public static Tensor Range(Tensor start, Tensor limit, Tensor delta) => Dispatcher.Apply1(RangeDef, Attrs.Empty, start, limit, delta);
 }

@@ -1,7 +1,10 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>ONNX mappings of StridedSlice (Slice, then Squeeze and Unsqueeze for shrunk and new axes) and OneHot.</summary>
-public static partial class Ops
+internal static partial class ArrayOps
 {
     private static void OnnxStridedSlice(IOnnxEmitter e)
     {

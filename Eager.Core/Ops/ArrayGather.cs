@@ -1,9 +1,29 @@
 using Eager.Kernels.Layout;
+using static Eager.Ops;
+using static Eager.ArrayOps;
 
 namespace Eager;
 
 /// <summary>Index-driven ops: gather, its scatter-add gradient, and one-hot encoding.</summary>
 public static partial class Ops
+{
+    /// <summary>Slices of <paramref name="params"/> along <paramref name="axis"/> picked by <paramref name="indices"/>
+    /// (int32 or int64): the output shape is params.shape[:axis] + indices.shape + params.shape[axis+1:].
+    /// The gradient scatter-adds into zeros, so repeated indices accumulate.</summary>
+    /// <exception cref="ArgumentException">Indices are not integers, params is a scalar, the axis is out of range,
+    /// or an index is outside 0 .. params.Shape[axis]-1.</exception>
+    public static Tensor Gather(Tensor @params, Tensor indices, int axis = 0) =>
+        Dispatcher.Apply1(GatherDef, new Attrs { { "axis", axis } }, @params, indices);
+
+    /// <summary>One-hot encoding of int32/int64 <paramref name="indices"/>: a new axis of size <paramref name="depth"/>
+    /// at <paramref name="axis"/> (-1: last) holding <paramref name="onValue"/> at the index and
+    /// <paramref name="offValue"/> elsewhere. Indices outside 0 .. depth-1 give all-off rows, as in TensorFlow.</summary>
+    /// <exception cref="ArgumentException">Non-integer indices, negative depth, or axis out of range.</exception>
+    public static Tensor OneHot(Tensor indices, int depth, double onValue = 1, double offValue = 0, int axis = -1, DType dtype = DType.Float32) =>
+        Dispatcher.Apply1(OneHotDef, new Attrs { { "depth", depth }, { "onValue", onValue }, { "offValue", offValue }, { "axis", axis }, { "dtype", dtype } }, indices);
+}
+
+internal static partial class ArrayOps
 {
     private static TensorSpec[] GatherInfer(string op, Tensor p, Tensor indices, int axisAttr)
     {
@@ -66,14 +86,6 @@ public static partial class Ops
         Gradient = c => [GatherGrad(c.Grad, c.X(1), c.X(0), c.Attrs.Int("axis")), null],
         Onnx = e => e.Add("Gather", [e.Input(0), e.Input(1)], [e.Output(0)], ("axis", e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Gather"))),
     };
-
-    /// <summary>Slices of <paramref name="params"/> along <paramref name="axis"/> picked by <paramref name="indices"/>
-    /// (int32 or int64): the output shape is params.shape[:axis] + indices.shape + params.shape[axis+1:].
-    /// The gradient scatter-adds into zeros, so repeated indices accumulate.</summary>
-    /// <exception cref="ArgumentException">Indices are not integers, params is a scalar, the axis is out of range,
-    /// or an index is outside 0 .. params.Shape[axis]-1.</exception>
-    public static Tensor Gather(Tensor @params, Tensor indices, int axis = 0) =>
-        Dispatcher.Apply1(GatherDef, new Attrs { { "axis", axis } }, @params, indices);
 
     internal static readonly OpDef GatherGradDef = new("GatherGrad",
         (x, a) =>
@@ -150,11 +162,4 @@ public static partial class Ops
     {
         Onnx = OnnxOneHot,
     };
-
-    /// <summary>One-hot encoding of int32/int64 <paramref name="indices"/>: a new axis of size <paramref name="depth"/>
-    /// at <paramref name="axis"/> (-1: last) holding <paramref name="onValue"/> at the index and
-    /// <paramref name="offValue"/> elsewhere. Indices outside 0 .. depth-1 give all-off rows, as in TensorFlow.</summary>
-    /// <exception cref="ArgumentException">Non-integer indices, negative depth, or axis out of range.</exception>
-    public static Tensor OneHot(Tensor indices, int depth, double onValue = 1, double offValue = 0, int axis = -1, DType dtype = DType.Float32) =>
-        Dispatcher.Apply1(OneHotDef, new Attrs { { "depth", depth }, { "onValue", onValue }, { "offValue", offValue }, { "axis", axis }, { "dtype", dtype } }, indices);
 }

@@ -1,7 +1,48 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>Joining and splitting along an axis: concat, stack, split, unstack.</summary>
 public static partial class Ops
+{
+    /// <summary>Joins tensors along an existing axis. All must share dtype, rank and every other dimension.</summary>
+    /// <exception cref="ArgumentException">No tensors, scalars, or mismatched shapes/dtypes (the message names them).</exception>
+    public static Tensor Concat(IEnumerable<Tensor> tensors, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        return Dispatcher.Apply1(ConcatDef, new Attrs { { "axis", axis } }, [.. tensors]);
+    }
+
+    /// <summary>Stacks tensors of one shape along a new axis (rank grows by one).</summary>
+    /// <exception cref="ArgumentException">No tensors, or shapes/dtypes differ.</exception>
+    public static Tensor Stack(IEnumerable<Tensor> tensors, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        return Dispatcher.Apply1(StackDef, new Attrs { { "axis", axis } }, [.. tensors]);
+    }
+
+    /// <summary>Splits x along <paramref name="axis"/> into x.Shape[axis] tensors of one rank less (views).</summary>
+    public static Tensor[] Unstack(Tensor x, int axis = 0) => Dispatcher.Apply(UnstackDef, [x], new Attrs { { "axis", axis } });
+
+    /// <summary>Splits x along <paramref name="axis"/> into <paramref name="numSplits"/> equal parts (views).</summary>
+    /// <exception cref="ArgumentException">The axis size is not divisible by numSplits.</exception>
+    public static Tensor[] Split(Tensor x, int numSplits, int axis = 0)
+    {
+        if (numSplits <= 0) throw new ArgumentException($"Split: numSplits must be positive, got {numSplits} (shape {x.Shape}).", nameof(numSplits));
+        return Dispatcher.Apply(SplitDef, [x], new Attrs { { "axis", axis }, { "num", numSplits }, { "sizes", Array.Empty<int>() } });
+    }
+
+    /// <summary>Splits x along <paramref name="axis"/> into parts of the given sizes (one may be -1: the rest).</summary>
+    /// <exception cref="ArgumentException">The sizes do not add up to the axis size.</exception>
+    public static Tensor[] Split(Tensor x, int[] sizes, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        return Dispatcher.Apply(SplitDef, [x], new Attrs { { "axis", axis }, { "num", 0 }, { "sizes", (int[])sizes.Clone() } });
+    }
+}
+
+internal static partial class ArrayOps
 {
     private static string ShapesText(Tensor[] x) => string.Join(", ", x.Select(t => t.DType.Name() + t.Shape));
 
@@ -111,14 +152,6 @@ public static partial class Ops
     internal static Tensor[] SplitLike(Tensor x, Tensor[] likes, int axis) =>
         Dispatcher.Apply(SplitLikeDef, [x, .. likes], new Attrs { { "axis", axis } });
 
-    /// <summary>Joins tensors along an existing axis. All must share dtype, rank and every other dimension.</summary>
-    /// <exception cref="ArgumentException">No tensors, scalars, or mismatched shapes/dtypes (the message names them).</exception>
-    public static Tensor Concat(IEnumerable<Tensor> tensors, int axis = 0)
-    {
-        ArgumentNullException.ThrowIfNull(tensors);
-        return Dispatcher.Apply1(ConcatDef, new Attrs { { "axis", axis } }, [.. tensors]);
-    }
-
     private static TensorSpec[] StackInfer(Tensor[] x, Attrs a)
     {
         if (x.Length == 0) throw new ArgumentException("Stack: needs at least one tensor.");
@@ -161,14 +194,6 @@ public static partial class Ops
         Onnx = OnnxStack,
     };
 
-    /// <summary>Stacks tensors of one shape along a new axis (rank grows by one).</summary>
-    /// <exception cref="ArgumentException">No tensors, or shapes/dtypes differ.</exception>
-    public static Tensor Stack(IEnumerable<Tensor> tensors, int axis = 0)
-    {
-        ArgumentNullException.ThrowIfNull(tensors);
-        return Dispatcher.Apply1(StackDef, new Attrs { { "axis", axis } }, [.. tensors]);
-    }
-
     private static TensorSpec[] UnstackInfer(Tensor[] x, Attrs a)
     {
         var s = x[0].Shape;
@@ -193,9 +218,6 @@ public static partial class Ops
         Gradient = c => [Stack(Enumerable.Range(0, c.Outputs.Length).Select(c.GradOf), c.Attrs.Int("axis"))],
         Onnx = OnnxUnstack,
     };
-
-    /// <summary>Splits x along <paramref name="axis"/> into x.Shape[axis] tensors of one rank less (views).</summary>
-    public static Tensor[] Unstack(Tensor x, int axis = 0) => Dispatcher.Apply(UnstackDef, [x], new Attrs { { "axis", axis } });
 
     /// <summary>Split sizes for a dim of <paramref name="dim"/> (-1 unknown): num equal parts, or sizes with one -1.</summary>
     private static int[] SplitSizes(Shape s, int axis, int num, int[] sizes)
@@ -260,22 +282,6 @@ public static partial class Ops
         Gradient = c => [Concat(Enumerable.Range(0, c.Outputs.Length).Select(c.GradOf), c.Attrs.Int("axis"))],
         Onnx = OnnxSplit,
     };
-
-    /// <summary>Splits x along <paramref name="axis"/> into <paramref name="numSplits"/> equal parts (views).</summary>
-    /// <exception cref="ArgumentException">The axis size is not divisible by numSplits.</exception>
-    public static Tensor[] Split(Tensor x, int numSplits, int axis = 0)
-    {
-        if (numSplits <= 0) throw new ArgumentException($"Split: numSplits must be positive, got {numSplits} (shape {x.Shape}).", nameof(numSplits));
-        return Dispatcher.Apply(SplitDef, [x], new Attrs { { "axis", axis }, { "num", numSplits }, { "sizes", Array.Empty<int>() } });
-    }
-
-    /// <summary>Splits x along <paramref name="axis"/> into parts of the given sizes (one may be -1: the rest).</summary>
-    /// <exception cref="ArgumentException">The sizes do not add up to the axis size.</exception>
-    public static Tensor[] Split(Tensor x, int[] sizes, int axis = 0)
-    {
-        ArgumentNullException.ThrowIfNull(sizes);
-        return Dispatcher.Apply(SplitDef, [x], new Attrs { { "axis", axis }, { "num", 0 }, { "sizes", (int[])sizes.Clone() } });
-    }
 
     private static void OnnxSplit(IOnnxEmitter e)
     {

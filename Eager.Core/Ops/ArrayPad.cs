@@ -1,9 +1,42 @@
 using Eager.Kernels.Layout;
+using static Eager.Ops;
+using static Eager.ArrayOps;
 
 namespace Eager;
 
 /// <summary>Padding (constant, reflect, symmetric) and Fill.</summary>
 public static partial class Ops
+{
+    /// <summary>Pads x: paddings[i, 0] elements before and paddings[i, 1] after axis i. Mode "CONSTANT" fills with
+    /// <paramref name="constantValue"/>; "REFLECT" mirrors without repeating the edge (pad at most dim-1);
+    /// "SYMMETRIC" mirrors including the edge (pad at most dim).</summary>
+    /// <exception cref="ArgumentException">paddings is not [rank, 2], negative or too large for the mode, or the mode is unknown.</exception>
+    public static Tensor Pad(Tensor x, int[,] paddings, string mode = "CONSTANT", double constantValue = 0) =>
+        Dispatcher.Apply1(PadDef, new Attrs { { "paddings", FlattenPaddings(paddings) }, { "mode", mode.ToUpperInvariant() }, { "constantValue", constantValue } }, x);
+
+    /// <summary>Pads x with one (before, after) pair per axis; see <see cref="Pad(Tensor, int[,], string, double)"/>.</summary>
+    public static Tensor Pad(Tensor x, int[][] paddings, string mode = "CONSTANT", double constantValue = 0)
+    {
+        ArgumentNullException.ThrowIfNull(paddings);
+        var grid = new int[paddings.Length, 2];
+        for (int i = 0; i < paddings.Length; i++)
+        {
+            if (paddings[i] is not { Length: 2 }) throw new ArgumentException($"Pad: paddings[{i}] must be a (before, after) pair.");
+            grid[i, 0] = paddings[i][0]; grid[i, 1] = paddings[i][1];
+        }
+        return Pad(x, grid, mode, constantValue);
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/> with every element equal to the scalar <paramref name="value"/>
+    /// (its dtype). An op, so graphs and gradients see it (the gradient of value is the sum of the output gradient).</summary>
+    /// <exception cref="ArgumentException">value is not a scalar, or the shape has unknown dimensions.</exception>
+    public static Tensor Fill(Shape shape, Tensor value) => Dispatcher.Apply1(FillDef, new Attrs { { "shape", shape.ToArray() } }, value);
+
+    /// <summary>A tensor of <paramref name="shape"/> and <paramref name="dtype"/> filled with <paramref name="value"/>.</summary>
+    public static Tensor Fill(Shape shape, double value, DType dtype = DType.Float32) => Fill(shape, Tensor.Scalar(value, dtype));
+}
+
+internal static partial class ArrayOps
 {
     private static Shape PaddedShape(string op, Shape s, int[] pads, string mode)
     {
@@ -125,33 +158,13 @@ public static partial class Ops
         Gradient = c => [Dispatcher.Apply1(PadDef, c.Attrs, c.Grad), null],
     };
 
-    private static int[] FlattenPaddings(int[,] paddings)
+    internal static int[] FlattenPaddings(int[,] paddings)
     {
         ArgumentNullException.ThrowIfNull(paddings);
         if (paddings.GetLength(1) != 2) throw new ArgumentException($"Pad: paddings must have shape [rank, 2], got [{paddings.GetLength(0)}, {paddings.GetLength(1)}].");
         var flat = new int[paddings.Length];
         for (int i = 0; i < paddings.GetLength(0); i++) { flat[2 * i] = paddings[i, 0]; flat[2 * i + 1] = paddings[i, 1]; }
         return flat;
-    }
-
-    /// <summary>Pads x: paddings[i, 0] elements before and paddings[i, 1] after axis i. Mode "CONSTANT" fills with
-    /// <paramref name="constantValue"/>; "REFLECT" mirrors without repeating the edge (pad at most dim-1);
-    /// "SYMMETRIC" mirrors including the edge (pad at most dim).</summary>
-    /// <exception cref="ArgumentException">paddings is not [rank, 2], negative or too large for the mode, or the mode is unknown.</exception>
-    public static Tensor Pad(Tensor x, int[,] paddings, string mode = "CONSTANT", double constantValue = 0) =>
-        Dispatcher.Apply1(PadDef, new Attrs { { "paddings", FlattenPaddings(paddings) }, { "mode", mode.ToUpperInvariant() }, { "constantValue", constantValue } }, x);
-
-    /// <summary>Pads x with one (before, after) pair per axis; see <see cref="Pad(Tensor, int[,], string, double)"/>.</summary>
-    public static Tensor Pad(Tensor x, int[][] paddings, string mode = "CONSTANT", double constantValue = 0)
-    {
-        ArgumentNullException.ThrowIfNull(paddings);
-        var grid = new int[paddings.Length, 2];
-        for (int i = 0; i < paddings.Length; i++)
-        {
-            if (paddings[i] is not { Length: 2 }) throw new ArgumentException($"Pad: paddings[{i}] must be a (before, after) pair.");
-            grid[i, 0] = paddings[i][0]; grid[i, 1] = paddings[i][1];
-        }
-        return Pad(x, grid, mode, constantValue);
     }
 
     private static Shape FillShape(int[] dims)
@@ -178,14 +191,6 @@ public static partial class Ops
         Gradient = c => [ReduceSum(c.Grad)],
         Onnx = e => e.Add("Expand", [e.Input(0), OnnxMap.Ints(e, "shape", e.Node.Attrs.Ints("shape"))], [e.Output(0)]),
     };
-
-    /// <summary>A tensor of <paramref name="shape"/> with every element equal to the scalar <paramref name="value"/>
-    /// (its dtype). An op, so graphs and gradients see it (the gradient of value is the sum of the output gradient).</summary>
-    /// <exception cref="ArgumentException">value is not a scalar, or the shape has unknown dimensions.</exception>
-    public static Tensor Fill(Shape shape, Tensor value) => Dispatcher.Apply1(FillDef, new Attrs { { "shape", shape.ToArray() } }, value);
-
-    /// <summary>A tensor of <paramref name="shape"/> and <paramref name="dtype"/> filled with <paramref name="value"/>.</summary>
-    public static Tensor Fill(Shape shape, double value, DType dtype = DType.Float32) => Fill(shape, Tensor.Scalar(value, dtype));
 
     /// <summary>Pad as ONNX Pad: pads are [begin..., end...]; SYMMETRIC has no ONNX equivalent.</summary>
     private static void OnnxPad(IOnnxEmitter e)

@@ -1,7 +1,47 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>Ops that rearrange axes without touching values: transpose, squeeze, broadcast, tile.</summary>
 public static partial class Ops
+{
+    /// <summary>Permutes the axes: output axis i is input axis perm[i]. Null perm reverses the axes (a matrix
+    /// transpose for rank 2). Returns a view sharing storage.</summary>
+    /// <exception cref="ArgumentException">perm is not a permutation of the input's axes.</exception>
+    public static Tensor Transpose(Tensor x, int[]? perm = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        perm ??= Enumerable.Range(0, x.Rank).Reverse().ToArray();
+        return Dispatcher.Apply1(TransposeDef, new Attrs { { "perm", (int[])perm.Clone() } }, x);
+    }
+
+    /// <summary>Removes size-1 axes: those listed, or every axis of (statically known) size 1 when
+    /// <paramref name="axes"/> is null. A view sharing storage.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range, repeated, or not of size 1.</exception>
+    public static Tensor Squeeze(Tensor x, int[]? axes = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        // Resolved now, from the static shape, so a graph's unknown dims are never squeezed by surprise.
+        var resolved = axes is null
+            ? Enumerable.Range(0, x.Rank).Where(i => x.Shape[i] == 1).ToArray()
+            : ReductionOps.NormalizeAxes("Squeeze", x.Shape, axes);
+        return Dispatcher.Apply1(SqueezeDef, new Attrs { { "axes", resolved } }, x);
+    }
+
+    /// <summary>Removes one size-1 axis.</summary>
+    public static Tensor Squeeze(Tensor x, int axis) => Squeeze(x, [axis]);
+
+    /// <summary>Broadcasts x to <paramref name="shape"/> (NumPy rules) as a zero-stride view; no data is copied.</summary>
+    /// <exception cref="ArgumentException">The shapes are not broadcast-compatible.</exception>
+    public static Tensor BroadcastTo(Tensor x, Shape shape) => Dispatcher.Apply1(BroadcastToDef, new Attrs { { "shape", shape.ToArray() } }, x);
+
+    /// <summary>Repeats x: output dimension i is x.Shape[i] * multiples[i] (TensorFlow's tile).</summary>
+    /// <exception cref="ArgumentException">multiples does not have one non-negative entry per axis.</exception>
+    public static Tensor Tile(Tensor x, params int[] multiples) => Dispatcher.Apply1(TileDef, new Attrs { { "multiples", (int[])multiples.Clone() } }, x);
+}
+
+internal static partial class ArrayOps
 {
     /// <summary>Checks that perm is a permutation of the axes of <paramref name="s"/>; returns it normalised.</summary>
     private static int[] CheckPerm(Shape s, int[] perm)
@@ -63,16 +103,6 @@ public static partial class Ops
         return true;
     }
 
-    /// <summary>Permutes the axes: output axis i is input axis perm[i]. Null perm reverses the axes (a matrix
-    /// transpose for rank 2). Returns a view sharing storage.</summary>
-    /// <exception cref="ArgumentException">perm is not a permutation of the input's axes.</exception>
-    public static Tensor Transpose(Tensor x, int[]? perm = null)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        perm ??= Enumerable.Range(0, x.Rank).Reverse().ToArray();
-        return Dispatcher.Apply1(TransposeDef, new Attrs { { "perm", (int[])perm.Clone() } }, x);
-    }
-
     private static Shape SqueezedShape(Shape s, int[] axes)
     {
         foreach (var ax in axes)
@@ -82,10 +112,10 @@ public static partial class Ops
     }
 
     internal static readonly OpDef SqueezeDef = new("Squeeze",
-        (x, a) => [new TensorSpec(SqueezedShape(x[0].Shape, NormalizeAxes("Squeeze", x[0].Shape, a.Ints("axes"))), x[0].DType)],
+        (x, a) => [new TensorSpec(SqueezedShape(x[0].Shape, ReductionOps.NormalizeAxes("Squeeze", x[0].Shape, a.Ints("axes"))), x[0].DType)],
         (x, a) =>
         {
-            var axes = NormalizeAxes("Squeeze", x[0].Shape, a.Ints("axes"));
+            var axes = ReductionOps.NormalizeAxes("Squeeze", x[0].Shape, a.Ints("axes"));
             var shape = SqueezedShape(x[0].Shape, axes);
             var st = Enumerable.Range(0, x[0].Rank).Where(i => Array.IndexOf(axes, i) < 0).Select(i => x[0].Strides[i]).ToArray();
             return [x[0].View(shape, st, x[0].Offset)];
@@ -94,22 +124,6 @@ public static partial class Ops
         Gradient = c => [ReshapeLike(c.Grad, c.X(0))],
         Onnx = e => e.Add("Squeeze", [e.Input(0), OnnxMap.Ints(e, "axes", e.Node.Attrs.Ints("axes"))], [e.Output(0)]),
     };
-
-    /// <summary>Removes size-1 axes: those listed, or every axis of (statically known) size 1 when
-    /// <paramref name="axes"/> is null. A view sharing storage.</summary>
-    /// <exception cref="ArgumentException">An axis is out of range, repeated, or not of size 1.</exception>
-    public static Tensor Squeeze(Tensor x, int[]? axes = null)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        // Resolved now, from the static shape, so a graph's unknown dims are never squeezed by surprise.
-        var resolved = axes is null
-            ? Enumerable.Range(0, x.Rank).Where(i => x.Shape[i] == 1).ToArray()
-            : NormalizeAxes("Squeeze", x.Shape, axes);
-        return Dispatcher.Apply1(SqueezeDef, new Attrs { { "axes", resolved } }, x);
-    }
-
-    /// <summary>Removes one size-1 axis.</summary>
-    public static Tensor Squeeze(Tensor x, int axis) => Squeeze(x, [axis]);
 
     private static Shape BroadcastTarget(Shape from, int[] to)
     {
@@ -128,10 +142,6 @@ public static partial class Ops
         Gradient = c => [Broadcasting.UnBroadcast(c.Grad, c.X(0))],
         Onnx = e => e.Add("Expand", [e.Input(0), OnnxMap.Ints(e, "shape", e.Node.Attrs.Ints("shape"))], [e.Output(0)]),
     };
-
-    /// <summary>Broadcasts x to <paramref name="shape"/> (NumPy rules) as a zero-stride view; no data is copied.</summary>
-    /// <exception cref="ArgumentException">The shapes are not broadcast-compatible.</exception>
-    public static Tensor BroadcastTo(Tensor x, Shape shape) => Dispatcher.Apply1(BroadcastToDef, new Attrs { { "shape", shape.ToArray() } }, x);
 
     private static Shape TiledShape(Shape s, int[] multiples)
     {
@@ -200,15 +210,11 @@ public static partial class Ops
             var split = Shape.Wrap(dims);
             var view = g.View(split, split.ContiguousStrides(), g.Offset);
             var copies = Enumerable.Range(0, r).Select(i => 2 * i).ToArray();
-            return [ReduceWith<Kernels.Reduce.SumOp<float>, Kernels.Reduce.SumOp<double>, Kernels.Reduce.SumOp<int>, Kernels.Reduce.SumOp<long>>(view, copies, false)];
+            return [ReductionOps.ReduceWith<Kernels.Reduce.SumOp<float>, Kernels.Reduce.SumOp<double>, Kernels.Reduce.SumOp<int>, Kernels.Reduce.SumOp<long>>(view, copies, false)];
         })
     {
         Gradient = c => [Tile(c.Grad, c.Attrs.Ints("multiples")), null],
     };
-
-    /// <summary>Repeats x: output dimension i is x.Shape[i] * multiples[i] (TensorFlow's tile).</summary>
-    /// <exception cref="ArgumentException">multiples does not have one non-negative entry per axis.</exception>
-    public static Tensor Tile(Tensor x, params int[] multiples) => Dispatcher.Apply1(TileDef, new Attrs { { "multiples", (int[])multiples.Clone() } }, x);
 }
 
 /// <summary>Formats int lists for error messages: "(1, 2, 3)".</summary>

@@ -1,8 +1,42 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>Slicing: TensorFlow's Slice and StridedSlice (views when every step is positive) and the op that
 /// scatters a slice's gradient back into zeros.</summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// TensorFlow's strided slice (x[begin:end:strides] per axis). Bit i of a mask applies to entry i:
+    /// beginMask/endMask ignore begin[i]/end[i] (take from the start/to the end), shrinkAxisMask indexes with
+    /// begin[i] and removes the axis, newAxisMask inserts a size-1 axis, ellipsisMask (one bit) stands for as
+    /// many full axes as needed. Negative indices count from the end; out-of-range slice bounds are clamped.
+    /// A view sharing storage when every stride is positive.
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths differ, a stride is 0, a shrunk index is out of range, or too many axes.</exception>
+    public static Tensor StridedSlice(Tensor x, int[] begin, int[] end, int[]? strides = null,
+        int beginMask = 0, int endMask = 0, int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0)
+    {
+        ArgumentNullException.ThrowIfNull(begin);
+        ArgumentNullException.ThrowIfNull(end);
+        strides ??= Enumerable.Repeat(1, begin.Length).ToArray();
+        return Dispatcher.Apply1(StridedSliceDef, StridedSliceAttrs((int[])begin.Clone(), (int[])end.Clone(), (int[])strides.Clone(),
+            beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask), x);
+    }
+
+    /// <summary>The block of x starting at <paramref name="begin"/> with <paramref name="size"/> elements per axis
+    /// (-1: to the end of the axis). A view sharing storage.</summary>
+    /// <exception cref="ArgumentException">begin/size do not have one entry per axis or run past the input.</exception>
+    public static Tensor Slice(Tensor x, int[] begin, int[] size)
+    {
+        ArgumentNullException.ThrowIfNull(begin);
+        ArgumentNullException.ThrowIfNull(size);
+        return Dispatcher.Apply1(SliceDef, new Attrs { { "begin", (int[])begin.Clone() }, { "size", (int[])size.Clone() } }, x);
+    }
+}
+
+internal static partial class ArrayOps
 {
     private static Tensor SliceOf(Tensor x, StridedSliceSpec spec)
     {
@@ -55,30 +89,12 @@ public static partial class Ops
         int beginMask = 0, int endMask = 0, int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0) =>
         SliceGrad(grad, x, StridedSliceAttrs(begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask));
 
-    private static Attrs StridedSliceAttrs(int[] begin, int[] end, int[] strides, int beginMask, int endMask, int ellipsisMask, int newAxisMask, int shrinkAxisMask) => new()
+    internal static Attrs StridedSliceAttrs(int[] begin, int[] end, int[] strides, int beginMask, int endMask, int ellipsisMask, int newAxisMask, int shrinkAxisMask) => new()
     {
         { "begin", begin }, { "end", end }, { "strides", strides },
         { "beginMask", beginMask }, { "endMask", endMask }, { "ellipsisMask", ellipsisMask },
         { "newAxisMask", newAxisMask }, { "shrinkAxisMask", shrinkAxisMask },
     };
-
-    /// <summary>
-    /// TensorFlow's strided slice (x[begin:end:strides] per axis). Bit i of a mask applies to entry i:
-    /// beginMask/endMask ignore begin[i]/end[i] (take from the start/to the end), shrinkAxisMask indexes with
-    /// begin[i] and removes the axis, newAxisMask inserts a size-1 axis, ellipsisMask (one bit) stands for as
-    /// many full axes as needed. Negative indices count from the end; out-of-range slice bounds are clamped.
-    /// A view sharing storage when every stride is positive.
-    /// </summary>
-    /// <exception cref="ArgumentException">Lengths differ, a stride is 0, a shrunk index is out of range, or too many axes.</exception>
-    public static Tensor StridedSlice(Tensor x, int[] begin, int[] end, int[]? strides = null,
-        int beginMask = 0, int endMask = 0, int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0)
-    {
-        ArgumentNullException.ThrowIfNull(begin);
-        ArgumentNullException.ThrowIfNull(end);
-        strides ??= Enumerable.Repeat(1, begin.Length).ToArray();
-        return Dispatcher.Apply1(StridedSliceDef, StridedSliceAttrs((int[])begin.Clone(), (int[])end.Clone(), (int[])strides.Clone(),
-            beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask), x);
-    }
 
     /// <summary>The strided-slice attrs equivalent to Slice(begin, size), so both share one gradient op.</summary>
     private static Attrs SliceAsStrided(int[] begin, int[] size)
@@ -122,14 +138,4 @@ public static partial class Ops
         Gradient = c => [SliceGrad(c.Grad, c.X(0), SliceAsStrided(c.Attrs.Ints("begin"), c.Attrs.Ints("size")))],
         Onnx = e => { var b = e.Node.Attrs.Ints("begin"); var sz = e.Node.Attrs.Ints("size"); var ends = b.Select((v, i) => sz[i] < 0 ? int.MaxValue : v + sz[i]).ToArray(); e.Add("Slice", [e.Input(0), OnnxMap.Ints(e, "starts", b), OnnxMap.Ints(e, "ends", ends), OnnxMap.Ints(e, "axes", Enumerable.Range(0, b.Length).ToArray())], [e.Output(0)]); },
     };
-
-    /// <summary>The block of x starting at <paramref name="begin"/> with <paramref name="size"/> elements per axis
-    /// (-1: to the end of the axis). A view sharing storage.</summary>
-    /// <exception cref="ArgumentException">begin/size do not have one entry per axis or run past the input.</exception>
-    public static Tensor Slice(Tensor x, int[] begin, int[] size)
-    {
-        ArgumentNullException.ThrowIfNull(begin);
-        ArgumentNullException.ThrowIfNull(size);
-        return Dispatcher.Apply1(SliceDef, new Attrs { { "begin", (int[])begin.Clone() }, { "size", (int[])size.Clone() } }, x);
-    }
 }

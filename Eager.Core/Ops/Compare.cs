@@ -1,11 +1,66 @@
 using System.Numerics.Tensors;
 using System.Numerics;
 using Eager.Kernels.Elementwise;
+using static Eager.Ops;
+using static Eager.CompareOps;
 
 namespace Eager;
 
 /// <summary>Comparisons and logic (bool results, no gradient), Where, and Cast.</summary>
 public static partial class Ops
+{
+    /// <summary>a == b element-wise with broadcasting, as a bool tensor (NaN equals nothing). Any dtype, same for both.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, or shapes do not broadcast.</exception>
+    public static Tensor Equal(Tensor a, Tensor b) => Dispatcher.Apply1(EqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a != b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, or shapes do not broadcast.</exception>
+    public static Tensor NotEqual(Tensor a, Tensor b) => Dispatcher.Apply1(NotEqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a &lt; b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor Less(Tensor a, Tensor b) => Dispatcher.Apply1(LessDef, Attrs.Empty, a, b);
+
+    /// <summary>a &lt;= b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor LessEqual(Tensor a, Tensor b) => Dispatcher.Apply1(LessEqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a &gt; b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor Greater(Tensor a, Tensor b) => Dispatcher.Apply1(GreaterDef, Attrs.Empty, a, b);
+
+    /// <summary>a &gt;= b element-wise with broadcasting, as a bool tensor.</summary>
+    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
+    public static Tensor GreaterEqual(Tensor a, Tensor b) => Dispatcher.Apply1(GreaterEqualDef, Attrs.Empty, a, b);
+
+    /// <summary>a AND b on bool tensors, with broadcasting.</summary>
+    /// <exception cref="ArgumentException">an input is not bool, or shapes do not broadcast.</exception>
+    public static Tensor LogicalAnd(Tensor a, Tensor b) => Dispatcher.Apply1(LogicalAndDef, Attrs.Empty, a, b);
+
+    /// <summary>a OR b on bool tensors, with broadcasting.</summary>
+    /// <exception cref="ArgumentException">an input is not bool, or shapes do not broadcast.</exception>
+    public static Tensor LogicalOr(Tensor a, Tensor b) => Dispatcher.Apply1(LogicalOrDef, Attrs.Empty, a, b);
+
+    /// <summary>NOT x on a bool tensor.</summary>
+    /// <exception cref="ArgumentException">x is not bool.</exception>
+    public static Tensor LogicalNot(Tensor x) => Dispatcher.Apply1(LogicalNotDef, Attrs.Empty, x);
+
+    /// <summary>Element-wise cond ? x : y, all three broadcast together (TensorFlow 2's where with x and y).
+    /// The gradient flows to x where cond holds and to y elsewhere; cond gets none.</summary>
+    /// <exception cref="ArgumentException">cond is not bool, x and y dtypes differ, or shapes do not broadcast.</exception>
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Dispatcher.Apply1(WhereDef, Attrs.Empty, condition, x, y);
+
+    /// <summary>x converted to <paramref name="dtype"/> (x itself when it already has it). Floats to integers
+    /// truncate toward zero and saturate; numbers to bool give true for non-zero; bool to numbers gives 1 and 0.
+    /// Only float-to-float casts carry a gradient (cast back to x's dtype).</summary>
+    public static Tensor Cast(Tensor x, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.DType == dtype ? x : Dispatcher.Apply1(CastDef, new Attrs { { "dtype", dtype } }, x);
+    }
+}
+
+internal static partial class CompareOps
 {
     private static TensorSpec[] CompareInfer(string op, Tensor[] x, bool allowBool)
     {
@@ -42,10 +97,15 @@ public static partial class Ops
         => new(name, (x, _) => CompareInfer(name, x, allowBool), (x, _) => [CompareRun<TF, TD, TI, TL, TB>(name, x[0], x[1])]) { Lanes = LaneDef.Comparison<TF, TD>() };
 
     internal static readonly OpDef EqualDef = Comparison<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>, BoolEqualOp>("Equal", true).WithOnnx(OnnxMap.Same("Equal"));
+
     internal static readonly OpDef NotEqualDef = Comparison<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>, BoolNotEqualOp>("NotEqual", true).WithOnnx(OnnxMap.Negated("Equal"));
+
     internal static readonly OpDef LessDef = Comparison<LessOp<float>, LessOp<double>, LessOp<int>, LessOp<long>, Unsupported<bool>>("Less", false).WithOnnx(OnnxMap.Same("Less"));
+
     internal static readonly OpDef LessEqualDef = Comparison<LessEqualOp<float>, LessEqualOp<double>, LessEqualOp<int>, LessEqualOp<long>, Unsupported<bool>>("LessEqual", false).WithOnnx(OnnxMap.Same("LessOrEqual"));
+
     internal static readonly OpDef GreaterDef = Comparison<GreaterOp<float>, GreaterOp<double>, GreaterOp<int>, GreaterOp<long>, Unsupported<bool>>("Greater", false).WithOnnx(OnnxMap.Same("Greater"));
+
     internal static readonly OpDef GreaterEqualDef = Comparison<GreaterEqualOp<float>, GreaterEqualOp<double>, GreaterEqualOp<int>, GreaterEqualOp<long>, Unsupported<bool>>("GreaterEqual", false).WithOnnx(OnnxMap.Same("GreaterOrEqual"));
 
     private static TensorSpec[] LogicalInfer(string op, Tensor[] x)
@@ -73,13 +133,15 @@ public static partial class Ops
                        static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Multiply(a.A, a.B, d)) { ProducesMask = true, MaskArgs = 0b11 },
         Onnx = OnnxMap.Same("And"),
     };
+
     internal static readonly OpDef LogicalOrDef = new("LogicalOr", (x, _) => LogicalInfer("LogicalOr", x), (x, _) => [LogicalRun<LogicalOrOp>("LogicalOr", x[0], x[1])])
     {
         Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Max(a.A, a.B, d),
                        static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Max(a.A, a.B, d)) { ProducesMask = true, MaskArgs = 0b11 },
         Onnx = OnnxMap.Same("Or"),
     };
-    internal static readonly OpDef LogicalNotDef = new("LogicalNot", (x, _) => LogicalInfer("LogicalNot", x), (x, _) => [Map<bool, LogicalNotOp>(x[0], default)])
+
+    internal static readonly OpDef LogicalNotDef = new("LogicalNot", (x, _) => LogicalInfer("LogicalNot", x), (x, _) => [MathOps.Map<bool, LogicalNotOp>(x[0], default)])
     {
         Lanes = new(1, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(1f, a.A, d),
                        static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(1.0, a.A, d)) { ProducesMask = true, MaskArgs = 0b1 },
@@ -183,55 +245,5 @@ public static partial class Ops
             case DType.Int64: TypeConvert.Numbers(s, r.Span<long>()); break;
             case DType.Bool: TypeConvert.ToBool(s, r.Span<bool>()); break;
         }
-    }
-
-    /// <summary>a == b element-wise with broadcasting, as a bool tensor (NaN equals nothing). Any dtype, same for both.</summary>
-    /// <exception cref="ArgumentException">dtypes differ, or shapes do not broadcast.</exception>
-    public static Tensor Equal(Tensor a, Tensor b) => Dispatcher.Apply1(EqualDef, Attrs.Empty, a, b);
-
-    /// <summary>a != b element-wise with broadcasting, as a bool tensor.</summary>
-    /// <exception cref="ArgumentException">dtypes differ, or shapes do not broadcast.</exception>
-    public static Tensor NotEqual(Tensor a, Tensor b) => Dispatcher.Apply1(NotEqualDef, Attrs.Empty, a, b);
-
-    /// <summary>a &lt; b element-wise with broadcasting, as a bool tensor.</summary>
-    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
-    public static Tensor Less(Tensor a, Tensor b) => Dispatcher.Apply1(LessDef, Attrs.Empty, a, b);
-
-    /// <summary>a &lt;= b element-wise with broadcasting, as a bool tensor.</summary>
-    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
-    public static Tensor LessEqual(Tensor a, Tensor b) => Dispatcher.Apply1(LessEqualDef, Attrs.Empty, a, b);
-
-    /// <summary>a &gt; b element-wise with broadcasting, as a bool tensor.</summary>
-    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
-    public static Tensor Greater(Tensor a, Tensor b) => Dispatcher.Apply1(GreaterDef, Attrs.Empty, a, b);
-
-    /// <summary>a &gt;= b element-wise with broadcasting, as a bool tensor.</summary>
-    /// <exception cref="ArgumentException">dtypes differ or are bool, or shapes do not broadcast.</exception>
-    public static Tensor GreaterEqual(Tensor a, Tensor b) => Dispatcher.Apply1(GreaterEqualDef, Attrs.Empty, a, b);
-
-    /// <summary>a AND b on bool tensors, with broadcasting.</summary>
-    /// <exception cref="ArgumentException">an input is not bool, or shapes do not broadcast.</exception>
-    public static Tensor LogicalAnd(Tensor a, Tensor b) => Dispatcher.Apply1(LogicalAndDef, Attrs.Empty, a, b);
-
-    /// <summary>a OR b on bool tensors, with broadcasting.</summary>
-    /// <exception cref="ArgumentException">an input is not bool, or shapes do not broadcast.</exception>
-    public static Tensor LogicalOr(Tensor a, Tensor b) => Dispatcher.Apply1(LogicalOrDef, Attrs.Empty, a, b);
-
-    /// <summary>NOT x on a bool tensor.</summary>
-    /// <exception cref="ArgumentException">x is not bool.</exception>
-    public static Tensor LogicalNot(Tensor x) => Dispatcher.Apply1(LogicalNotDef, Attrs.Empty, x);
-
-    /// <summary>Element-wise cond ? x : y, all three broadcast together (TensorFlow 2's where with x and y).
-    /// The gradient flows to x where cond holds and to y elsewhere; cond gets none.</summary>
-    /// <exception cref="ArgumentException">cond is not bool, x and y dtypes differ, or shapes do not broadcast.</exception>
-    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Dispatcher.Apply1(WhereDef, Attrs.Empty, condition, x, y);
-
-    /// <summary>x converted to <paramref name="dtype"/> (x itself when it already has it). Floats to integers
-    /// truncate toward zero and saturate; numbers to bool give true for non-zero; bool to numbers gives 1 and 0.
-    /// Only float-to-float casts carry a gradient (cast back to x's dtype).</summary>
-    public static Tensor Cast(Tensor x, DType dtype)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return x.DType == dtype ? x : Dispatcher.Apply1(CastDef, new Attrs { { "dtype", dtype } }, x);
     }
 }

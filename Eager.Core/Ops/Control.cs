@@ -1,15 +1,11 @@
+using static Eager.Ops;
+using static Eager.GraphOps;
+
 namespace Eager;
 
 /// <summary>Graph-building ops (TensorFlow 1 style): placeholders, no-ops, groups and variable initialisation.</summary>
 public static partial class Ops
 {
-    internal static readonly OpDef PlaceholderDef = new("Placeholder",
-        (_, a) => [new TensorSpec(a.Get<Shape>("shape"), a.Get<DType>("dtype"))],
-        (_, a) => throw new InvalidOperationException(
-            $"Placeholder ({a.Get<DType>("dtype").Name()}{a.Get<Shape>("shape")}) was not fed: give it a value in the FeedDict passed to Session.Run."));
-
-    internal static readonly OpDef NoOpDef = new("NoOp", (_, _) => [], (_, _) => []);
-
     /// <summary>
     /// A graph input that takes its value from the <see cref="FeedDict"/> of <see cref="Session.Run(Tensor, FeedDict?)"/>.
     /// Dimensions of -1 are unknown and accept any size (e.g. a free batch dimension).
@@ -74,7 +70,17 @@ public static partial class Ops
         }
         return Group(inits, "init");
     }
+}
 
-    private static Graph RequireGraph(string op, string hint) => Graph.Current ?? throw new InvalidOperationException(
+internal static partial class GraphOps
+{
+    internal static readonly OpDef PlaceholderDef = new("Placeholder",
+        (_, a) => [new TensorSpec(a.Get<Shape>("shape"), a.Get<DType>("dtype"))],
+        (_, a) => throw new InvalidOperationException(
+            $"Placeholder ({a.Get<DType>("dtype").Name()}{a.Get<Shape>("shape")}) was not fed: give it a value in the FeedDict passed to Session.Run."));
+
+    internal static readonly OpDef NoOpDef = new("NoOp", (_, _) => [], (_, _) => []);
+
+    internal static Graph RequireGraph(string op, string hint) => Graph.Current ?? throw new InvalidOperationException(
         $"{op}: no graph is being built on this thread; use it inside 'using (graph.AsDefault())' or Function.Create ({hint}).");
 }

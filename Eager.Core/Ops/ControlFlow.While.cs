@@ -1,12 +1,10 @@
+using static Eager.Ops;
+using static Eager.ControlFlowOps;
+
 namespace Eager;
 
 public static partial class Ops
 {
-    internal static readonly OpDef WhileDef = new("While", WhileInfer, WhileCompute) { Gradient = WhileGradient, IsStateful = true };
-
-    // Runs the loop forward again, keeping every iteration's loop variables, then the body's gradient backwards.
-    internal static readonly OpDef WhileGradDef = new("WhileGrad", WhileGradInfer, WhileGradCompute) { IsStateful = true };
-
     /// <summary>Repeats <paramref name="body"/> while <paramref name="cond"/> (a bool scalar) is true, at most
     /// <paramref name="maximumIterations"/> times when that is not negative; returns the final loop variables.
     /// The body returns as many tensors as it takes, with the same dtypes; a dimension that changes between
@@ -57,8 +55,16 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(body);
         return WhileLoop(v => cond(v[0]), v => [body(v[0])], [loopVar], maximumIterations, name)[0];
     }
+}
 
-    private static Tensor[] CheckBody(Tensor[] vars, Tensor[] next, bool eager)
+internal static partial class ControlFlowOps
+{
+    internal static readonly OpDef WhileDef = new("While", WhileInfer, WhileCompute) { Gradient = WhileGradient, IsStateful = true };
+
+    // Runs the loop forward again, keeping every iteration's loop variables, then the body's gradient backwards.
+    internal static readonly OpDef WhileGradDef = new("WhileGrad", WhileGradInfer, WhileGradCompute) { IsStateful = true };
+
+    internal static Tensor[] CheckBody(Tensor[] vars, Tensor[] next, bool eager)
     {
         if (next.Length != vars.Length)
             throw new ArgumentException($"WhileLoop: the body takes {vars.Length} loop variables but returns {next.Length}.");

@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.ControlFlowOps;
+
 namespace Eager;
 
 /// <summary>
@@ -11,8 +14,6 @@ namespace Eager;
 /// </summary>
 public static partial class Ops
 {
-    internal static readonly OpDef IfDef = new("If", IfInfer, IfCompute) { Gradient = IfGradient, IsStateful = true };
-
     /// <summary>Runs <paramref name="trueFn"/> when the bool scalar <paramref name="pred"/> is true, else <paramref name="falseFn"/>.
     /// Both branches must return tensors of the same dtype and rank.</summary>
     /// <exception cref="ArgumentException"><paramref name="pred"/> is not a bool scalar, or the branches disagree.</exception>
@@ -41,6 +42,11 @@ public static partial class Ops
         var (elseSub, elseCaps) = TraceSubgraph(g, "else", [], _ => falseFn());
         return Dispatcher.Apply(IfDef, [pred, .. thenCaps, .. elseCaps], new Attrs { { "then", thenSub }, { "else", elseSub } }, name ?? "cond");
     }
+}
+
+internal static partial class ControlFlowOps
+{
+    internal static readonly OpDef IfDef = new("If", IfInfer, IfCompute) { Gradient = IfGradient, IsStateful = true };
 
     private static TensorSpec[] IfInfer(Tensor[] x, Attrs a)
     {
@@ -132,7 +138,7 @@ public static partial class Ops
         return (new Subgraph(g, [.. ins, .. caps.Select(c => c.Inner)], outs), [.. caps.Select(c => c.Outer)]);
     }
 
-    private static Tensor[] CheckResults(string what, Tensor[]? results)
+    internal static Tensor[] CheckResults(string what, Tensor[]? results)
     {
         if (results is null) throw new InvalidOperationException($"{what}: the function returned null.");
         for (int i = 0; i < results.Length; i++)

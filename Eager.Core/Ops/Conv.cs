@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.ConvolutionOps;
+
 namespace Eager;
 
 /// <summary>
@@ -7,62 +10,6 @@ namespace Eager;
 /// </summary>
 public static partial class Ops
 {
-    internal static readonly OpDef Conv2DDef = new("Conv2D",
-        (x, a) => ConvForwardInfer("Conv2D", false, x, a),
-        (x, a) => [ConvRun("Conv2D", false, ConvPass.Forward, x[0], x[1], x[0].Shape, x[1].Shape, ConvForwardInfer("Conv2D", false, x, a)[0].Shape, a)])
-    {
-        Gradient = c =>
-        [
-            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-            c.Needs(1) ? Conv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-        ],
-        FusedForm = () => FusedConv2DDef!,
-        Onnx = e => OnnxConv(e, depthwise: false),
-    };
-
-    internal static readonly OpDef Conv2DBackpropInputDef = new("Conv2DBackpropInput",
-        (x, a) => ConvBackpropInputInfer("Conv2DBackpropInput", false, x, a),
-        (x, a) =>
-        {
-            var input = ConvBackpropInputInfer("Conv2DBackpropInput", false, x, a)[0].Shape;
-            return [ConvRun("Conv2DBackpropInput", false, ConvPass.BackpropInput, x[0], x[1], input, x[0].Shape, input, a)];
-        })
-    {
-        // inputs (filter, outGrad); the output is linear in each.
-        Gradient = c =>
-        [
-            c.Needs(0) ? Conv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-            c.Needs(1) ? Conv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-        ],
-        Onnx = OnnxConvTranspose,
-    };
-
-    internal static readonly OpDef Conv2DBackpropFilterDef = new("Conv2DBackpropFilter",
-        (x, a) => ConvBackpropFilterInfer("Conv2DBackpropFilter", false, x, a),
-        (x, a) =>
-        {
-            var filter = Shape.Wrap(a.Ints("filterShape"));
-            return [ConvRun("Conv2DBackpropFilter", false, ConvPass.BackpropFilter, x[0], x[1], x[0].Shape, filter, filter, a)];
-        })
-    {
-        // inputs (input, outGrad); the output is linear in each.
-        Gradient = c =>
-        [
-            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2DBackpropFilter", c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-            c.Needs(1) ? Conv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-        ],
-    };
-
-    /// <summary>The input's shape for a backprop-input call built by a gradient rule (an unknown batch is fine).</summary>
-    private static Shape GradInputShape(string op, Tensor input)
-    {
-        var s = input.Shape;
-        if (s[1] < 0 || s[2] < 0 || s[3] < 0)
-            throw new ArgumentException($"{op} gradient: the input's height, width and channels must be known to build the gradient, got shape {s}. " +
-                                        "Give the placeholder or function signature a static height and width.");
-        return s;
-    }
-
     /// <summary>
     /// 2-D convolution. <paramref name="input"/> is [batch, height, width, inChannels] (NHWC), <paramref name="filter"/>
     /// is [kh, kw, inChannels, outChannels] (HWIO); the result is [batch, outHeight, outWidth, outChannels] with
@@ -126,8 +73,67 @@ public static partial class Ops
             throw new ArgumentException($"{op} (computed as Conv2DBackpropInput): {e.Message}", e);
         }
     }
+}
 
-    private static Shape TransposeOutputShape(string op, Shape input, Shape filter, Size2? strides, string padding, Size2? dilations)
+internal static partial class ConvolutionOps
+{
+    internal static readonly OpDef Conv2DDef = new("Conv2D",
+        (x, a) => ConvForwardInfer("Conv2D", false, x, a),
+        (x, a) => [ConvRun("Conv2D", false, ConvPass.Forward, x[0], x[1], x[0].Shape, x[1].Shape, ConvForwardInfer("Conv2D", false, x, a)[0].Shape, a)])
+    {
+        Gradient = c =>
+        [
+            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? Conv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+        ],
+        FusedForm = () => FusedKernelOps.FusedConv2DDef!,
+        Onnx = e => OnnxConv(e, depthwise: false),
+    };
+
+    internal static readonly OpDef Conv2DBackpropInputDef = new("Conv2DBackpropInput",
+        (x, a) => ConvBackpropInputInfer("Conv2DBackpropInput", false, x, a),
+        (x, a) =>
+        {
+            var input = ConvBackpropInputInfer("Conv2DBackpropInput", false, x, a)[0].Shape;
+            return [ConvRun("Conv2DBackpropInput", false, ConvPass.BackpropInput, x[0], x[1], input, x[0].Shape, input, a)];
+        })
+    {
+        // inputs (filter, outGrad); the output is linear in each.
+        Gradient = c =>
+        [
+            c.Needs(0) ? Conv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? Conv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+        ],
+        Onnx = OnnxConvTranspose,
+    };
+
+    internal static readonly OpDef Conv2DBackpropFilterDef = new("Conv2DBackpropFilter",
+        (x, a) => ConvBackpropFilterInfer("Conv2DBackpropFilter", false, x, a),
+        (x, a) =>
+        {
+            var filter = Shape.Wrap(a.Ints("filterShape"));
+            return [ConvRun("Conv2DBackpropFilter", false, ConvPass.BackpropFilter, x[0], x[1], x[0].Shape, filter, filter, a)];
+        })
+    {
+        // inputs (input, outGrad); the output is linear in each.
+        Gradient = c =>
+        [
+            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2DBackpropFilter", c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            c.Needs(1) ? Conv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+        ],
+    };
+
+    /// <summary>The input's shape for a backprop-input call built by a gradient rule (an unknown batch is fine).</summary>
+    internal static Shape GradInputShape(string op, Tensor input)
+    {
+        var s = input.Shape;
+        if (s[1] < 0 || s[2] < 0 || s[3] < 0)
+            throw new ArgumentException($"{op} gradient: the input's height, width and channels must be known to build the gradient, got shape {s}. " +
+                                        "Give the placeholder or function signature a static height and width.");
+        return s;
+    }
+
+    internal static Shape TransposeOutputShape(string op, Shape input, Shape filter, Size2? strides, string padding, Size2? dilations)
     {
         var s = Window.Pair(op, "strides", strides, 1);
         var d = Window.Pair(op, "dilations", dilations, 1);

@@ -1,12 +1,14 @@
 using System.Numerics;
 using Eager.Kernels.Conv;
+using static Eager.Ops;
+using static Eager.ConvolutionOps;
 
 namespace Eager;
 
 /// <summary>Shape inference and kernel dispatch shared by the standard and depthwise convolutions and their
 /// backward passes. A standard filter is HWIO [kh, kw, in, out]; a depthwise filter is [kh, kw, in, multiplier]
 /// and produces in * multiplier channels.</summary>
-public static partial class Ops
+internal static partial class ConvolutionOps
 {
     private enum ConvPass { Forward, BackpropInput, BackpropFilter }
 
@@ -112,7 +114,7 @@ public static partial class Ops
     }
 
     /// <summary>The inputShape attribute of a backprop-input call: H, W and C known, batch may be -1 (taken from the gradient).</summary>
-    private static int[] InputShapeAttr(string op, Shape inputShape)
+    internal static int[] InputShapeAttr(string op, Shape inputShape)
     {
         if (inputShape.Rank != 4 || inputShape[1] < 0 || inputShape[2] < 0 || inputShape[3] < 0)
             throw new ArgumentException($"{op}: inputShape must be rank 4 (NHWC) with known height, width and channels (batch may be unknown), got {inputShape}.");
@@ -120,14 +122,14 @@ public static partial class Ops
     }
 
     /// <summary>The filterShape attribute of a backprop-filter call: rank 4, fully known.</summary>
-    private static int[] FilterShapeAttr(string op, bool depthwise, Shape filterShape)
+    internal static int[] FilterShapeAttr(string op, bool depthwise, Shape filterShape)
     {
         if (filterShape.Rank != 4 || !filterShape.IsFullyDefined)
             throw new ArgumentException($"{op}: filterShape must be rank 4 ({FilterLayout(depthwise)}) and fully known, got {filterShape}.");
         return filterShape.ToArray();
     }
 
-    private static Attrs ConvAttrsWith(string op, Size2? strides, string padding, Size2? dilations, string key, int[] shape)
+    internal static Attrs ConvAttrsWith(string op, Size2? strides, string padding, Size2? dilations, string key, int[] shape)
     {
         var a = Window.ConvAttrs(op, strides, padding, dilations);
         a.Add(key, shape);

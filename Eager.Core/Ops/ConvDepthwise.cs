@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.ConvolutionOps;
+
 namespace Eager;
 
 /// <summary>
@@ -5,6 +8,31 @@ namespace Eager;
 /// output channel c * multiplier + q sees input channel c only. Backward passes are ops of their own, as for Conv2D.
 /// </summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// Depthwise convolution: <paramref name="input"/> [batch, height, width, channels], <paramref name="filter"/>
+    /// [kh, kw, channels, multiplier]; the result has channels * multiplier channels, output sizes as <see cref="Conv2D"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Conv2D"/>.</exception>
+    public static Tensor DepthwiseConv2D(Tensor input, Tensor filter, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
+        Dispatcher.Apply1(DepthwiseConv2DDef, Window.ConvAttrs("DepthwiseConv2D", strides, padding, dilations), input, filter);
+
+    /// <summary>The gradient of <see cref="DepthwiseConv2D"/> with respect to its input, shaped <paramref name="inputShape"/>.</summary>
+    /// <exception cref="ArgumentException">When the shapes are not those of a depthwise convolution with these attributes.</exception>
+    public static Tensor DepthwiseConv2DBackpropInput(Shape inputShape, Tensor filter, Tensor outputGradient, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
+        Dispatcher.Apply1(DepthwiseConv2DBackpropInputDef,
+            ConvAttrsWith("DepthwiseConv2DBackpropInput", strides, padding, dilations, "inputShape", InputShapeAttr("DepthwiseConv2DBackpropInput", inputShape)),
+            filter, outputGradient);
+
+    /// <summary>The gradient of <see cref="DepthwiseConv2D"/> with respect to its filter, shaped <paramref name="filterShape"/>.</summary>
+    /// <exception cref="ArgumentException">When the shapes are not those of a depthwise convolution with these attributes.</exception>
+    public static Tensor DepthwiseConv2DBackpropFilter(Tensor input, Shape filterShape, Tensor outputGradient, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
+        Dispatcher.Apply1(DepthwiseConv2DBackpropFilterDef,
+            ConvAttrsWith("DepthwiseConv2DBackpropFilter", strides, padding, dilations, "filterShape", FilterShapeAttr("DepthwiseConv2DBackpropFilter", true, filterShape)),
+            input, outputGradient);
+}
+
+internal static partial class ConvolutionOps
 {
     internal static readonly OpDef DepthwiseConv2DDef = new("DepthwiseConv2D",
         (x, a) => ConvForwardInfer("DepthwiseConv2D", true, x, a),
@@ -47,26 +75,4 @@ public static partial class Ops
             c.Needs(1) ? DepthwiseConv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
         ],
     };
-
-    /// <summary>
-    /// Depthwise convolution: <paramref name="input"/> [batch, height, width, channels], <paramref name="filter"/>
-    /// [kh, kw, channels, multiplier]; the result has channels * multiplier channels, output sizes as <see cref="Conv2D"/>.
-    /// </summary>
-    /// <exception cref="ArgumentException">As <see cref="Conv2D"/>.</exception>
-    public static Tensor DepthwiseConv2D(Tensor input, Tensor filter, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
-        Dispatcher.Apply1(DepthwiseConv2DDef, Window.ConvAttrs("DepthwiseConv2D", strides, padding, dilations), input, filter);
-
-    /// <summary>The gradient of <see cref="DepthwiseConv2D"/> with respect to its input, shaped <paramref name="inputShape"/>.</summary>
-    /// <exception cref="ArgumentException">When the shapes are not those of a depthwise convolution with these attributes.</exception>
-    public static Tensor DepthwiseConv2DBackpropInput(Shape inputShape, Tensor filter, Tensor outputGradient, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
-        Dispatcher.Apply1(DepthwiseConv2DBackpropInputDef,
-            ConvAttrsWith("DepthwiseConv2DBackpropInput", strides, padding, dilations, "inputShape", InputShapeAttr("DepthwiseConv2DBackpropInput", inputShape)),
-            filter, outputGradient);
-
-    /// <summary>The gradient of <see cref="DepthwiseConv2D"/> with respect to its filter, shaped <paramref name="filterShape"/>.</summary>
-    /// <exception cref="ArgumentException">When the shapes are not those of a depthwise convolution with these attributes.</exception>
-    public static Tensor DepthwiseConv2DBackpropFilter(Tensor input, Shape filterShape, Tensor outputGradient, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
-        Dispatcher.Apply1(DepthwiseConv2DBackpropFilterDef,
-            ConvAttrsWith("DepthwiseConv2DBackpropFilter", strides, padding, dilations, "filterShape", FilterShapeAttr("DepthwiseConv2DBackpropFilter", true, filterShape)),
-            input, outputGradient);
 }

@@ -1,7 +1,10 @@
+using static Eager.Ops;
+using static Eager.ConvolutionOps;
+
 namespace Eager;
 
 /// <summary>The ONNX mapping of the convolution's input backward pass (Conv2DTranspose): ConvTranspose on NCHW.</summary>
-public static partial class Ops
+internal static partial class ConvolutionOps
 {
     /// <summary>Conv2DBackpropInput(filter HWOI, gradient NHWC) as ONNX ConvTranspose with explicit pads and output_padding.</summary>
     private static void OnnxConvTranspose(IOnnxEmitter e)

@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.FusedKernelOps;
+
 namespace Eager;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace Eager;
 /// inference-only (no gradient rule); FusedMatMul and FusedConv2D have gradient rules built from the rules of the
 /// ops they stand for.
 /// </summary>
-public static partial class Ops
+internal static partial class FusedKernelOps
 {
     internal static readonly OpDef FusedElementwiseDef = new("FusedElementwise", FusedElementwiseInfer, FusedKernel.Run) { ReusesInputBuffers = true };
 
@@ -43,18 +46,43 @@ public static partial class Ops
 /// <summary>Matrix product and convolution fused with a bias and an activation.</summary>
 public static partial class Ops
 {
-    internal static readonly OpDef FusedMatMulDef = new("FusedMatMul",
-        (x, a) => FusedContractionInfer("FusedMatMul", MatMulDef!, x, a),
-        (x, a) => [FusedContraction(MatMulDef!, x, a)])
+    /// <summary>act(a x b + bias) in one step (the optimiser's fusion of MatMul, BiasAdd and an activation).</summary>
+    /// <param name="a">Left operand.</param>
+    /// <param name="b">Right operand.</param>
+    /// <param name="bias">Rank-1 bias the size of the result's last dimension, or null.</param>
+    /// <param name="activation">"None", "Relu", "Relu6", "Elu", "Sigmoid" or "Tanh".</param>
+    /// <param name="transposeA">Transpose the last two dimensions of a.</param>
+    /// <param name="transposeB">Transpose the last two dimensions of b.</param>
+    /// <exception cref="ArgumentException">Operands MatMul refuses, a bias of the wrong shape, or an unknown activation.</exception>
+    public static Tensor FusedMatMul(Tensor a, Tensor b, Tensor? bias, string activation = "None", bool transposeA = false, bool transposeB = false) =>
+        Dispatcher.Apply1(FusedMatMulDef, new Attrs { { "transposeA", transposeA }, { "transposeB", transposeB }, { "activation", activation } },
+            bias is null ? [a, b] : [a, b, bias]);
+
+    /// <summary>act(conv2d(input, filter) + bias) in one step (the optimiser's fusion of Conv2D, BiasAdd and an activation);
+    /// NHWC input, HWIO filter, as <see cref="Conv2D"/>.</summary>
+    /// <exception cref="ArgumentException">Operands Conv2D refuses, a bias of the wrong shape, or an unknown activation.</exception>
+    public static Tensor FusedConv2D(Tensor input, Tensor filter, Tensor? bias, string activation = "None", Size2? strides = null, string padding = "VALID", Size2? dilations = null)
     {
-        Gradient = c => FusedContractionGradient(MatMulDef!, c),
+        var attrs = Window.ConvAttrs("FusedConv2D", strides, padding, dilations);
+        attrs.Add("activation", activation);
+        return Dispatcher.Apply1(FusedConv2DDef, attrs, bias is null ? [input, filter] : [input, filter, bias]);
+    }
+}
+
+internal static partial class FusedKernelOps
+{
+    internal static readonly OpDef FusedMatMulDef = new("FusedMatMul",
+        (x, a) => FusedContractionInfer("FusedMatMul", LinalgOps.MatMulDef!, x, a),
+        (x, a) => [FusedContraction(LinalgOps.MatMulDef!, x, a)])
+    {
+        Gradient = c => FusedContractionGradient(LinalgOps.MatMulDef!, c),
     };
 
     internal static readonly OpDef FusedConv2DDef = new("FusedConv2D",
-        (x, a) => FusedContractionInfer("FusedConv2D", Conv2DDef!, x, a),
-        (x, a) => [FusedContraction(Conv2DDef!, x, a)])
+        (x, a) => FusedContractionInfer("FusedConv2D", ConvolutionOps.Conv2DDef!, x, a),
+        (x, a) => [FusedContraction(ConvolutionOps.Conv2DDef!, x, a)])
     {
-        Gradient = c => FusedContractionGradient(Conv2DDef!, c),
+        Gradient = c => FusedContractionGradient(ConvolutionOps.Conv2DDef!, c),
     };
 
     /// <summary>The product's inference, then the bias (rank 1, the size of the last dimension) and activation checks.</summary>
@@ -94,27 +122,5 @@ public static partial class Ops
         var grads = product.Gradient!(new GradContext(product, [c.X(0), c.X(1)], c.Attrs, c.Outputs, [dz], c.Needed));
         if (c.Inputs.Length == 2) return grads;
         return [grads[0], grads[1], c.Needs(2) ? ReduceSum(dz, [.. Enumerable.Range(0, c.Y.Rank - 1)]) : null];
-    }
-
-    /// <summary>act(a x b + bias) in one step (the optimiser's fusion of MatMul, BiasAdd and an activation).</summary>
-    /// <param name="a">Left operand.</param>
-    /// <param name="b">Right operand.</param>
-    /// <param name="bias">Rank-1 bias the size of the result's last dimension, or null.</param>
-    /// <param name="activation">"None", "Relu", "Relu6", "Elu", "Sigmoid" or "Tanh".</param>
-    /// <param name="transposeA">Transpose the last two dimensions of a.</param>
-    /// <param name="transposeB">Transpose the last two dimensions of b.</param>
-    /// <exception cref="ArgumentException">Operands MatMul refuses, a bias of the wrong shape, or an unknown activation.</exception>
-    public static Tensor FusedMatMul(Tensor a, Tensor b, Tensor? bias, string activation = "None", bool transposeA = false, bool transposeB = false) =>
-        Dispatcher.Apply1(FusedMatMulDef, new Attrs { { "transposeA", transposeA }, { "transposeB", transposeB }, { "activation", activation } },
-            bias is null ? [a, b] : [a, b, bias]);
-
-    /// <summary>act(conv2d(input, filter) + bias) in one step (the optimiser's fusion of Conv2D, BiasAdd and an activation);
-    /// NHWC input, HWIO filter, as <see cref="Conv2D"/>.</summary>
-    /// <exception cref="ArgumentException">Operands Conv2D refuses, a bias of the wrong shape, or an unknown activation.</exception>
-    public static Tensor FusedConv2D(Tensor input, Tensor filter, Tensor? bias, string activation = "None", Size2? strides = null, string padding = "VALID", Size2? dilations = null)
-    {
-        var attrs = Window.ConvAttrs("FusedConv2D", strides, padding, dilations);
-        attrs.Add("activation", activation);
-        return Dispatcher.Apply1(FusedConv2DDef, attrs, bias is null ? [input, filter] : [input, filter, bias]);
     }
 }

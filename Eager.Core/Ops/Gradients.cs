@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.GradientOps;
+
 namespace Eager;
 
 /// <summary>Symbolic differentiation of a graph (TensorFlow 1's tf.gradients), from the same gradient rules as the tape.</summary>
@@ -50,11 +53,11 @@ public static partial class Ops
         {
             var x = xs[i];
             var list = new List<Tensor>();
-            if (x.Node!.Op == ReadVariableDef)
+            if (x.Node!.Op == StateOps.ReadVariableDef)
             {
                 var v = x.Node.Attrs.Get<Variable>("variable");
                 foreach (var n in nodes)
-                    if (n.Op == ReadVariableDef && ReferenceEquals(n.Attrs.Get<Variable>("variable"), v)) list.Add(n.Outputs[0]);
+                    if (n.Op == StateOps.ReadVariableDef && ReferenceEquals(n.Attrs.Get<Variable>("variable"), v)) list.Add(n.Outputs[0]);
             }
             else list.Add(x);
             sourcesOf[i] = list;
@@ -102,9 +105,12 @@ public static partial class Ops
         }
         return result;
     }
+}
 
+internal static partial class GradientOps
+{
     /// <summary>Applies one node's gradient rule and adds the input gradients into <paramref name="grads"/>.</summary>
-    private static void Backpropagate(Node n, Dictionary<Tensor, Tensor> grads, HashSet<Tensor> sources, HashSet<Node> forward)
+    internal static void Backpropagate(Node n, Dictionary<Tensor, Tensor> grads, HashSet<Tensor> sources, HashSet<Node> forward)
     {
         if (n.Op.Gradient is null) return;
         Tensor?[]? outGrads = null;

@@ -1,9 +1,18 @@
 using Eager.Kernels.Gemm;
+using static Eager.Ops;
+using static Eager.LinalgOps;
 
 namespace Eager;
 
 /// <summary>Matrix products.</summary>
 public static partial class Ops
+{
+    /// <summary>Matrix product over the last two dims; leading (batch) dims broadcast.</summary>
+    public static Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
+        Dispatcher.Apply1(MatMulDef, new Attrs { { "transposeA", transposeA }, { "transposeB", transposeB } }, a, b);
+}
+
+internal static partial class LinalgOps
 {
     private static TensorSpec[] MatMulInfer(Tensor[] x, Attrs a)
     {
@@ -40,8 +49,8 @@ public static partial class Ops
         int m = outShape[-2], n = outShape[-1], k = l.Shape[-1];
         var batchShape = Shape.Wrap(outShape.ToArray()[..^2]);
         // Transposed and broadcast operands stay views: GEMM packing reads any non-negative strides.
-        var lb = NonNegativeStrides(BroadcastView(l, Shape.Wrap([.. batchShape, m, k])));
-        var rb = NonNegativeStrides(BroadcastView(r, Shape.Wrap([.. batchShape, k, n])));
+        var lb = NonNegativeStrides(ArrayOps.BroadcastView(l, Shape.Wrap([.. batchShape, m, k])));
+        var rb = NonNegativeStrides(ArrayOps.BroadcastView(r, Shape.Wrap([.. batchShape, k, n])));
         var result = Tensor.Empty(outShape, l.DType);
         switch (l.DType)
         {
@@ -103,7 +112,7 @@ public static partial class Ops
         MatMulInfer,
         (x, a) => [MatMulCompute(x[0], x[1], a.Bool("transposeA"), a.Bool("transposeB"), MatMulInfer(x, a)[0])])
     {
-        FusedForm = () => FusedMatMulDef!,
+        FusedForm = () => FusedKernelOps.FusedMatMulDef!,
         Gradient = c =>
         {
             bool ta = c.Attrs.Bool("transposeA"), tb = c.Attrs.Bool("transposeB");
@@ -126,10 +135,6 @@ public static partial class Ops
         },
         Onnx = OnnxMatMul,
     };
-
-    /// <summary>Matrix product over the last two dims; leading (batch) dims broadcast.</summary>
-    public static Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
-        Dispatcher.Apply1(MatMulDef, new Attrs { { "transposeA", transposeA }, { "transposeB", transposeB } }, a, b);
 
     private static void OnnxMatMul(IOnnxEmitter e)
     {

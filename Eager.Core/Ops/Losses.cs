@@ -1,4 +1,6 @@
 using Eager.Kernels.Softmax;
+using static Eager.Ops;
+using static Eager.LossOps;
 
 namespace Eager;
 
@@ -9,6 +11,35 @@ namespace Eager;
 /// derivatives work.
 /// </summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// Per-example softmax cross-entropy over the last axis: -sum(labels * log_softmax(logits)). Labels are a
+    /// distribution per row (one-hot or soft) of the logits' shape; the result drops the last dimension. The gradient
+    /// is softmax(logits) - labels for the logits (softmax * sum(labels) - labels when rows do not sum to 1) and
+    /// -log_softmax(logits) for the labels.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes or dtypes that differ, non-float dtypes, scalar logits.</exception>
+    public static Tensor SoftmaxCrossEntropyWithLogits(Tensor labels, Tensor logits) =>
+        Dispatcher.Apply(SoftmaxCrossEntropyWithLogitsDef, [labels, logits], Attrs.Empty)[0];
+
+    /// <summary>
+    /// Per-example softmax cross-entropy with integer class labels: labels (int32 or int64) have the logits' shape
+    /// without the last (classes) dimension, e.g. labels (batch,) and logits (batch, classes).
+    /// </summary>
+    /// <exception cref="ArgumentException">Non-integer labels, mismatched shapes, or (when run) a label outside [0, classes).</exception>
+    public static Tensor SparseSoftmaxCrossEntropyWithLogits(Tensor labels, Tensor logits) =>
+        Dispatcher.Apply(SparseSoftmaxCrossEntropyWithLogitsDef, [labels, logits], Attrs.Empty)[0];
+
+    /// <summary>
+    /// Element-wise logistic loss: max(x, 0) - x * z + log(1 + exp(-|x|)) for logits x and labels z in [0, 1] of the
+    /// same shape; stable for any logit. The gradient is sigmoid(x) - z for the logits and -x for the labels.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes or dtypes that differ, non-float dtypes.</exception>
+    public static Tensor SigmoidCrossEntropyWithLogits(Tensor labels, Tensor logits) =>
+        Dispatcher.Apply(SigmoidCrossEntropyWithLogitsDef, [labels, logits], Attrs.Empty)[0];
+}
+
+internal static partial class LossOps
 {
     private static TensorSpec[] SameShapeLossInfer(string op, Tensor[] x)
     {
@@ -135,30 +166,4 @@ public static partial class Ops
             return [dLabels, dLogits];
         },
     };
-
-    /// <summary>
-    /// Per-example softmax cross-entropy over the last axis: -sum(labels * log_softmax(logits)). Labels are a
-    /// distribution per row (one-hot or soft) of the logits' shape; the result drops the last dimension. The gradient
-    /// is softmax(logits) - labels for the logits (softmax * sum(labels) - labels when rows do not sum to 1) and
-    /// -log_softmax(logits) for the labels.
-    /// </summary>
-    /// <exception cref="ArgumentException">Shapes or dtypes that differ, non-float dtypes, scalar logits.</exception>
-    public static Tensor SoftmaxCrossEntropyWithLogits(Tensor labels, Tensor logits) =>
-        Dispatcher.Apply(SoftmaxCrossEntropyWithLogitsDef, [labels, logits], Attrs.Empty)[0];
-
-    /// <summary>
-    /// Per-example softmax cross-entropy with integer class labels: labels (int32 or int64) have the logits' shape
-    /// without the last (classes) dimension, e.g. labels (batch,) and logits (batch, classes).
-    /// </summary>
-    /// <exception cref="ArgumentException">Non-integer labels, mismatched shapes, or (when run) a label outside [0, classes).</exception>
-    public static Tensor SparseSoftmaxCrossEntropyWithLogits(Tensor labels, Tensor logits) =>
-        Dispatcher.Apply(SparseSoftmaxCrossEntropyWithLogitsDef, [labels, logits], Attrs.Empty)[0];
-
-    /// <summary>
-    /// Element-wise logistic loss: max(x, 0) - x * z + log(1 + exp(-|x|)) for logits x and labels z in [0, 1] of the
-    /// same shape; stable for any logit. The gradient is sigmoid(x) - z for the logits and -x for the labels.
-    /// </summary>
-    /// <exception cref="ArgumentException">Shapes or dtypes that differ, non-float dtypes.</exception>
-    public static Tensor SigmoidCrossEntropyWithLogits(Tensor labels, Tensor logits) =>
-        Dispatcher.Apply(SigmoidCrossEntropyWithLogitsDef, [labels, logits], Attrs.Empty)[0];
 }

@@ -1,10 +1,70 @@
 using System.Numerics.Tensors;
 using Eager.Kernels.Elementwise;
+using static Eager.Ops;
+using static Eager.MathOps;
 
 namespace Eager;
 
 /// <summary>Element-wise arithmetic with NumPy broadcasting.</summary>
 public static partial class Ops
+{
+    /// <summary>a + b with broadcasting; same dtype required.</summary>
+    public static Tensor Add(Tensor a, Tensor b) => Dispatcher.Apply1(AddDef, Attrs.Empty, a, b);
+
+    /// <summary>a - b with broadcasting.</summary>
+    public static Tensor Subtract(Tensor a, Tensor b) => Dispatcher.Apply1(SubtractDef, Attrs.Empty, a, b);
+
+    /// <summary>a * b with broadcasting.</summary>
+    public static Tensor Multiply(Tensor a, Tensor b) => Dispatcher.Apply1(MultiplyDef, Attrs.Empty, a, b);
+
+    /// <summary>a / b with broadcasting (integer division truncates).</summary>
+    public static Tensor Divide(Tensor a, Tensor b) => Dispatcher.Apply1(DivideDef, Attrs.Empty, a, b);
+
+    /// <summary>-x.</summary>
+    public static Tensor Negate(Tensor x) => Dispatcher.Apply1(NegateDef, Attrs.Empty, x);
+
+    /// <summary>Zeros with x's shape and dtype (x's runtime shape in a graph).</summary>
+    public static Tensor ZerosLike(Tensor x) => Dispatcher.Apply1(ZerosLikeDef, Attrs.Empty, x);
+
+    /// <summary>Ones with x's shape and dtype.</summary>
+    public static Tensor OnesLike(Tensor x) => Dispatcher.Apply1(OnesLikeDef, Attrs.Empty, x);
+
+    /// <summary>a^b element-wise with broadcasting. Integer tensors need non-negative exponents (TensorFlow's rule).
+    /// The gradient for b uses log(a), taken as 0 where a &lt;= 0.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, shapes that do not broadcast, or a negative integer exponent.</exception>
+    public static Tensor Pow(Tensor a, Tensor b) => Dispatcher.Apply1(PowDef, Attrs.Empty, a, b);
+
+    /// <summary>a^exponent with the exponent converted to a's dtype.</summary>
+    public static Tensor Pow(Tensor a, double exponent) => Pow(a, ScalarLike(a, exponent));
+
+    /// <summary>Element-wise max(a, b) with broadcasting (NaN if either is NaN). Ties send the gradient to a.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
+    public static Tensor Maximum(Tensor a, Tensor b) => Dispatcher.Apply1(MaximumDef, Attrs.Empty, a, b);
+
+    /// <summary>Element-wise min(a, b) with broadcasting (NaN if either is NaN). Ties send the gradient to a.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
+    public static Tensor Minimum(Tensor a, Tensor b) => Dispatcher.Apply1(MinimumDef, Attrs.Empty, a, b);
+
+    /// <summary>(a - b)^2 element-wise with broadcasting.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
+    public static Tensor SquaredDifference(Tensor a, Tensor b) => Dispatcher.Apply1(SquaredDifferenceDef, Attrs.Empty, a, b);
+
+    /// <summary>min(max(x, min), max) element-wise; the bounds broadcast to x's shape (scalars, or per-channel rows).
+    /// The result has x's shape. Gradient: to x inside the bounds, to a bound where it clipped.</summary>
+    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or bounds that would enlarge x's shape.</exception>
+    public static Tensor ClipByValue(Tensor x, Tensor min, Tensor max) => Dispatcher.Apply1(ClipByValueDef, Attrs.Empty, x, min, max);
+
+    /// <summary>Clips x to [min, max] with scalar bounds converted to x's dtype.</summary>
+    public static Tensor ClipByValue(Tensor x, double min, double max) => ClipByValue(x, ScalarLike(x, min), ScalarLike(x, max));
+
+    /// <summary>Same as <see cref="ClipByValue(Tensor, Tensor, Tensor)"/>.</summary>
+    public static Tensor Clip(Tensor x, Tensor min, Tensor max) => ClipByValue(x, min, max);
+
+    /// <summary>Same as <see cref="ClipByValue(Tensor, double, double)"/>.</summary>
+    public static Tensor Clip(Tensor x, double min, double max) => ClipByValue(x, min, max);
+}
+
+internal static partial class MathOps
 {
     private static TensorSpec[] BinaryInfer(string op, Tensor[] x)
     {
@@ -173,7 +233,7 @@ public static partial class Ops
     /// <summary>A constant 1 / c for a floating-point constant c with finite non-zero elements (else null).</summary>
     private static Tensor? ReciprocalConstant(RewriteSite site, Tensor t)
     {
-        if (t.Node?.Op != ConstDef || !t.DType.IsFloating) return null;
+        if (t.Node?.Op != StateOps.ConstDef || !t.DType.IsFloating) return null;
         var v = t.Node.Attrs.Get<Tensor>("value");
         if (v.Shape.Size > 1 << 16) return null;
         var values = v.ToDoubleArray();
@@ -238,61 +298,6 @@ public static partial class Ops
         },
         Onnx = e => { var t = e.Temp("max"); e.Add("Max", [e.Input(0), e.Input(1)], [t]); e.Add("Min", [t, e.Input(2)], [e.Output(0)]); },
     };
-
-    /// <summary>a + b with broadcasting; same dtype required.</summary>
-    public static Tensor Add(Tensor a, Tensor b) => Dispatcher.Apply1(AddDef, Attrs.Empty, a, b);
-
-    /// <summary>a - b with broadcasting.</summary>
-    public static Tensor Subtract(Tensor a, Tensor b) => Dispatcher.Apply1(SubtractDef, Attrs.Empty, a, b);
-
-    /// <summary>a * b with broadcasting.</summary>
-    public static Tensor Multiply(Tensor a, Tensor b) => Dispatcher.Apply1(MultiplyDef, Attrs.Empty, a, b);
-
-    /// <summary>a / b with broadcasting (integer division truncates).</summary>
-    public static Tensor Divide(Tensor a, Tensor b) => Dispatcher.Apply1(DivideDef, Attrs.Empty, a, b);
-
-    /// <summary>-x.</summary>
-    public static Tensor Negate(Tensor x) => Dispatcher.Apply1(NegateDef, Attrs.Empty, x);
-
-    /// <summary>Zeros with x's shape and dtype (x's runtime shape in a graph).</summary>
-    public static Tensor ZerosLike(Tensor x) => Dispatcher.Apply1(ZerosLikeDef, Attrs.Empty, x);
-
-    /// <summary>Ones with x's shape and dtype.</summary>
-    public static Tensor OnesLike(Tensor x) => Dispatcher.Apply1(OnesLikeDef, Attrs.Empty, x);
-
-    /// <summary>a^b element-wise with broadcasting. Integer tensors need non-negative exponents (TensorFlow's rule).
-    /// The gradient for b uses log(a), taken as 0 where a &lt;= 0.</summary>
-    /// <exception cref="ArgumentException">dtypes differ, bool inputs, shapes that do not broadcast, or a negative integer exponent.</exception>
-    public static Tensor Pow(Tensor a, Tensor b) => Dispatcher.Apply1(PowDef, Attrs.Empty, a, b);
-
-    /// <summary>a^exponent with the exponent converted to a's dtype.</summary>
-    public static Tensor Pow(Tensor a, double exponent) => Pow(a, ScalarLike(a, exponent));
-
-    /// <summary>Element-wise max(a, b) with broadcasting (NaN if either is NaN). Ties send the gradient to a.</summary>
-    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
-    public static Tensor Maximum(Tensor a, Tensor b) => Dispatcher.Apply1(MaximumDef, Attrs.Empty, a, b);
-
-    /// <summary>Element-wise min(a, b) with broadcasting (NaN if either is NaN). Ties send the gradient to a.</summary>
-    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
-    public static Tensor Minimum(Tensor a, Tensor b) => Dispatcher.Apply1(MinimumDef, Attrs.Empty, a, b);
-
-    /// <summary>(a - b)^2 element-wise with broadcasting.</summary>
-    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or shapes that do not broadcast.</exception>
-    public static Tensor SquaredDifference(Tensor a, Tensor b) => Dispatcher.Apply1(SquaredDifferenceDef, Attrs.Empty, a, b);
-
-    /// <summary>min(max(x, min), max) element-wise; the bounds broadcast to x's shape (scalars, or per-channel rows).
-    /// The result has x's shape. Gradient: to x inside the bounds, to a bound where it clipped.</summary>
-    /// <exception cref="ArgumentException">dtypes differ, bool inputs, or bounds that would enlarge x's shape.</exception>
-    public static Tensor ClipByValue(Tensor x, Tensor min, Tensor max) => Dispatcher.Apply1(ClipByValueDef, Attrs.Empty, x, min, max);
-
-    /// <summary>Clips x to [min, max] with scalar bounds converted to x's dtype.</summary>
-    public static Tensor ClipByValue(Tensor x, double min, double max) => ClipByValue(x, ScalarLike(x, min), ScalarLike(x, max));
-
-    /// <summary>Same as <see cref="ClipByValue(Tensor, Tensor, Tensor)"/>.</summary>
-    public static Tensor Clip(Tensor x, Tensor min, Tensor max) => ClipByValue(x, min, max);
-
-    /// <summary>Same as <see cref="ClipByValue(Tensor, double, double)"/>.</summary>
-    public static Tensor Clip(Tensor x, double min, double max) => ClipByValue(x, min, max);
 
     /// <summary>A scalar of x's dtype (a C# number used as an operand takes the tensor's dtype).</summary>
     internal static Tensor ScalarLike(Tensor x, double value) => Tensor.Constant(value, x.DType);

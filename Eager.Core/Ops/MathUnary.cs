@@ -1,108 +1,12 @@
 using Eager.Kernels.Elementwise;
+using static Eager.Ops;
+using static Eager.MathOps;
 
 namespace Eager;
 
 /// <summary>Element-wise unary math: abs, sign, exp, log, roots, trigonometry, rounding, erf.</summary>
 public static partial class Ops
 {
-    /// <summary>Validates a unary op's input: float32/float64 only, or any numeric dtype.</summary>
-    private static TensorSpec[] UnaryInfer(string op, Tensor x, bool floatOnly)
-    {
-        if (floatOnly && !x.DType.IsFloating)
-            throw new ArgumentException($"{op}: expects a float32 or float64 tensor, got {x.DType.Name()}{x.Shape}. Cast it first, e.g. Ops.Cast(x, DType.Float32).");
-        if (x.DType == DType.Bool)
-            throw new ArgumentException($"{op}: bool tensor {x.Shape} has no arithmetic; cast it first with Ops.Cast.");
-        return [TensorSpec.Of(x)];
-    }
-
-    /// <summary>Runs a unary kernel over x (any layout) into a new contiguous tensor of x's dtype.</summary>
-    internal static Tensor Map<T, TOp>(Tensor x, TOp op) where T : unmanaged where TOp : struct, IUnaryOp<T>
-    {
-        var r = Tensor.Empty(x.Shape, x.DType);
-        Unary.Apply(Broadcasting.Arr<T>(x), x.Offset, x.Shape.Span, x.Strides, r.Span<T>(), op);
-        x.KeepAlive();
-        return r;
-    }
-
-    private static Tensor MapFloat<TF, TD>(Tensor x)
-        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double> => x.DType switch
-    {
-        DType.Float32 => Map<float, TF>(x, default),
-        DType.Float64 => Map<double, TD>(x, default),
-        _ => throw new ArgumentException($"Unary kernel: unsupported dtype {x.DType.Name()}."),
-    };
-
-    private static Tensor MapNumeric<TF, TD, TI, TL>(Tensor x)
-        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
-        where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long> => x.DType switch
-    {
-        DType.Int32 => Map<int, TI>(x, default),
-        DType.Int64 => Map<long, TL>(x, default),
-        _ => MapFloat<TF, TD>(x),
-    };
-
-    /// <summary>Defines a float-only unary op from its float32 and float64 operators.</summary>
-    private static OpDef FloatUnary<TF, TD>(string name, GradientFn? gradient, Epilogue? epilogue = null)
-        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
-        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: true), (x, _) => [MapFloat<TF, TD>(x[0])]) { Gradient = gradient, Lanes = UnaryLanes<TF, TD>(epilogue) };
-
-    /// <summary>What makes an activation a fused contraction's epilogue: the function users pass to layers and its
-    /// gradient written from its output alone.</summary>
-    private sealed record Epilogue(Func<Tensor, Tensor> Function, Func<Tensor, Tensor, Tensor> Gradient);
-
-    private static LaneDef UnaryLanes<TF, TD>(Epilogue? epilogue)
-        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
-    {
-        var lanes = LaneDef.Unary<TF, TD>();
-        return epilogue is null ? lanes : new(1, lanes.Float32, lanes.Float64) { Function = epilogue.Function, EpilogueGradient = epilogue.Gradient };
-    }
-
-    /// <summary>Defines a unary op that also accepts int32 and int64.</summary>
-    private static OpDef NumericUnary<TF, TD, TI, TL>(string name, GradientFn? gradient, Epilogue? epilogue = null)
-        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
-        where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long>
-        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: false), (x, _) => [MapNumeric<TF, TD, TI, TL>(x[0])]) { Gradient = gradient, Lanes = UnaryLanes<TF, TD>(epilogue) };
-
-    internal static readonly OpDef AbsDef = NumericUnary<AbsOp<float>, AbsOp<double>, AbsOp<int>, AbsOp<long>>("Abs",
-        c => [c.Grad * Sign(c.X())]).WithOnnx(OnnxMap.Same("Abs"));
-
-    // TensorFlow's Sign gradient is zeros (not None), so chains through Sign stay connected.
-    internal static readonly OpDef SignDef = NumericUnary<SignOp<float>, SignOp<double>, SignOp<int>, SignOp<long>>("Sign",
-        c => [ZerosLike(c.X())]).WithOnnx(OnnxMap.Same("Sign"));
-
-    internal static readonly OpDef SquareDef = NumericUnary<SquareOp<float>, SquareOp<double>, SquareOp<int>, SquareOp<long>>("Square",
-        c => [c.Grad * (c.X() * 2.0)]).WithOnnx(e => e.Add("Mul", [e.Input(0), e.Input(0)], [e.Output(0)]));
-
-    internal static readonly OpDef ExpDef = FloatUnary<ExpOp<float>, ExpOp<double>>("Exp",
-        c => [c.Grad * c.Y]).WithOnnx(OnnxMap.Same("Exp"));
-
-    internal static readonly OpDef LogDef = FloatUnary<LogOp<float>, LogOp<double>>("Log",
-        c => [c.Grad / c.X()]).WithOnnx(OnnxMap.Same("Log"));
-
-    internal static readonly OpDef Log1pDef = FloatUnary<Log1pOp<float>, Log1pOp<double>>("Log1p",
-        c => [c.Grad / (c.X() + 1.0)]).WithOnnx(e => { var t = e.Temp("plus1"); e.Add("Add", [e.Input(0), OnnxMap.Scalar(e, "one", 1, e.Node.Inputs[0].DType)], [t]); e.Add("Log", [t], [e.Output(0)]); });
-
-    internal static readonly OpDef SqrtDef = FloatUnary<SqrtOp<float>, SqrtOp<double>>("Sqrt",
-        c => [c.Grad / (c.Y * 2.0)]).WithOnnx(OnnxMap.Same("Sqrt"));
-
-    internal static readonly OpDef RsqrtDef = FloatUnary<RsqrtOp<float>, RsqrtOp<double>>("Rsqrt",
-        c => [c.Grad * (c.Y * c.Y * c.Y) * -0.5]).WithOnnx(e => { var t = e.Temp("sqrt"); e.Add("Sqrt", [e.Input(0)], [t]); e.Add("Reciprocal", [t], [e.Output(0)]); });
-
-    internal static readonly OpDef SinDef = FloatUnary<SinOp<float>, SinOp<double>>("Sin",
-        c => [c.Grad * Cos(c.X())]).WithOnnx(OnnxMap.Same("Sin"));
-
-    internal static readonly OpDef CosDef = FloatUnary<CosOp<float>, CosOp<double>>("Cos",
-        c => [-(c.Grad * Sin(c.X()))]).WithOnnx(OnnxMap.Same("Cos"));
-
-    // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2).
-    internal static readonly OpDef ErfDef = FloatUnary<ErfOp<float>, ErfOp<double>>("Erf",
-        c => [c.Grad * Exp(-Square(c.X())) * 1.1283791670955126]).WithOnnx(OnnxMap.Same("Erf"));
-
-    // Floor and Round are piecewise constant; like TensorFlow they have no gradient (None).
-    internal static readonly OpDef FloorDef = FloatUnary<FloorOp<float>, FloorOp<double>>("Floor", null).WithOnnx(OnnxMap.Same("Floor"));
-
-    internal static readonly OpDef RoundDef = NumericUnary<RoundOp<float>, RoundOp<double>, CopyOp<int>, CopyOp<long>>("Round", null).WithOnnx(OnnxMap.Same("Round"));
-
     /// <summary>|x| element-wise. Any numeric dtype; integer MinValue wraps as in TensorFlow.</summary>
     /// <exception cref="ArgumentException">x is bool.</exception>
     public static Tensor Abs(Tensor x) => Dispatcher.Apply1(AbsDef, Attrs.Empty, x);
@@ -155,4 +59,105 @@ public static partial class Ops
     /// Integer tensors are returned unchanged (copied). No gradient.</summary>
     /// <exception cref="ArgumentException">x is bool.</exception>
     public static Tensor Round(Tensor x) => Dispatcher.Apply1(RoundDef, Attrs.Empty, x);
+}
+
+internal static partial class MathOps
+{
+    /// <summary>Validates a unary op's input: float32/float64 only, or any numeric dtype.</summary>
+    internal static TensorSpec[] UnaryInfer(string op, Tensor x, bool floatOnly)
+    {
+        if (floatOnly && !x.DType.IsFloating)
+            throw new ArgumentException($"{op}: expects a float32 or float64 tensor, got {x.DType.Name()}{x.Shape}. Cast it first, e.g. Ops.Cast(x, DType.Float32).");
+        if (x.DType == DType.Bool)
+            throw new ArgumentException($"{op}: bool tensor {x.Shape} has no arithmetic; cast it first with Ops.Cast.");
+        return [TensorSpec.Of(x)];
+    }
+
+    /// <summary>Runs a unary kernel over x (any layout) into a new contiguous tensor of x's dtype.</summary>
+    internal static Tensor Map<T, TOp>(Tensor x, TOp op) where T : unmanaged where TOp : struct, IUnaryOp<T>
+    {
+        var r = Tensor.Empty(x.Shape, x.DType);
+        Unary.Apply(Broadcasting.Arr<T>(x), x.Offset, x.Shape.Span, x.Strides, r.Span<T>(), op);
+        x.KeepAlive();
+        return r;
+    }
+
+    private static Tensor MapFloat<TF, TD>(Tensor x)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double> => x.DType switch
+    {
+        DType.Float32 => Map<float, TF>(x, default),
+        DType.Float64 => Map<double, TD>(x, default),
+        _ => throw new ArgumentException($"Unary kernel: unsupported dtype {x.DType.Name()}."),
+    };
+
+    private static Tensor MapNumeric<TF, TD, TI, TL>(Tensor x)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+        where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long> => x.DType switch
+    {
+        DType.Int32 => Map<int, TI>(x, default),
+        DType.Int64 => Map<long, TL>(x, default),
+        _ => MapFloat<TF, TD>(x),
+    };
+
+    /// <summary>Defines a float-only unary op from its float32 and float64 operators.</summary>
+    internal static OpDef FloatUnary<TF, TD>(string name, GradientFn? gradient, Epilogue? epilogue = null)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: true), (x, _) => [MapFloat<TF, TD>(x[0])]) { Gradient = gradient, Lanes = UnaryLanes<TF, TD>(epilogue) };
+
+    /// <summary>What makes an activation a fused contraction's epilogue: the function users pass to layers and its
+    /// gradient written from its output alone.</summary>
+    internal sealed record Epilogue(Func<Tensor, Tensor> Function, Func<Tensor, Tensor, Tensor> Gradient);
+
+    private static LaneDef UnaryLanes<TF, TD>(Epilogue? epilogue)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+    {
+        var lanes = LaneDef.Unary<TF, TD>();
+        return epilogue is null ? lanes : new(1, lanes.Float32, lanes.Float64) { Function = epilogue.Function, EpilogueGradient = epilogue.Gradient };
+    }
+
+    /// <summary>Defines a unary op that also accepts int32 and int64.</summary>
+    internal static OpDef NumericUnary<TF, TD, TI, TL>(string name, GradientFn? gradient, Epilogue? epilogue = null)
+        where TF : struct, IUnaryOp<float> where TD : struct, IUnaryOp<double>
+        where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long>
+        => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: false), (x, _) => [MapNumeric<TF, TD, TI, TL>(x[0])]) { Gradient = gradient, Lanes = UnaryLanes<TF, TD>(epilogue) };
+
+    internal static readonly OpDef AbsDef = NumericUnary<AbsOp<float>, AbsOp<double>, AbsOp<int>, AbsOp<long>>("Abs",
+        c => [c.Grad * Sign(c.X())]).WithOnnx(OnnxMap.Same("Abs"));
+
+    // TensorFlow's Sign gradient is zeros (not None), so chains through Sign stay connected.
+    internal static readonly OpDef SignDef = NumericUnary<SignOp<float>, SignOp<double>, SignOp<int>, SignOp<long>>("Sign",
+        c => [ZerosLike(c.X())]).WithOnnx(OnnxMap.Same("Sign"));
+
+    internal static readonly OpDef SquareDef = NumericUnary<SquareOp<float>, SquareOp<double>, SquareOp<int>, SquareOp<long>>("Square",
+        c => [c.Grad * (c.X() * 2.0)]).WithOnnx(e => e.Add("Mul", [e.Input(0), e.Input(0)], [e.Output(0)]));
+
+    internal static readonly OpDef ExpDef = FloatUnary<ExpOp<float>, ExpOp<double>>("Exp",
+        c => [c.Grad * c.Y]).WithOnnx(OnnxMap.Same("Exp"));
+
+    internal static readonly OpDef LogDef = FloatUnary<LogOp<float>, LogOp<double>>("Log",
+        c => [c.Grad / c.X()]).WithOnnx(OnnxMap.Same("Log"));
+
+    internal static readonly OpDef Log1pDef = FloatUnary<Log1pOp<float>, Log1pOp<double>>("Log1p",
+        c => [c.Grad / (c.X() + 1.0)]).WithOnnx(e => { var t = e.Temp("plus1"); e.Add("Add", [e.Input(0), OnnxMap.Scalar(e, "one", 1, e.Node.Inputs[0].DType)], [t]); e.Add("Log", [t], [e.Output(0)]); });
+
+    internal static readonly OpDef SqrtDef = FloatUnary<SqrtOp<float>, SqrtOp<double>>("Sqrt",
+        c => [c.Grad / (c.Y * 2.0)]).WithOnnx(OnnxMap.Same("Sqrt"));
+
+    internal static readonly OpDef RsqrtDef = FloatUnary<RsqrtOp<float>, RsqrtOp<double>>("Rsqrt",
+        c => [c.Grad * (c.Y * c.Y * c.Y) * -0.5]).WithOnnx(e => { var t = e.Temp("sqrt"); e.Add("Sqrt", [e.Input(0)], [t]); e.Add("Reciprocal", [t], [e.Output(0)]); });
+
+    internal static readonly OpDef SinDef = FloatUnary<SinOp<float>, SinOp<double>>("Sin",
+        c => [c.Grad * Cos(c.X())]).WithOnnx(OnnxMap.Same("Sin"));
+
+    internal static readonly OpDef CosDef = FloatUnary<CosOp<float>, CosOp<double>>("Cos",
+        c => [-(c.Grad * Sin(c.X()))]).WithOnnx(OnnxMap.Same("Cos"));
+
+    // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2).
+    internal static readonly OpDef ErfDef = FloatUnary<ErfOp<float>, ErfOp<double>>("Erf",
+        c => [c.Grad * Exp(-Square(c.X())) * 1.1283791670955126]).WithOnnx(OnnxMap.Same("Erf"));
+
+    // Floor and Round are piecewise constant; like TensorFlow they have no gradient (None).
+    internal static readonly OpDef FloorDef = FloatUnary<FloorOp<float>, FloorOp<double>>("Floor", null).WithOnnx(OnnxMap.Same("Floor"));
+
+    internal static readonly OpDef RoundDef = NumericUnary<RoundOp<float>, RoundOp<double>, CopyOp<int>, CopyOp<long>>("Round", null).WithOnnx(OnnxMap.Same("Round"));
 }

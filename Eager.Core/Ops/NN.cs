@@ -2,11 +2,51 @@ using System.Numerics;
 using Eager.Kernels.Elementwise;
 using Eager.Kernels.NN;
 using Eager.Kernels.Softmax;
+using static Eager.Ops;
+using static Eager.NNOps;
 
 namespace Eager;
 
 /// <summary>Neural-network building blocks: bias addition, softmax and log-softmax, dropout and the L2 loss.</summary>
 public static partial class Ops
+{
+    /// <summary>x + bias, the bias ([channels]) added along the last dimension of <paramref name="x"/> (NHWC's channels).</summary>
+    /// <exception cref="ArgumentException">When the bias is not rank 1 with as many elements as x's last dimension, or dtypes differ.</exception>
+    public static Tensor BiasAdd(Tensor x, Tensor bias) => Dispatcher.Apply1(BiasAddDef, Attrs.Empty, x, bias);
+
+    /// <summary>exp(x) / sum(exp(x)) along <paramref name="axis"/> (default the last), computed stably.</summary>
+    /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
+    public static Tensor Softmax(Tensor x, int axis = -1) =>
+        Dispatcher.Apply1(SoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, "Softmax") } }, x);
+
+    /// <summary>x - log(sum(exp(x))) along <paramref name="axis"/> (default the last), computed stably.</summary>
+    /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
+    public static Tensor LogSoftmax(Tensor x, int axis = -1) =>
+        Dispatcher.Apply1(LogSoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, "LogSoftmax") } }, x);
+
+    /// <summary>
+    /// Inverted dropout: while <paramref name="training"/>, each element is zeroed with probability <paramref name="rate"/>
+    /// and the kept ones are scaled by 1 / (1 - rate); otherwise (or when rate is 0) x is returned unchanged. Eagerly the
+    /// same <paramref name="seed"/> and shape give the same mask; without a seed every call draws a new one. In a graph
+    /// the seeds follow <see cref="RandomSeeds"/>: each run draws a new mask, the same sequence in every session. The
+    /// gradient uses the forward mask.
+    /// </summary>
+    /// <exception cref="ArgumentException">A rate outside [0, 1) or a non-float dtype.</exception>
+    public static Tensor Dropout(Tensor x, double rate, int? seed = null, bool training = true)
+    {
+        if (!(rate >= 0 && rate < 1)) throw new ArgumentException($"Dropout: rate must be in [0, 1), got {rate} (input {x.DType.Name()}{x.Shape}).", nameof(rate));
+        if (!training || rate == 0) return x;
+        var (s1, s2) = RandomSeeds(seed);
+        var a = new Attrs { { "rate", rate }, { "seed", s1 }, { "seed2", s2 } };
+        return Dispatcher.Apply(DropoutDef, [x], a)[0];
+    }
+
+    /// <summary>sum(x^2) / 2 as a scalar (TensorFlow's l2_loss).</summary>
+    /// <exception cref="ArgumentException">A non-float dtype.</exception>
+    public static Tensor L2Loss(Tensor x) => Dispatcher.Apply1(L2LossDef, Attrs.Empty, x);
+}
+
+internal static partial class NNOps
 {
     internal static readonly OpDef BiasAddDef = new("BiasAdd",
         (x, _) =>
@@ -85,7 +125,7 @@ public static partial class Ops
         {
             double rate = a.Double("rate");
             ulong seed = a.Has("seed2")
-                ? RandomKey(a, 0xD1B54A32D192ED03UL, 0x8CB92BA72F3D8DD7UL)
+                ? RandomOps.RandomKey(a, 0xD1B54A32D192ED03UL, 0x8CB92BA72F3D8DD7UL)
                 : a.Bool("seeded") // graph files written before dropout followed the graph-seed rules
                     ? (ulong)(uint)a.Int("seed") * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL
                     : (ulong)Interlocked.Increment(ref unseededDropout) * 0x9E3779B97F4A7C15UL;
@@ -127,39 +167,4 @@ public static partial class Ops
     {
         Gradient = c => [Multiply(c.Grad, c.X(0))],
     };
-
-    /// <summary>x + bias, the bias ([channels]) added along the last dimension of <paramref name="x"/> (NHWC's channels).</summary>
-    /// <exception cref="ArgumentException">When the bias is not rank 1 with as many elements as x's last dimension, or dtypes differ.</exception>
-    public static Tensor BiasAdd(Tensor x, Tensor bias) => Dispatcher.Apply1(BiasAddDef, Attrs.Empty, x, bias);
-
-    /// <summary>exp(x) / sum(exp(x)) along <paramref name="axis"/> (default the last), computed stably.</summary>
-    /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
-    public static Tensor Softmax(Tensor x, int axis = -1) =>
-        Dispatcher.Apply1(SoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, "Softmax") } }, x);
-
-    /// <summary>x - log(sum(exp(x))) along <paramref name="axis"/> (default the last), computed stably.</summary>
-    /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
-    public static Tensor LogSoftmax(Tensor x, int axis = -1) =>
-        Dispatcher.Apply1(LogSoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, "LogSoftmax") } }, x);
-
-    /// <summary>
-    /// Inverted dropout: while <paramref name="training"/>, each element is zeroed with probability <paramref name="rate"/>
-    /// and the kept ones are scaled by 1 / (1 - rate); otherwise (or when rate is 0) x is returned unchanged. Eagerly the
-    /// same <paramref name="seed"/> and shape give the same mask; without a seed every call draws a new one. In a graph
-    /// the seeds follow <see cref="RandomSeeds"/>: each run draws a new mask, the same sequence in every session. The
-    /// gradient uses the forward mask.
-    /// </summary>
-    /// <exception cref="ArgumentException">A rate outside [0, 1) or a non-float dtype.</exception>
-    public static Tensor Dropout(Tensor x, double rate, int? seed = null, bool training = true)
-    {
-        if (!(rate >= 0 && rate < 1)) throw new ArgumentException($"Dropout: rate must be in [0, 1), got {rate} (input {x.DType.Name()}{x.Shape}).", nameof(rate));
-        if (!training || rate == 0) return x;
-        var (s1, s2) = RandomSeeds(seed);
-        var a = new Attrs { { "rate", rate }, { "seed", s1 }, { "seed2", s2 } };
-        return Dispatcher.Apply(DropoutDef, [x], a)[0];
-    }
-
-    /// <summary>sum(x^2) / 2 as a scalar (TensorFlow's l2_loss).</summary>
-    /// <exception cref="ArgumentException">A non-float dtype.</exception>
-    public static Tensor L2Loss(Tensor x) => Dispatcher.Apply1(L2LossDef, Attrs.Empty, x);
 }

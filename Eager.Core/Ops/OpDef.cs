@@ -203,7 +203,5 @@ public static class OpRegistry
         lock (Gate) return ByName.TryGetValue(name, out op);
     }
 
-    // Touching a static field of Ops runs its type initialiser, which defines (and so registers) every op; a plain
-    // field read, unlike RunClassConstructor over a type handle, is what trimming and Native AOT see statically.
-    private static void EnsureLoaded() => GC.KeepAlive(Ops.AddDef);
+    private static void EnsureLoaded() => OpFamilies.Load();
 }

@@ -1,10 +1,27 @@
 using AdamKernel = Eager.Kernels.NN.AdamStep;
+using static Eager.Ops;
+using static Eager.OptimizerOps;
 
 namespace Eager;
 
 /// <summary>Fused optimizer updates: pure ops (new values out, nothing assigned), so they run the same eagerly, traced
 /// and in a Session; the optimizer assigns the results.</summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// One Adam step (Keras' rule) in one pass: returns the new weight, first and second moments
+    /// <c>[w - (m' alpha) / (sqrt(v') + epsilon), m + (g - m)(1 - beta1), v + (g^2 - v)(1 - beta2)]</c>, where m' and v'
+    /// are the new moments and <paramref name="alpha"/> the bias-corrected learning rate,
+    /// <c>lr sqrt(1 - beta2^t) / (1 - beta1^t)</c>. Assigns nothing: <c>Eager.NN.Adam</c> assigns the three results.
+    /// </summary>
+    /// <exception cref="ArgumentException">Operands of other shapes or dtypes than the weight, a non-floating weight, or
+    /// an alpha that is not a scalar of the weight's dtype.</exception>
+    public static Tensor[] AdamStep(Tensor weight, Tensor m, Tensor v, Tensor gradient, Tensor alpha, double beta1, double beta2, double epsilon) =>
+        Dispatcher.Apply(AdamStepDef, [weight, m, v, gradient, alpha],
+            new Attrs { { "beta1", beta1 }, { "beta2", beta2 }, { "epsilon", epsilon } });
+}
+
+internal static partial class OptimizerOps
 {
     private static readonly string[] AdamInputs = ["the weight", "m", "v", "the gradient"];
 
@@ -36,16 +53,4 @@ public static partial class Ops
             w.KeepAlive(); m.KeepAlive(); v.KeepAlive(); g.KeepAlive();
             return outs;
         });
-
-    /// <summary>
-    /// One Adam step (Keras' rule) in one pass: returns the new weight, first and second moments
-    /// <c>[w - (m' alpha) / (sqrt(v') + epsilon), m + (g - m)(1 - beta1), v + (g^2 - v)(1 - beta2)]</c>, where m' and v'
-    /// are the new moments and <paramref name="alpha"/> the bias-corrected learning rate,
-    /// <c>lr sqrt(1 - beta2^t) / (1 - beta1^t)</c>. Assigns nothing: <c>Eager.NN.Adam</c> assigns the three results.
-    /// </summary>
-    /// <exception cref="ArgumentException">Operands of other shapes or dtypes than the weight, a non-floating weight, or
-    /// an alpha that is not a scalar of the weight's dtype.</exception>
-    public static Tensor[] AdamStep(Tensor weight, Tensor m, Tensor v, Tensor gradient, Tensor alpha, double beta1, double beta2, double epsilon) =>
-        Dispatcher.Apply(AdamStepDef, [weight, m, v, gradient, alpha],
-            new Attrs { { "beta1", beta1 }, { "beta2", beta2 }, { "epsilon", epsilon } });
 }

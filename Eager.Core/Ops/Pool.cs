@@ -1,6 +1,8 @@
 using System.Numerics;
 using Eager.Kernels.Conv;
 using Eager.Kernels.Pool;
+using static Eager.Ops;
+using static Eager.PoolingOps;
 
 namespace Eager;
 
@@ -10,6 +12,60 @@ namespace Eager;
 /// gradient evenly over its window's real cells. Averages under SAME padding count only real cells, as TensorFlow.
 /// </summary>
 public static partial class Ops
+{
+    /// <summary>TensorFlow 1's tf.nn.max_pool(value, ksize, strides, padding): NHWC, with 4-element <paramref name="ksize"/> and
+    /// <paramref name="strides"/> ([1, h, w, 1]; 1- and 2-element forms work too). The same op as <see cref="MaxPool2D"/>.</summary>
+    /// <exception cref="ArgumentException">A batch or channel entry other than 1, or the errors of <see cref="MaxPool2D"/>.</exception>
+    public static Tensor MaxPool(Tensor value, int[] ksize, int[] strides, string padding) =>
+        MaxPool2D(value, Size2.FromList(ksize, "MaxPool", "ksize"), Size2.FromList(strides, "MaxPool", "strides"), padding);
+
+    /// <summary>TensorFlow 1's tf.nn.avg_pool(value, ksize, strides, padding), as <see cref="MaxPool"/>.</summary>
+    /// <exception cref="ArgumentException">A batch or channel entry other than 1, or the errors of <see cref="AvgPool2D"/>.</exception>
+    public static Tensor AvgPool(Tensor value, int[] ksize, int[] strides, string padding) =>
+        AvgPool2D(value, Size2.FromList(ksize, "AvgPool", "ksize"), Size2.FromList(strides, "AvgPool", "strides"), padding);
+
+    /// <summary>
+    /// Max pooling over NHWC <paramref name="input"/>: [batch, outHeight, outWidth, channels] with output sizes as
+    /// <see cref="Conv2D"/> (the pool as the kernel). Padding cells never win a max.
+    /// </summary>
+    /// <param name="input">NHWC, float32 or float64.</param>
+    /// <param name="poolSize">Window size: an int or (height, width).</param>
+    /// <param name="strides">Window step; default the pool size (as Keras).</param>
+    /// <param name="padding">"SAME" or "VALID", any case.</param>
+    /// <exception cref="ArgumentException">Rank other than 4, a pool larger than a VALID input, a bad padding string or
+    /// non-positive sizes, a non-float dtype.</exception>
+    public static Tensor MaxPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(MaxPool2DDef, Window.PoolAttrs("MaxPool2D", poolSize, strides, padding), input);
+
+    /// <summary>Average pooling; under SAME padding each window averages only its real cells (TensorFlow's semantics).</summary>
+    /// <exception cref="ArgumentException">As <see cref="MaxPool2D"/>.</exception>
+    public static Tensor AvgPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(AvgPool2DDef, Window.PoolAttrs("AvgPool2D", poolSize, strides, padding), input);
+
+    /// <summary>The gradient of <see cref="MaxPool2D"/>: each value of <paramref name="outputGradient"/> goes to the
+    /// first maximal cell of its window in <paramref name="input"/>; the result is shaped like the input.</summary>
+    /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
+    public static Tensor MaxPoolGrad(Tensor input, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(MaxPoolGradDef, Window.PoolAttrs("MaxPoolGrad", poolSize, strides, padding), input, outputGradient);
+
+    /// <summary>The adjoint of <see cref="MaxPoolGrad"/> in its gradient argument: picks, for each window of
+    /// <paramref name="input"/>, the value of <paramref name="inputGradient"/> (input-shaped) at the window's maximum.</summary>
+    /// <exception cref="ArgumentException">When <paramref name="inputGradient"/> is not shaped like the input.</exception>
+    public static Tensor MaxPoolGradGrad(Tensor input, Tensor inputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
+        Dispatcher.Apply1(MaxPoolGradGradDef, Window.PoolAttrs("MaxPoolGradGrad", poolSize, strides, padding), input, inputGradient);
+
+    /// <summary>The gradient of <see cref="AvgPool2D"/> for an input of <paramref name="inputShape"/> (an unknown batch
+    /// is taken from the gradient).</summary>
+    /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
+    public static Tensor AvgPoolGrad(Shape inputShape, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID")
+    {
+        var a = Window.PoolAttrs("AvgPoolGrad", poolSize, strides, padding);
+        a.Add("inputShape", ConvolutionOps.InputShapeAttr("AvgPoolGrad", inputShape));
+        return Dispatcher.Apply1(AvgPoolGradDef, a, outputGradient);
+    }
+}
+
+internal static partial class PoolingOps
 {
     private static TensorSpec[] PoolInfer(string op, Tensor x, Attrs a)
     {
@@ -95,7 +151,7 @@ public static partial class Ops
         (x, a) => PoolInfer("AvgPool2D", x[0], a),
         (x, a) => [PoolRun("AvgPool2D", x[0].Shape, x[0], x[0], PoolInfer("AvgPool2D", x[0], a)[0].Shape, a, AvgFwd, AvgFwd)])
     {
-        Gradient = c => [AvgPoolGrad(GradInputShape("AvgPool2D", c.X(0)), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+        Gradient = c => [AvgPoolGrad(ConvolutionOps.GradInputShape("AvgPool2D", c.X(0)), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
         Onnx = e => OnnxPool(e, "AveragePool"),
     };
 
@@ -122,57 +178,6 @@ public static partial class Ops
         // AvgPoolGrad is the adjoint of the (linear) average pool, so its own gradient is the pool.
         Gradient = c => [AvgPool2D(c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };
-
-    /// <summary>TensorFlow 1's tf.nn.max_pool(value, ksize, strides, padding): NHWC, with 4-element <paramref name="ksize"/> and
-    /// <paramref name="strides"/> ([1, h, w, 1]; 1- and 2-element forms work too). The same op as <see cref="MaxPool2D"/>.</summary>
-    /// <exception cref="ArgumentException">A batch or channel entry other than 1, or the errors of <see cref="MaxPool2D"/>.</exception>
-    public static Tensor MaxPool(Tensor value, int[] ksize, int[] strides, string padding) =>
-        MaxPool2D(value, Size2.FromList(ksize, "MaxPool", "ksize"), Size2.FromList(strides, "MaxPool", "strides"), padding);
-
-    /// <summary>TensorFlow 1's tf.nn.avg_pool(value, ksize, strides, padding), as <see cref="MaxPool"/>.</summary>
-    /// <exception cref="ArgumentException">A batch or channel entry other than 1, or the errors of <see cref="AvgPool2D"/>.</exception>
-    public static Tensor AvgPool(Tensor value, int[] ksize, int[] strides, string padding) =>
-        AvgPool2D(value, Size2.FromList(ksize, "AvgPool", "ksize"), Size2.FromList(strides, "AvgPool", "strides"), padding);
-
-    /// <summary>
-    /// Max pooling over NHWC <paramref name="input"/>: [batch, outHeight, outWidth, channels] with output sizes as
-    /// <see cref="Conv2D"/> (the pool as the kernel). Padding cells never win a max.
-    /// </summary>
-    /// <param name="input">NHWC, float32 or float64.</param>
-    /// <param name="poolSize">Window size: an int or (height, width).</param>
-    /// <param name="strides">Window step; default the pool size (as Keras).</param>
-    /// <param name="padding">"SAME" or "VALID", any case.</param>
-    /// <exception cref="ArgumentException">Rank other than 4, a pool larger than a VALID input, a bad padding string or
-    /// non-positive sizes, a non-float dtype.</exception>
-    public static Tensor MaxPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(MaxPool2DDef, Window.PoolAttrs("MaxPool2D", poolSize, strides, padding), input);
-
-    /// <summary>Average pooling; under SAME padding each window averages only its real cells (TensorFlow's semantics).</summary>
-    /// <exception cref="ArgumentException">As <see cref="MaxPool2D"/>.</exception>
-    public static Tensor AvgPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(AvgPool2DDef, Window.PoolAttrs("AvgPool2D", poolSize, strides, padding), input);
-
-    /// <summary>The gradient of <see cref="MaxPool2D"/>: each value of <paramref name="outputGradient"/> goes to the
-    /// first maximal cell of its window in <paramref name="input"/>; the result is shaped like the input.</summary>
-    /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
-    public static Tensor MaxPoolGrad(Tensor input, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(MaxPoolGradDef, Window.PoolAttrs("MaxPoolGrad", poolSize, strides, padding), input, outputGradient);
-
-    /// <summary>The adjoint of <see cref="MaxPoolGrad"/> in its gradient argument: picks, for each window of
-    /// <paramref name="input"/>, the value of <paramref name="inputGradient"/> (input-shaped) at the window's maximum.</summary>
-    /// <exception cref="ArgumentException">When <paramref name="inputGradient"/> is not shaped like the input.</exception>
-    public static Tensor MaxPoolGradGrad(Tensor input, Tensor inputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(MaxPoolGradGradDef, Window.PoolAttrs("MaxPoolGradGrad", poolSize, strides, padding), input, inputGradient);
-
-    /// <summary>The gradient of <see cref="AvgPool2D"/> for an input of <paramref name="inputShape"/> (an unknown batch
-    /// is taken from the gradient).</summary>
-    /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
-    public static Tensor AvgPoolGrad(Shape inputShape, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID")
-    {
-        var a = Window.PoolAttrs("AvgPoolGrad", poolSize, strides, padding);
-        a.Add("inputShape", InputShapeAttr("AvgPoolGrad", inputShape));
-        return Dispatcher.Apply1(AvgPoolGradDef, a, outputGradient);
-    }
 
     /// <summary>NHWC pooling as NCHW ONNX pooling between transposes. ONNX's default count_include_pad=0
     /// averages only real cells, as TensorFlow's SAME does.</summary>

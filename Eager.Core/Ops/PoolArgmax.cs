@@ -1,9 +1,28 @@
 using Eager.Kernels.Pool;
+using static Eager.Ops;
+using static Eager.PoolingOps;
 
 namespace Eager;
 
 /// <summary>Max pooling that also returns where each maximum came from (tf.nn.max_pool_with_argmax).</summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// Max pooling plus the flat index of each maximum in the input: ((n * height + h) * width + w) * channels + c,
+    /// without the batch term unless <paramref name="includeBatchInIndex"/> (TensorFlow's convention). Indices are int64.
+    /// Ties go to the first maximal cell in row-major window order.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="MaxPool2D"/>.</exception>
+    public static (Tensor Output, Tensor Argmax) MaxPoolWithArgmax(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID", bool includeBatchInIndex = false)
+    {
+        var a = Window.PoolAttrs("MaxPoolWithArgmax", poolSize, strides, padding);
+        a.Add("includeBatchInIndex", includeBatchInIndex);
+        var r = Dispatcher.Apply(MaxPoolWithArgmaxDef, [input], a);
+        return (r[0], r[1]);
+    }
+}
+
+internal static partial class PoolingOps
 {
     internal static readonly OpDef MaxPoolWithArgmaxDef = new("MaxPoolWithArgmax",
         (x, a) =>
@@ -28,18 +47,4 @@ public static partial class Ops
         // The argmax output is an integer and carries no gradient; the values route like MaxPool2D's.
         Gradient = c => [MaxPoolGrad(c.X(0), c.GradOf(0), Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };
-
-    /// <summary>
-    /// Max pooling plus the flat index of each maximum in the input: ((n * height + h) * width + w) * channels + c,
-    /// without the batch term unless <paramref name="includeBatchInIndex"/> (TensorFlow's convention). Indices are int64.
-    /// Ties go to the first maximal cell in row-major window order.
-    /// </summary>
-    /// <exception cref="ArgumentException">As <see cref="MaxPool2D"/>.</exception>
-    public static (Tensor Output, Tensor Argmax) MaxPoolWithArgmax(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID", bool includeBatchInIndex = false)
-    {
-        var a = Window.PoolAttrs("MaxPoolWithArgmax", poolSize, strides, padding);
-        a.Add("includeBatchInIndex", includeBatchInIndex);
-        var r = Dispatcher.Apply(MaxPoolWithArgmaxDef, [input], a);
-        return (r[0], r[1]);
-    }
 }

@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.QueueOps;
+
 namespace Eager;
 
 /// <summary>
@@ -9,55 +12,6 @@ namespace Eager;
 /// </summary>
 public static partial class Ops
 {
-    internal static readonly OpDef QueueEnqueueDef = new("QueueEnqueue",
-        (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueue", batched: false); return []; },
-        (x, a) => { QueueOf(a).Enqueue(x, TimeoutOf(a)); return []; })
-    { IsStateful = true };
-
-    internal static readonly OpDef QueueEnqueueManyDef = new("QueueEnqueueMany",
-        (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueueMany", batched: true); return []; },
-        (x, a) => { QueueOf(a).EnqueueMany(x, TimeoutOf(a)); return []; })
-    { IsStateful = true };
-
-    internal static readonly OpDef QueueDequeueDef = new("QueueDequeue",
-        (_, a) => QueueOf(a).OutputSpecs("QueueDequeue", null),
-        (_, a) => QueueOf(a).Dequeue(TimeoutOf(a)))
-    { IsStateful = true };
-
-    internal static readonly OpDef QueueDequeueManyDef = new("QueueDequeueMany",
-        (_, a) => QueueOf(a).OutputSpecs("QueueDequeueMany", a.Int("n")),
-        (_, a) => QueueOf(a).DequeueMany(a.Int("n"), TimeoutOf(a)))
-    { IsStateful = true };
-
-    internal static readonly OpDef QueueDequeueUpToDef = new("QueueDequeueUpTo",
-        (_, a) => QueueOf(a).OutputSpecs("QueueDequeueUpTo", -1),
-        (_, a) => QueueOf(a).DequeueUpTo(a.Int("n"), TimeoutOf(a)))
-    { IsStateful = true };
-
-    internal static readonly OpDef QueueCloseDef = new("QueueClose",
-        (_, a) => { QueueOf(a); return []; },
-        (_, a) => { QueueOf(a).Close(a.Bool("cancel_pending_enqueues")); return []; })
-    { IsStateful = true };
-
-    internal static readonly OpDef QueueSizeDef = new("QueueSize",
-        (_, a) => { QueueOf(a); return [new TensorSpec(Shape.Scalar, DType.Int32)]; },
-        (_, a) => [Tensor.Scalar(QueueOf(a).Size)])
-    { IsStateful = true };
-
-    internal static readonly OpDef IteratorGetNextDef = new("IteratorGetNext",
-        (_, a) => [.. IteratorOf(a).ElementSpec.Select(s => new TensorSpec(s.Shape, s.DType))],
-        (_, a) => IteratorOf(a).Next())
-    { IsStateful = true };
-
-    internal static readonly OpDef IteratorResetDef = new("IteratorReset",
-        (_, a) => { IteratorOf(a); return []; },
-        (_, a) => { IteratorOf(a).Reset(); return []; })
-    { IsStateful = true };
-
-    private static DatasetIterator IteratorOf(Attrs a) => a.Has("iterator") && a["iterator"] is DatasetIterator it
-        ? it
-        : throw new ArgumentException("Iterator op: the attribute 'iterator' must hold the DatasetIterator the op reads.");
-
     /// <summary>The next element of a dataset iterator: symbolic in a graph (each run takes one), concrete eagerly.</summary>
     /// <exception cref="OutOfRangeException">Eagerly: the pass is over.</exception>
     public static Tensor[] IteratorGetNext(DatasetIterator iterator)
@@ -70,30 +24,8 @@ public static partial class Ops
     public static Operation IteratorReset(DatasetIterator iterator)
     {
         ArgumentNullException.ThrowIfNull(iterator);
-        var g = RequireGraph("DatasetIterator.ResetOp", "in eager code call iterator.Reset() directly");
+        var g = GraphOps.RequireGraph("DatasetIterator.ResetOp", "in eager code call iterator.Reset() directly");
         return new Operation(g.AddNode(IteratorResetDef, [], new Attrs { { "iterator", iterator } }, "IteratorReset"));
-    }
-
-    private static QueueBase QueueOf(Attrs a) => a.Has("queue") && a["queue"] is QueueBase q
-        ? q
-        : throw new ArgumentException("Queue op: the attribute 'queue' must hold the QueueBase the op works on.");
-
-    private static TimeSpan TimeoutOf(Attrs a)
-    {
-        int ms = a.Get("timeout_ms", -1);
-        return ms < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms);
-    }
-
-    private static Attrs QueueAttrs(QueueBase queue, TimeSpan? timeout)
-    {
-        ArgumentNullException.ThrowIfNull(queue);
-        int ms = -1;
-        if (timeout is { } t && t != Timeout.InfiniteTimeSpan)
-        {
-            if (t < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), $"Queue op on '{queue.Name}': timeout {t} is negative.");
-            ms = (int)Math.Min(int.MaxValue, Math.Ceiling(t.TotalMilliseconds));
-        }
-        return new Attrs { { "queue", queue }, { "timeout_ms", ms } };
     }
 
     /// <summary>Adds a graph op that enqueues one element into <paramref name="queue"/> when run.</summary>
@@ -146,11 +78,85 @@ public static partial class Ops
     /// <summary>The number of elements in the queue (an int32 scalar; symbolic in a graph).</summary>
     public static Tensor QueueSize(QueueBase queue) =>
         Dispatcher.Apply(QueueSizeDef, [], new Attrs { { "queue", queue ?? throw new ArgumentNullException(nameof(queue)) } }, queue.Name + "_Size")[0];
+}
 
-    private static Operation QueueTarget(OpDef def, QueueBase queue, Tensor[] components, Attrs attrs, string what, string eager)
+internal static partial class QueueOps
+{
+    internal static readonly OpDef QueueEnqueueDef = new("QueueEnqueue",
+        (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueue", batched: false); return []; },
+        (x, a) => { QueueOf(a).Enqueue(x, TimeoutOf(a)); return []; })
+    { IsStateful = true };
+
+    internal static readonly OpDef QueueEnqueueManyDef = new("QueueEnqueueMany",
+        (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueueMany", batched: true); return []; },
+        (x, a) => { QueueOf(a).EnqueueMany(x, TimeoutOf(a)); return []; })
+    { IsStateful = true };
+
+    internal static readonly OpDef QueueDequeueDef = new("QueueDequeue",
+        (_, a) => QueueOf(a).OutputSpecs("QueueDequeue", null),
+        (_, a) => QueueOf(a).Dequeue(TimeoutOf(a)))
+    { IsStateful = true };
+
+    internal static readonly OpDef QueueDequeueManyDef = new("QueueDequeueMany",
+        (_, a) => QueueOf(a).OutputSpecs("QueueDequeueMany", a.Int("n")),
+        (_, a) => QueueOf(a).DequeueMany(a.Int("n"), TimeoutOf(a)))
+    { IsStateful = true };
+
+    internal static readonly OpDef QueueDequeueUpToDef = new("QueueDequeueUpTo",
+        (_, a) => QueueOf(a).OutputSpecs("QueueDequeueUpTo", -1),
+        (_, a) => QueueOf(a).DequeueUpTo(a.Int("n"), TimeoutOf(a)))
+    { IsStateful = true };
+
+    internal static readonly OpDef QueueCloseDef = new("QueueClose",
+        (_, a) => { QueueOf(a); return []; },
+        (_, a) => { QueueOf(a).Close(a.Bool("cancel_pending_enqueues")); return []; })
+    { IsStateful = true };
+
+    internal static readonly OpDef QueueSizeDef = new("QueueSize",
+        (_, a) => { QueueOf(a); return [new TensorSpec(Shape.Scalar, DType.Int32)]; },
+        (_, a) => [Tensor.Scalar(QueueOf(a).Size)])
+    { IsStateful = true };
+
+    internal static readonly OpDef IteratorGetNextDef = new("IteratorGetNext",
+        (_, a) => [.. IteratorOf(a).ElementSpec.Select(s => new TensorSpec(s.Shape, s.DType))],
+        (_, a) => IteratorOf(a).Next())
+    { IsStateful = true };
+
+    internal static readonly OpDef IteratorResetDef = new("IteratorReset",
+        (_, a) => { IteratorOf(a); return []; },
+        (_, a) => { IteratorOf(a).Reset(); return []; })
+    { IsStateful = true };
+
+    private static DatasetIterator IteratorOf(Attrs a) => a.Has("iterator") && a["iterator"] is DatasetIterator it
+        ? it
+        : throw new ArgumentException("Iterator op: the attribute 'iterator' must hold the DatasetIterator the op reads.");
+
+    private static QueueBase QueueOf(Attrs a) => a.Has("queue") && a["queue"] is QueueBase q
+        ? q
+        : throw new ArgumentException("Queue op: the attribute 'queue' must hold the QueueBase the op works on.");
+
+    internal static TimeSpan TimeoutOf(Attrs a)
+    {
+        int ms = a.Get("timeout_ms", -1);
+        return ms < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms);
+    }
+
+    internal static Attrs QueueAttrs(QueueBase queue, TimeSpan? timeout)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        int ms = -1;
+        if (timeout is { } t && t != Timeout.InfiniteTimeSpan)
+        {
+            if (t < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), $"Queue op on '{queue.Name}': timeout {t} is negative.");
+            ms = (int)Math.Min(int.MaxValue, Math.Ceiling(t.TotalMilliseconds));
+        }
+        return new Attrs { { "queue", queue }, { "timeout_ms", ms } };
+    }
+
+    internal static Operation QueueTarget(OpDef def, QueueBase queue, Tensor[] components, Attrs attrs, string what, string eager)
     {
         ArgumentNullException.ThrowIfNull(components);
-        var g = RequireGraph($"{queue.GetType().Name} '{queue.Name}'.{what}Op", $"in eager code call {eager} directly");
+        var g = GraphOps.RequireGraph($"{queue.GetType().Name} '{queue.Name}'.{what}Op", $"in eager code call {eager} directly");
         return new Operation(g.AddNode(def, components, attrs, queue.Name + "_" + what));
     }
 }

@@ -1,4 +1,6 @@
 using Eager.Kernels.Random;
+using static Eager.Ops;
+using static Eager.RandomOps;
 
 namespace Eager;
 
@@ -15,6 +17,54 @@ public static partial class Ops
     /// <summary>The graph seed TensorFlow uses when only an op seed is given (DEFAULT_GRAPH_SEED).</summary>
     public const int DefaultGraphSeed = 87654321;
 
+    /// <summary>
+    /// The (graph seed, op seed) pair a random op built now gets, as TensorFlow's get_seed: with <see cref="Graph.Seed"/> set,
+    /// (graph seed, <paramref name="opSeed"/> or else a number fixed by the node's position); with only an op seed,
+    /// (<see cref="DefaultGraphSeed"/>, op seed); with neither, (0, 0): a new unpredictable draw on every run.
+    /// </summary>
+    public static (int Seed, int Seed2) RandomSeeds(int? opSeed)
+    {
+        var g = Graph.Current;
+        if (g?.Seed is { } gs) return (gs, opSeed ?? g.Nodes.Count);
+        return opSeed is { } os ? (DefaultGraphSeed, os) : (0, 0);
+    }
+
+    /// <summary>Normal samples of <paramref name="shape"/> (tf.random_normal): a graph node that draws on every run, or values now.</summary>
+    /// <exception cref="ArgumentException">The shape has unknown dimensions, or the dtype is not float32/float64.</exception>
+    public static Tensor RandomNormal(Shape shape, double mean = 0, double stddev = 1, int? seed = null, DType dtype = DType.Float32, string? name = null) =>
+        Dispatcher.Apply(RandomNormalDef, [], RandomAttrs(shape, dtype, seed, ("mean", mean), ("stddev", stddev)), name)[0];
+
+    /// <summary>Uniform samples in [minval, maxval) (tf.random_uniform); integer dtypes draw integers in that range.</summary>
+    /// <exception cref="ArgumentException">The shape has unknown dimensions, or maxval is not above minval for an integer dtype.</exception>
+    public static Tensor RandomUniform(Shape shape, double minval = 0, double maxval = 1, int? seed = null, DType dtype = DType.Float32, string? name = null) =>
+        Dispatcher.Apply(RandomUniformDef, [], RandomAttrs(shape, dtype, seed, ("minval", minval), ("maxval", maxval)), name)[0];
+
+    /// <summary>Normal samples redrawn outside two standard deviations (tf.truncated_normal).</summary>
+    public static Tensor TruncatedNormal(Shape shape, double mean = 0, double stddev = 1, int? seed = null, DType dtype = DType.Float32, string? name = null) =>
+        Dispatcher.Apply(TruncatedNormalDef, [], RandomAttrs(shape, dtype, seed, ("mean", mean), ("stddev", stddev)), name)[0];
+
+    /// <summary><paramref name="value"/> with its rows (axis 0) in a random order (tf.random_shuffle).</summary>
+    /// <exception cref="ArgumentException">A scalar value.</exception>
+    public static Tensor RandomShuffle(Tensor value, int? seed = null, string? name = null)
+    {
+        var (s1, s2) = RandomSeeds(seed);
+        return Dispatcher.Apply(RandomShuffleDef, [value], new Attrs { { "seed", s1 }, { "seed2", s2 } }, name)[0];
+    }
+
+    /// <summary><paramref name="numSamples"/> class indices per row of <paramref name="logits"/> (batch, classes), drawn with
+    /// probabilities softmax(logits) (tf.multinomial). Output (batch, numSamples) of <paramref name="outputDtype"/>.</summary>
+    /// <exception cref="ArgumentException">Logits not a float matrix, no classes, a negative count, or a non-integer output dtype.</exception>
+    public static Tensor Multinomial(Tensor logits, int numSamples, int? seed = null, DType outputDtype = DType.Int64, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(numSamples);
+        var (s1, s2) = RandomSeeds(seed);
+        var a = new Attrs { { "seed", s1 }, { "seed2", s2 }, { "num_samples", numSamples }, { "output_dtype", outputDtype } };
+        return Dispatcher.Apply(MultinomialDef, [logits], a, name)[0];
+    }
+}
+
+internal static partial class RandomOps
+{
     private static long unseededDraws = Environment.TickCount64;
 
     internal static readonly OpDef RandomNormalDef = new("RandomNormal",
@@ -65,52 +115,7 @@ public static partial class Ops
         Onnx = e => e.Add("Multinomial", [e.Input(0)], [e.Output(0)], RandomOnnxAttrs(e, ("sample_size", (long)e.Node.Attrs.Int("num_samples")))),
     };
 
-    /// <summary>
-    /// The (graph seed, op seed) pair a random op built now gets, as TensorFlow's get_seed: with <see cref="Graph.Seed"/> set,
-    /// (graph seed, <paramref name="opSeed"/> or else a number fixed by the node's position); with only an op seed,
-    /// (<see cref="DefaultGraphSeed"/>, op seed); with neither, (0, 0): a new unpredictable draw on every run.
-    /// </summary>
-    public static (int Seed, int Seed2) RandomSeeds(int? opSeed)
-    {
-        var g = Graph.Current;
-        if (g?.Seed is { } gs) return (gs, opSeed ?? g.Nodes.Count);
-        return opSeed is { } os ? (DefaultGraphSeed, os) : (0, 0);
-    }
-
-    /// <summary>Normal samples of <paramref name="shape"/> (tf.random_normal): a graph node that draws on every run, or values now.</summary>
-    /// <exception cref="ArgumentException">The shape has unknown dimensions, or the dtype is not float32/float64.</exception>
-    public static Tensor RandomNormal(Shape shape, double mean = 0, double stddev = 1, int? seed = null, DType dtype = DType.Float32, string? name = null) =>
-        Dispatcher.Apply(RandomNormalDef, [], RandomAttrs(shape, dtype, seed, ("mean", mean), ("stddev", stddev)), name)[0];
-
-    /// <summary>Uniform samples in [minval, maxval) (tf.random_uniform); integer dtypes draw integers in that range.</summary>
-    /// <exception cref="ArgumentException">The shape has unknown dimensions, or maxval is not above minval for an integer dtype.</exception>
-    public static Tensor RandomUniform(Shape shape, double minval = 0, double maxval = 1, int? seed = null, DType dtype = DType.Float32, string? name = null) =>
-        Dispatcher.Apply(RandomUniformDef, [], RandomAttrs(shape, dtype, seed, ("minval", minval), ("maxval", maxval)), name)[0];
-
-    /// <summary>Normal samples redrawn outside two standard deviations (tf.truncated_normal).</summary>
-    public static Tensor TruncatedNormal(Shape shape, double mean = 0, double stddev = 1, int? seed = null, DType dtype = DType.Float32, string? name = null) =>
-        Dispatcher.Apply(TruncatedNormalDef, [], RandomAttrs(shape, dtype, seed, ("mean", mean), ("stddev", stddev)), name)[0];
-
-    /// <summary><paramref name="value"/> with its rows (axis 0) in a random order (tf.random_shuffle).</summary>
-    /// <exception cref="ArgumentException">A scalar value.</exception>
-    public static Tensor RandomShuffle(Tensor value, int? seed = null, string? name = null)
-    {
-        var (s1, s2) = RandomSeeds(seed);
-        return Dispatcher.Apply(RandomShuffleDef, [value], new Attrs { { "seed", s1 }, { "seed2", s2 } }, name)[0];
-    }
-
-    /// <summary><paramref name="numSamples"/> class indices per row of <paramref name="logits"/> (batch, classes), drawn with
-    /// probabilities softmax(logits) (tf.multinomial). Output (batch, numSamples) of <paramref name="outputDtype"/>.</summary>
-    /// <exception cref="ArgumentException">Logits not a float matrix, no classes, a negative count, or a non-integer output dtype.</exception>
-    public static Tensor Multinomial(Tensor logits, int numSamples, int? seed = null, DType outputDtype = DType.Int64, string? name = null)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(numSamples);
-        var (s1, s2) = RandomSeeds(seed);
-        var a = new Attrs { { "seed", s1 }, { "seed2", s2 }, { "num_samples", numSamples }, { "output_dtype", outputDtype } };
-        return Dispatcher.Apply(MultinomialDef, [logits], a, name)[0];
-    }
-
-    private static Attrs RandomAttrs(Shape shape, DType dtype, int? seed, (string, double) p, (string, double) q)
+    internal static Attrs RandomAttrs(Shape shape, DType dtype, int? seed, (string, double) p, (string, double) q)
     {
         var (s1, s2) = RandomSeeds(seed);
         return new Attrs { { "shape", shape }, { "dtype", dtype }, { "seed", s1 }, { "seed2", s2 }, { p.Item1, p.Item2 }, { q.Item1, q.Item2 } };

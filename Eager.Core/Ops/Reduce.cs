@@ -1,9 +1,35 @@
 using Eager.Kernels.Reduce;
+using static Eager.Ops;
+using static Eager.ReductionOps;
 
 namespace Eager;
 
 /// <summary>Reductions over any set of axes, with keepDims: sum, mean, product.</summary>
 public static partial class Ops
+{
+    /// <summary>Sum over <paramref name="axes"/> (all when null); negative axes count from the end.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceSum(Tensor x, int[]? axes = null, bool keepDims = false) => ReductionOps.Reduction(ReduceSumDef, x, axes, keepDims);
+
+    /// <summary>Sum over one axis.</summary>
+    public static Tensor ReduceSum(Tensor x, int axis, bool keepDims = false) => ReduceSum(x, [axis], keepDims);
+
+    /// <summary>Mean over <paramref name="axes"/> (all when null). Integer means truncate, as in TensorFlow.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceMean(Tensor x, int[]? axes = null, bool keepDims = false) => ReductionOps.Reduction(ReduceMeanDef, x, axes, keepDims);
+
+    /// <summary>Mean over one axis.</summary>
+    public static Tensor ReduceMean(Tensor x, int axis, bool keepDims = false) => ReduceMean(x, [axis], keepDims);
+
+    /// <summary>Product over <paramref name="axes"/> (all when null); an empty product is 1.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceProd(Tensor x, int[]? axes = null, bool keepDims = false) => ReductionOps.Reduction(ReduceProdDef, x, axes, keepDims);
+
+    /// <summary>Product over one axis.</summary>
+    public static Tensor ReduceProd(Tensor x, int axis, bool keepDims = false) => ReduceProd(x, [axis], keepDims);
+}
+
+internal static partial class ReductionOps
 {
     /// <summary>Normalised, sorted, distinct axes; null means all axes.</summary>
     internal static int[] NormalizeAxes(string op, Shape shape, int[]? axes)
@@ -92,7 +118,7 @@ public static partial class Ops
     }
 
     /// <summary>Attrs and dispatch shared by the public reduction methods.</summary>
-    private static Tensor Reduction(OpDef op, Tensor x, int[]? axes, bool keepDims)
+    internal static Tensor Reduction(OpDef op, Tensor x, int[]? axes, bool keepDims)
     {
         ArgumentNullException.ThrowIfNull(x);
         return Dispatcher.Apply1(op, new Attrs { { "axes", NormalizeAxes(op.Name, x.Shape, axes) }, { "keepDims", keepDims } }, x);
@@ -105,13 +131,6 @@ public static partial class Ops
         Gradient = c => [ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs)],
         Onnx = e => OnnxReduce(e, "ReduceSum"),
     };
-
-    /// <summary>Sum over <paramref name="axes"/> (all when null); negative axes count from the end.</summary>
-    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
-    public static Tensor ReduceSum(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceSumDef, x, axes, keepDims);
-
-    /// <summary>Sum over one axis.</summary>
-    public static Tensor ReduceSum(Tensor x, int axis, bool keepDims = false) => ReduceSum(x, [axis], keepDims);
 
     internal static readonly OpDef ReduceMeanDef = new("ReduceMean",
         (x, a) => ReduceInfer("ReduceMean", x, a),
@@ -137,19 +156,12 @@ public static partial class Ops
             var g = ReduceGradBroadcast(c.Grad, x, c.Attrs);
             var axes = c.Attrs.Ints("axes");
             if (axes.All(ax => x.Shape[ax] >= 0))
-                return [Divide(g, ScalarLike(g, axes.Aggregate(1, (n, ax) => n * x.Shape[ax])))];
+                return [Divide(g, MathOps.ScalarLike(g, axes.Aggregate(1, (n, ax) => n * x.Shape[ax])))];
             // The count is known only at run time: sum ones over the reduced axes.
             return [Divide(g, ReduceSum(OnesLike(x), axes, keepDims: true))];
         },
         Onnx = e => OnnxReduce(e, "ReduceMean"),
     };
-
-    /// <summary>Mean over <paramref name="axes"/> (all when null). Integer means truncate, as in TensorFlow.</summary>
-    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
-    public static Tensor ReduceMean(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceMeanDef, x, axes, keepDims);
-
-    /// <summary>Mean over one axis.</summary>
-    public static Tensor ReduceMean(Tensor x, int axis, bool keepDims = false) => ReduceMean(x, [axis], keepDims);
 
     internal static readonly OpDef ReduceProdDef = new("ReduceProd",
         (x, a) => ReduceInfer("ReduceProd", x, a),
@@ -159,11 +171,4 @@ public static partial class Ops
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), c.Attrs.Ints("axes")))],
         Onnx = e => OnnxReduce(e, "ReduceProd"),
     };
-
-    /// <summary>Product over <paramref name="axes"/> (all when null); an empty product is 1.</summary>
-    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
-    public static Tensor ReduceProd(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceProdDef, x, axes, keepDims);
-
-    /// <summary>Product over one axis.</summary>
-    public static Tensor ReduceProd(Tensor x, int axis, bool keepDims = false) => ReduceProd(x, [axis], keepDims);
 }

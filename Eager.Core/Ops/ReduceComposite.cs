@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.ReductionOps;
+
 namespace Eager;
 
 /// <summary>Reductions composed from primitive ops (their gradients follow from the primitives').</summary>
@@ -38,6 +41,9 @@ public static partial class Ops
 
     /// <summary>Mean and variance over one axis.</summary>
     public static (Tensor Mean, Tensor Variance) Moments(Tensor x, int axis, bool keepDims = false) => Moments(x, [axis], keepDims);
+}
 
-    private static Tensor IsFinite(Tensor x) => LogicalAnd(Less(Abs(x), ScalarLike(x, double.PositiveInfinity)), Equal(x, x));
+internal static partial class ReductionOps
+{
+    internal static Tensor IsFinite(Tensor x) => LogicalAnd(Less(Abs(x), MathOps.ScalarLike(x, double.PositiveInfinity)), Equal(x, x));
 }

@@ -1,9 +1,40 @@
 using Eager.Kernels.Reduce;
+using static Eager.Ops;
+using static Eager.ReductionOps;
 
 namespace Eager;
 
 /// <summary>Max, min and arg-max/arg-min reductions, and the helpers behind the gradients of max, min and product.</summary>
 public static partial class Ops
+{
+    /// <summary>Largest element over <paramref name="axes"/> (all when null); NaN propagates; an empty max is -inf.
+    /// The gradient goes to the maximal elements, split equally among ties (as in TensorFlow).</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceMax(Tensor x, int[]? axes = null, bool keepDims = false) => ReductionOps.Reduction(ReduceMaxDef, x, axes, keepDims);
+
+    /// <summary>Largest element over one axis.</summary>
+    public static Tensor ReduceMax(Tensor x, int axis, bool keepDims = false) => ReduceMax(x, [axis], keepDims);
+
+    /// <summary>Smallest element over <paramref name="axes"/> (all when null); an empty min is +inf.</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
+    public static Tensor ReduceMin(Tensor x, int[]? axes = null, bool keepDims = false) => ReductionOps.Reduction(ReduceMinDef, x, axes, keepDims);
+
+    /// <summary>Smallest element over one axis.</summary>
+    public static Tensor ReduceMin(Tensor x, int axis, bool keepDims = false) => ReduceMin(x, [axis], keepDims);
+
+    /// <summary>Index of the largest element along <paramref name="axis"/> (the axis is removed); the first one on
+    /// ties. Int64 by default, as in TensorFlow. Has no gradient.</summary>
+    /// <exception cref="ArgumentException">The axis is out of range or empty, x is bool, or outputType is not an integer type.</exception>
+    public static Tensor ArgMax(Tensor x, int axis = 0, DType outputType = DType.Int64) =>
+        Dispatcher.Apply1(ArgMaxDef, new Attrs { { "axis", axis }, { "outputType", outputType } }, x);
+
+    /// <summary>Index of the smallest element along <paramref name="axis"/>; the first one on ties. Has no gradient.</summary>
+    /// <exception cref="ArgumentException">The axis is out of range or empty, x is bool, or outputType is not an integer type.</exception>
+    public static Tensor ArgMin(Tensor x, int axis = 0, DType outputType = DType.Int64) =>
+        Dispatcher.Apply1(ArgMinDef, new Attrs { { "axis", axis }, { "outputType", outputType } }, x);
+}
+
+internal static partial class ReductionOps
 {
     internal static readonly OpDef ReduceMaxDef = new("ReduceMax",
         (x, a) => ReduceInfer("ReduceMax", x, a),
@@ -20,21 +51,6 @@ public static partial class Ops
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
         Onnx = e => OnnxReduce(e, "ReduceMin"),
     };
-
-    /// <summary>Largest element over <paramref name="axes"/> (all when null); NaN propagates; an empty max is -inf.
-    /// The gradient goes to the maximal elements, split equally among ties (as in TensorFlow).</summary>
-    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
-    public static Tensor ReduceMax(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceMaxDef, x, axes, keepDims);
-
-    /// <summary>Largest element over one axis.</summary>
-    public static Tensor ReduceMax(Tensor x, int axis, bool keepDims = false) => ReduceMax(x, [axis], keepDims);
-
-    /// <summary>Smallest element over <paramref name="axes"/> (all when null); an empty min is +inf.</summary>
-    /// <exception cref="ArgumentException">An axis is out of range or repeated, or x is bool.</exception>
-    public static Tensor ReduceMin(Tensor x, int[]? axes = null, bool keepDims = false) => Reduction(ReduceMinDef, x, axes, keepDims);
-
-    /// <summary>Smallest element over one axis.</summary>
-    public static Tensor ReduceMin(Tensor x, int axis, bool keepDims = false) => ReduceMin(x, [axis], keepDims);
 
     private static Tensor SelectedShare(GradContext c) => Dispatcher.Apply1(SelectedShareDef, c.Attrs, c.X(0), c.Y);
 
@@ -59,7 +75,7 @@ public static partial class Ops
         {
             var (t, y) = (x[0], x[1]);
             var axes = a.Ints("axes");
-            var yb = BroadcastView(ReshapeView(y, ReducedShape(t.Shape, axes, true)), t.Shape);
+            var yb = ArrayOps.BroadcastView(ArrayOps.ReshapeView(y, ReducedShape(t.Shape, axes, true)), t.Shape);
             var hits = Broadcasting.Run<EqualIndicatorOp<float>, EqualIndicatorOp<double>, EqualIndicatorOp<int>, EqualIndicatorOp<long>>(t, yb, t.Shape);
             var count = ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(hits, axes, true);
             return [Broadcasting.Run<Kernels.Elementwise.DivideOp<float>, Kernels.Elementwise.DivideOp<double>, Kernels.Elementwise.DivideOp<int>, Kernels.Elementwise.DivideOp<long>>(hits, count, t.Shape)];
@@ -114,17 +130,6 @@ public static partial class Ops
     {
         Onnx = e => OnnxArg(e, "ArgMin"),
     };
-
-    /// <summary>Index of the largest element along <paramref name="axis"/> (the axis is removed); the first one on
-    /// ties. Int64 by default, as in TensorFlow. Has no gradient.</summary>
-    /// <exception cref="ArgumentException">The axis is out of range or empty, x is bool, or outputType is not an integer type.</exception>
-    public static Tensor ArgMax(Tensor x, int axis = 0, DType outputType = DType.Int64) =>
-        Dispatcher.Apply1(ArgMaxDef, new Attrs { { "axis", axis }, { "outputType", outputType } }, x);
-
-    /// <summary>Index of the smallest element along <paramref name="axis"/>; the first one on ties. Has no gradient.</summary>
-    /// <exception cref="ArgumentException">The axis is out of range or empty, x is bool, or outputType is not an integer type.</exception>
-    public static Tensor ArgMin(Tensor x, int axis = 0, DType outputType = DType.Int64) =>
-        Dispatcher.Apply1(ArgMinDef, new Attrs { { "axis", axis }, { "outputType", outputType } }, x);
 
     /// <summary>For each element of x, the product of the other elements in its group over <paramref name="axes"/>.</summary>
     internal static Tensor ProdOthers(Tensor x, int[] axes) => Dispatcher.Apply1(ProdOthersDef, new Attrs { { "axes", axes } }, x);

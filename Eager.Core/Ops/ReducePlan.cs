@@ -15,7 +15,7 @@ internal static class ReducePlan
     public static (Tensor Data, int Outer, int Reduce, int Inner) Of(Tensor x, int[] axes)
     {
         if (TryInPlace(x, axes, out var plan)) return plan;
-        var (data, rows, len) = Ops.ReduceLayout(x, axes);
+        var (data, rows, len) = ReductionOps.ReduceLayout(x, axes);
         return (data, rows, len, 1);
     }
 

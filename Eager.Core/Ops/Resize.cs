@@ -1,4 +1,6 @@
 using Eager.Kernels.Layout;
+using static Eager.Ops;
+using static Eager.ResizeOps;
 
 namespace Eager;
 
@@ -9,8 +11,38 @@ namespace Eager;
 /// </summary>
 public static partial class Ops
 {
-    private static readonly string[] ResizeCoordinateModes = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"];
-    private static readonly string[] ResizeNearestModes = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"];
+    /// <summary>
+    /// Resizes an NHWC image batch to <paramref name="height"/> x <paramref name="width"/>. <paramref name="mode"/>:
+    /// "nearest" or "linear". <paramref name="coordinateMode"/> maps output to input coordinates as ONNX's
+    /// coordinate_transformation_mode ("half_pixel" is tf.image.resize's and PyTorch's align_corners=False;
+    /// "asymmetric" is the old nearest upsampling). <paramref name="nearestMode"/> rounds for "nearest". A height or width
+    /// of -1 is floor(input * scale) with the given scale; a given scale is also the one coordinates are mapped with
+    /// (ONNX's rule), otherwise output / input.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a rank-4 float tensor, unknown modes, or neither size nor scale given.</exception>
+    public static Tensor Resize(Tensor images, int height, int width, string mode = "linear", string coordinateMode = "half_pixel",
+        string nearestMode = "round_prefer_floor", double scaleHeight = 0, double scaleWidth = 0)
+    {
+        if (mode is not ("nearest" or "linear")) throw new ArgumentException($"Resize: mode must be \"nearest\" or \"linear\", got \"{mode}\".");
+        if (!ResizeCoordinateModes.Contains(coordinateMode))
+            throw new ArgumentException($"Resize: coordinate mode \"{coordinateMode}\" is not one of {string.Join(", ", ResizeCoordinateModes)}.");
+        if (!ResizeNearestModes.Contains(nearestMode))
+            throw new ArgumentException($"Resize: nearest mode \"{nearestMode}\" is not one of {string.Join(", ", ResizeNearestModes)}.");
+        if ((height < 0 && scaleHeight <= 0) || (width < 0 && scaleWidth <= 0) || height == 0 || width == 0)
+            throw new ArgumentException($"Resize: give a positive size or a positive scale per axis (height {height}, width {width}, scales {scaleHeight}, {scaleWidth}).");
+        return Dispatcher.Apply1(ResizeDef, new Attrs
+        {
+            { "size", new[] { height, width } }, { "scaleH", scaleHeight }, { "scaleW", scaleWidth },
+            { "mode", mode }, { "coordinateMode", coordinateMode }, { "nearestMode", nearestMode },
+        }, images);
+    }
+}
+
+internal static partial class ResizeOps
+{
+    internal static readonly string[] ResizeCoordinateModes = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"];
+
+    internal static readonly string[] ResizeNearestModes = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"];
 
     /// <summary>Output height and width: the attribute, or floor(input * scale) where it is -1.</summary>
     private static (int H, int W) ResizeSize(Shape x, Attrs a)
@@ -78,32 +110,6 @@ public static partial class Ops
     };
 
     private static Tensor ResizeGradOp(Tensor grad, Tensor input, Attrs a) => Dispatcher.Apply1(ResizeGradDef, a, grad, input);
-
-    /// <summary>
-    /// Resizes an NHWC image batch to <paramref name="height"/> x <paramref name="width"/>. <paramref name="mode"/>:
-    /// "nearest" or "linear". <paramref name="coordinateMode"/> maps output to input coordinates as ONNX's
-    /// coordinate_transformation_mode ("half_pixel" is tf.image.resize's and PyTorch's align_corners=False;
-    /// "asymmetric" is the old nearest upsampling). <paramref name="nearestMode"/> rounds for "nearest". A height or width
-    /// of -1 is floor(input * scale) with the given scale; a given scale is also the one coordinates are mapped with
-    /// (ONNX's rule), otherwise output / input.
-    /// </summary>
-    /// <exception cref="ArgumentException">Not a rank-4 float tensor, unknown modes, or neither size nor scale given.</exception>
-    public static Tensor Resize(Tensor images, int height, int width, string mode = "linear", string coordinateMode = "half_pixel",
-        string nearestMode = "round_prefer_floor", double scaleHeight = 0, double scaleWidth = 0)
-    {
-        if (mode is not ("nearest" or "linear")) throw new ArgumentException($"Resize: mode must be \"nearest\" or \"linear\", got \"{mode}\".");
-        if (!ResizeCoordinateModes.Contains(coordinateMode))
-            throw new ArgumentException($"Resize: coordinate mode \"{coordinateMode}\" is not one of {string.Join(", ", ResizeCoordinateModes)}.");
-        if (!ResizeNearestModes.Contains(nearestMode))
-            throw new ArgumentException($"Resize: nearest mode \"{nearestMode}\" is not one of {string.Join(", ", ResizeNearestModes)}.");
-        if ((height < 0 && scaleHeight <= 0) || (width < 0 && scaleWidth <= 0) || height == 0 || width == 0)
-            throw new ArgumentException($"Resize: give a positive size or a positive scale per axis (height {height}, width {width}, scales {scaleHeight}, {scaleWidth}).");
-        return Dispatcher.Apply1(ResizeDef, new Attrs
-        {
-            { "size", new[] { height, width } }, { "scaleH", scaleHeight }, { "scaleW", scaleWidth },
-            { "mode", mode }, { "coordinateMode", coordinateMode }, { "nearestMode", nearestMode },
-        }, images);
-    }
 
     /// <summary>NHWC resize as ONNX Resize on NCHW: scales when the op has them, sizes otherwise.</summary>
     private static void OnnxResize(IOnnxEmitter e)

@@ -67,7 +67,7 @@ public sealed class RewriteSite
     /// <summary>True for a constant whose every element equals <paramref name="value"/>.</summary>
     public static bool IsFilled(Tensor t, double value)
     {
-        if (t.Node?.Op != Ops.ConstDef) return false;
+        if (t.Node?.Op != StateOps.ConstDef) return false;
         var v = t.Node.Attrs.Get<Tensor>("value");
         if (v.DType == DType.Bool || v.Shape.Size > 1 << 16) return false;
         foreach (var d in v.ToDoubleArray()) if (d != value) return false;
@@ -77,13 +77,13 @@ public sealed class RewriteSite
     /// <summary>The value of a floating-point scalar constant, or null.</summary>
     public static double? ScalarConstant(Tensor t)
     {
-        if (t.Node?.Op != Ops.ConstDef || t.Shape.Rank != 0 || !t.DType.IsFloating) return null;
+        if (t.Node?.Op != StateOps.ConstDef || t.Shape.Rank != 0 || !t.DType.IsFloating) return null;
         return t.Node.Attrs.Get<Tensor>("value").ToDoubleArray()[0];
     }
 
     /// <summary>A new Const node for <paramref name="value"/> in the graph being built.</summary>
     public Tensor Constant(Tensor value) =>
-        rebuild.Emit("Const", Ops.ConstDef, [], new Attrs { { "value", value } }, [], [TensorSpec.Of(value)]).Outputs[0];
+        rebuild.Emit("Const", StateOps.ConstDef, [], new Attrs { { "value", value } }, [], [TensorSpec.Of(value)]).Outputs[0];
 
     /// <summary>A new helper node of <paramref name="op"/> in the graph being built; its output 0.</summary>
     public Tensor Emit(OpDef op, Attrs attrs, params Tensor[] inputs)

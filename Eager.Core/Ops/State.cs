@@ -1,7 +1,54 @@
+using static Eager.Ops;
+using static Eager.StateOps;
+
 namespace Eager;
 
 /// <summary>Constants, identity, and variable state: reads and assignments.</summary>
 public static partial class Ops
+{
+    /// <summary>A constant tensor (in a graph: a Const node holding a copy of <paramref name="value"/>).</summary>
+    public static Tensor Constant(Tensor value, string? name = null) =>
+        Graph.Current is null ? value : Dispatcher.Apply(ConstDef, [], new Attrs { { "value", value } }, name ?? "Const")[0];
+
+    /// <summary>Returns its input unchanged (a new graph node when building; useful with control dependencies).</summary>
+    public static Tensor Identity(Tensor x, string? name = null) => Dispatcher.Apply(IdentityDef, [x], Attrs.Empty, name)[0];
+
+    /// <summary>Identity whose gradient is zero: gradients do not flow through it.</summary>
+    public static Tensor StopGradient(Tensor x) => Dispatcher.Apply1(StopGradientDef, Attrs.Empty, x);
+
+    /// <summary>Reads a variable: eagerly its current value, in a graph a read node. Active tapes are told.</summary>
+    public static Tensor ReadVariable(Variable v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        Tensor t;
+        if (Graph.Current is { } g)
+        {
+            if (v.Graph is not null && !g.IsNestedIn(v.Graph))
+                throw new ArgumentException($"ReadVariable: variable '{v.Name}' belongs to another graph.");
+            t = g.AddNode(ReadVariableDef, [], new Attrs { { "variable", v } }, v.Name + "/read").Outputs[0];
+            Variable.MarkRead(t, v);
+        }
+        else
+        {
+            if (v.Graph is not null)
+                throw new InvalidOperationException($"ReadVariable: '{v.Name}' is a graph variable; read it inside 'using (graph.AsDefault())' and run it in a Session.");
+            t = v.Value;
+        }
+        if (GradientTape.AnyActive) GradientTape.OnVariableRead(v, t);
+        return t;
+    }
+
+    /// <summary>Sets a variable to <paramref name="value"/> (shape and dtype must match); returns the new value.</summary>
+    public static Tensor Assign(Variable v, Tensor value) => Dispatcher.Apply1(AssignDef, new Attrs { { "variable", v } }, value);
+
+    /// <summary>Adds <paramref name="delta"/> to a variable; returns the new value.</summary>
+    public static Tensor AssignAdd(Variable v, Tensor delta) => Dispatcher.Apply1(AssignAddDef, new Attrs { { "variable", v } }, delta);
+
+    /// <summary>Subtracts <paramref name="delta"/> from a variable; returns the new value.</summary>
+    public static Tensor AssignSub(Variable v, Tensor delta) => Dispatcher.Apply1(AssignSubDef, new Attrs { { "variable", v } }, delta);
+}
+
+internal static partial class StateOps
 {
     internal static readonly OpDef ConstDef = new("Const",
         (_, a) => [TensorSpec.Of(a.Get<Tensor>("value"))],
@@ -64,45 +111,4 @@ public static partial class Ops
             throw new ArgumentException($"{op}: variable '{v.Name}' is bool{v.Shape}; bool variables have no arithmetic, use Assign.");
         return [new TensorSpec(v.Shape, v.DType)];
     }
-
-    /// <summary>A constant tensor (in a graph: a Const node holding a copy of <paramref name="value"/>).</summary>
-    public static Tensor Constant(Tensor value, string? name = null) =>
-        Graph.Current is null ? value : Dispatcher.Apply(ConstDef, [], new Attrs { { "value", value } }, name ?? "Const")[0];
-
-    /// <summary>Returns its input unchanged (a new graph node when building; useful with control dependencies).</summary>
-    public static Tensor Identity(Tensor x, string? name = null) => Dispatcher.Apply(IdentityDef, [x], Attrs.Empty, name)[0];
-
-    /// <summary>Identity whose gradient is zero: gradients do not flow through it.</summary>
-    public static Tensor StopGradient(Tensor x) => Dispatcher.Apply1(StopGradientDef, Attrs.Empty, x);
-
-    /// <summary>Reads a variable: eagerly its current value, in a graph a read node. Active tapes are told.</summary>
-    public static Tensor ReadVariable(Variable v)
-    {
-        ArgumentNullException.ThrowIfNull(v);
-        Tensor t;
-        if (Graph.Current is { } g)
-        {
-            if (v.Graph is not null && !g.IsNestedIn(v.Graph))
-                throw new ArgumentException($"ReadVariable: variable '{v.Name}' belongs to another graph.");
-            t = g.AddNode(ReadVariableDef, [], new Attrs { { "variable", v } }, v.Name + "/read").Outputs[0];
-            Variable.MarkRead(t, v);
-        }
-        else
-        {
-            if (v.Graph is not null)
-                throw new InvalidOperationException($"ReadVariable: '{v.Name}' is a graph variable; read it inside 'using (graph.AsDefault())' and run it in a Session.");
-            t = v.Value;
-        }
-        if (GradientTape.AnyActive) GradientTape.OnVariableRead(v, t);
-        return t;
-    }
-
-    /// <summary>Sets a variable to <paramref name="value"/> (shape and dtype must match); returns the new value.</summary>
-    public static Tensor Assign(Variable v, Tensor value) => Dispatcher.Apply1(AssignDef, new Attrs { { "variable", v } }, value);
-
-    /// <summary>Adds <paramref name="delta"/> to a variable; returns the new value.</summary>
-    public static Tensor AssignAdd(Variable v, Tensor delta) => Dispatcher.Apply1(AssignAddDef, new Attrs { { "variable", v } }, delta);
-
-    /// <summary>Subtracts <paramref name="delta"/> from a variable; returns the new value.</summary>
-    public static Tensor AssignSub(Variable v, Tensor delta) => Dispatcher.Apply1(AssignSubDef, new Attrs { { "variable", v } }, delta);
 }

@@ -54,10 +54,10 @@ public sealed class CommonSubexpressionElimination : GraphPass
 
     private bool Mergeable(Node n, PassContext context)
     {
-        if (n.Op.IsStateful || n.Op == Ops.PlaceholderDef || n.Outputs.Length == 0) return false;
+        if (n.Op.IsStateful || n.Op == GraphOps.PlaceholderDef || n.Outputs.Length == 0) return false;
         // A kept node with several outputs cannot become an Identity of another.
         if (context.IsKept(n) && n.Outputs.Length != 1) return false;
-        if (n.Op == Ops.ConstDef) return ConstantText(n) is not null;
+        if (n.Op == StateOps.ConstDef) return ConstantText(n) is not null;
         foreach (var kv in n.Attrs) if (kv.Value is Subgraph) return false;
         return true;
     }
@@ -74,7 +74,7 @@ public sealed class CommonSubexpressionElimination : GraphPass
     /// <summary>A small constant's dtype, shape and exact values as text (the merge key); null for other nodes.</summary>
     private string? ConstantText(Node n)
     {
-        if (n.Op != Ops.ConstDef) return null;
+        if (n.Op != StateOps.ConstDef) return null;
         var v = n.Attrs.Get<Tensor>("value");
         if (v.Shape.Size > MaxConstantElements) return null;
         // "R" round-trips, and -0 and NaN payloads stay apart as their bits.

@@ -35,8 +35,8 @@ public sealed class ConstantFolding : GraphPass
                 var attrs = new Attrs { { "value", values[k] } };
                 var spec = TensorSpec.Of(values[k]);
                 consts[k] = values.Length == 1
-                    ? rb.EmitNamed(n.Name, Ops.ConstDef, [], attrs, [], [spec]).Outputs[0]
-                    : rb.Emit($"{n.Name}/{k}", Ops.ConstDef, [], attrs, [], [spec]).Outputs[0];
+                    ? rb.EmitNamed(n.Name, StateOps.ConstDef, [], attrs, [], [spec]).Outputs[0]
+                    : rb.Emit($"{n.Name}/{k}", StateOps.ConstDef, [], attrs, [], [spec]).Outputs[0];
             }
             context.Note(Name, $"folded '{n.Name}' ({n.Op.Name}) into a constant");
             if (values.Length == 1) BindSameName(rb, n, consts[0]);
@@ -53,14 +53,14 @@ public sealed class ConstantFolding : GraphPass
 
     private bool Foldable(Node n, Tensor[] inputs, PassContext context)
     {
-        if (n.Op.IsStateful || n.Op == Ops.ConstDef || n.Op == Ops.PlaceholderDef || n.Outputs.Length == 0) return false;
+        if (n.Op.IsStateful || n.Op == StateOps.ConstDef || n.Op == GraphOps.PlaceholderDef || n.Outputs.Length == 0) return false;
         if (n.ControlInputs.Length > 0 || inputs.Length == 0) return false;
         if (n.Outputs.Length > 1 && context.IsKept(n)) return false;
         foreach (var kv in n.Attrs) if (kv.Value is Subgraph or Variable) return false;
         long inputBytes = 0;
         foreach (var t in inputs)
         {
-            if (t.Node!.Op != Ops.ConstDef) return false;
+            if (t.Node!.Op != StateOps.ConstDef) return false;
             inputBytes += (long)t.Shape.Size * t.DType.Size();
         }
         // With known output shapes, refuse blow-ups before computing anything.

@@ -78,8 +78,8 @@ public sealed class ContractionFusion : GraphPass
     /// <summary>The bias of BiasAdd(z, bias) or Add(z, bias) / Add(bias, z) with a rank-1 bias as long as z's last dimension.</summary>
     private static Tensor? BiasOf(Node b, Tensor z)
     {
-        if (b.Op == Ops.BiasAddDef) return ReferenceEquals(b.Inputs[0], z) ? b.Inputs[1] : null;
-        if (b.Op != Ops.AddDef) return null;
+        if (b.Op == NNOps.BiasAddDef) return ReferenceEquals(b.Inputs[0], z) ? b.Inputs[1] : null;
+        if (b.Op != MathOps.AddDef) return null;
         var other = ReferenceEquals(b.Inputs[0], z) ? b.Inputs[1] : ReferenceEquals(b.Inputs[1], z) ? b.Inputs[0] : null;
         if (other is null || ReferenceEquals(other, z) || other.Rank != 1 || z.Rank < 1) return null;
         int d = z.Shape[-1];

@@ -119,7 +119,7 @@ public sealed class ElementwiseFusion : GraphPass
                 dissolved = true;
             }
         }
-        return [.. clusters.Where(c => c.Members.Count(m => m.Op != Ops.ZerosLikeDef && m.Op != Ops.OnesLikeDef) >= 2)];
+        return [.. clusters.Where(c => c.Members.Count(m => m.Op != MathOps.ZerosLikeDef && m.Op != MathOps.OnesLikeDef) >= 2)];
     }
 
     private static bool MasksStayInside(Cluster c, GraphUses uses)
@@ -179,7 +179,7 @@ public sealed class ElementwiseFusion : GraphPass
         FusedProgram.Arg ArgFor(Tensor t)
         {
             if (temp.TryGetValue(t.Node!, out var a)) return a;
-            if (t.Node!.Op == Ops.ConstDef && t.Rank == 0 && t.DType == c.DType)
+            if (t.Node!.Op == StateOps.ConstDef && t.Rank == 0 && t.DType == c.DType)
                 return new FusedProgram.Arg(FusedProgram.ArgKind.Constant, 0, t.Node.Attrs.Get<Tensor>("value").ToDoubleArray()[0]);
             if (!inputIndex.TryGetValue(t, out int k))
             {
@@ -206,7 +206,7 @@ public sealed class ElementwiseFusion : GraphPass
             { "outputs", outputs.Select(m => temp[m].Index).ToArray() },
             { "dtype", c.DType },
         };
-        var fused = rb.Emit("Fused", Ops.FusedElementwiseDef, [.. inputs.Select(rb.Map)], attrs, [], [.. outputs.Select(m => TensorSpec.Of(m.Outputs[0]))]);
+        var fused = rb.Emit("Fused", FusedKernelOps.FusedElementwiseDef, [.. inputs.Select(rb.Map)], attrs, [], [.. outputs.Select(m => TensorSpec.Of(m.Outputs[0]))]);
         for (int j = 0; j < outputs.Count; j++) rb.Replace(outputs[j], fused.Outputs[j]);
         context.Note(Name, $"fused {c.Members.Count} ops ({string.Join(", ", c.Members.Select(m => m.Name))}) into '{fused.Name}'");
     }

@@ -36,7 +36,7 @@ public static class GraphOptimizer
         var needed = Needed(graph, fetches);
         var copy = GraphCopy.Extract(graph, needed, [], out _, out _);
         var keep = new HashSet<string>(fetches.Select(t => t.Node!.Name), StringComparer.Ordinal);
-        foreach (var n in copy.Nodes) if (n.Op == Ops.PlaceholderDef) keep.Add(n.Name);
+        foreach (var n in copy.Nodes) if (n.Op == GraphOps.PlaceholderDef) keep.Add(n.Name);
         return (passes ?? pipeline).Run(copy, keep, report);
     }
 

@@ -88,7 +88,7 @@ internal sealed class GraphRebuild
         if (context.IsKept(n))
         {
             if (n.Outputs.Length != 1) throw new InvalidOperationException($"GraphRebuild: the kept node '{n.Name}' has {n.Outputs.Length} outputs and cannot be replaced.");
-            var id = Target.AddNodeExact(n.Name, Ops.IdentityDef, [replacements[0]], Attrs.Empty, MapControls(n), [TensorSpec.Of(n.Outputs[0])]);
+            var id = Target.AddNodeExact(n.Name, StateOps.IdentityDef, [replacements[0]], Attrs.Empty, MapControls(n), [TensorSpec.Of(n.Outputs[0])]);
             Bind(n, id, id.Outputs);
             return;
         }

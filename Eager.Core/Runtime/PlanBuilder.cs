@@ -110,7 +110,7 @@ internal static class PlanBuilder
         }
         foreach (var n in needed)
         {
-            if (n.Op != Ops.PlaceholderDef) continue;
+            if (n.Op != GraphOps.PlaceholderDef) continue;
             var o = n.Outputs[0];
             throw new ArgumentException(
                 $"Session.Run: placeholder '{n.Name}' ({o.DType.Name()}, shape {o.Shape}) must be fed: '{neededBy[n]}' depends on it. " +
@@ -153,7 +153,7 @@ internal static class PlanBuilder
 
         var run = program.Nodes.Where(n => !fedNodes.Contains(n)).ToList();
         foreach (var n in run)
-            if (n.Op == Ops.PlaceholderDef) throw new ArgumentException($"Session.Run: placeholder '{n.Name}' must be fed.");
+            if (n.Op == GraphOps.PlaceholderDef) throw new ArgumentException($"Session.Run: placeholder '{n.Name}' must be fed.");
 
         // The last step reading each slot releases it, unless it is fetched.
         var lastUse = new Dictionary<int, int>();

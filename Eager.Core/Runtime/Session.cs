@@ -204,7 +204,7 @@ public class Session : IDisposable
     }
 
     // Built only for an error message: a run's feed checks must not allocate strings.
-    private static string What(Tensor k) => k.Node!.Op == Ops.PlaceholderDef ? $"placeholder '{k.Node.Name}'" : $"tensor '{k.Name}'";
+    private static string What(Tensor k) => k.Node!.Op == GraphOps.PlaceholderDef ? $"placeholder '{k.Node.Name}'" : $"tensor '{k.Name}'";
 
     private static readonly Comparison<KeyValuePair<Tensor, Tensor>> ByNodeThenOutput = (a, b) =>
         a.Key.Node!.Id != b.Key.Node!.Id ? a.Key.Node.Id.CompareTo(b.Key.Node.Id) : a.Key.OutputIndex.CompareTo(b.Key.OutputIndex);

@@ -21,19 +21,19 @@ public static partial class OpSamples
         yield return new("StridedSlice", [new(4, 5, 3)], x => Ops.StridedSlice(x[0], [3, 0, 1], [0, 5, 2], [-1, 2, 1],
             endMask: 0b001, shrinkAxisMask: 0b100));
         yield return new("StridedSlice", [new(4, 5, 3)], x => x[0][1..^1, TensorIndex.NewAxis, TensorIndex.Ellipsis, ^1]) { Label = "indexer" };
-        yield return new("StridedSliceGrad", [new(2, 3), new(4, 5)], x => Ops.StridedSliceGrad(x[0], x[1], [1, 0], [3, 5], [1, 2]));
+        yield return new("StridedSliceGrad", [new(2, 3), new(4, 5)], x => ArrayOps.StridedSliceGrad(x[0], x[1], [1, 0], [3, 5], [1, 2]));
     
         var idx = Tensor.From(new[] { 2, 0, 2 });
         yield return new("Gather", [new(3, 4)], x => Ops.Gather(x[0], idx, axis: 1));
         yield return new("Gather", [new(4, 2)], x => Ops.Gather(x[0], Tensor.From(new long[] { 3, 1, 1, 0 }, new Shape(2, 2)))) { Label = "matrix-indices" };
-        yield return new("GatherGrad", [new(3, 3), new(3, 4)], x => Ops.GatherGrad(x[0], idx, x[1], 1));
+        yield return new("GatherGrad", [new(3, 3), new(3, 4)], x => ArrayOps.GatherGrad(x[0], idx, x[1], 1));
         yield return new("OneHot", [], _ => Ops.OneHot(Tensor.From(new[] { 0, 2, -1, 1 }), 3, dtype: DType.Float64), Differentiable: false);
         yield return new("Pad", [new(2, 3)], x => Ops.Pad(x[0], new[,] { { 1, 0 }, { 2, 1 } }, constantValue: 0.5));
         yield return new("Pad", [new(3, 4)], x => Ops.Pad(x[0], new[,] { { 2, 1 }, { 0, 3 } }, "REFLECT")) { Label = "reflect" };
         yield return new("Pad", [new(3, 4)], x => Ops.Pad(x[0], new[,] { { 3, 1 }, { 1, 4 } }, "SYMMETRIC")) { Label = "symmetric" };
-        yield return new("MirrorPadGrad", [new(6, 7), new(3, 4)], x => Ops.MirrorPadGrad(x[0], x[1], new Attrs { { "paddings", new[] { 2, 1, 0, 3 } }, { "mode", "REFLECT" }, { "constantValue", 0.0 } }));
-        yield return new("SplitLike", [new(2, 5), new(2, 2), new(2, 3)], x => Ops.SplitLike(x[0], [x[1], x[2]], 1)[1]);
-        yield return new("TileGrad", [new(4, 6), new(2, 2)], x => Ops.TileGrad(x[0], x[1], [2, 3]));
+        yield return new("MirrorPadGrad", [new(6, 7), new(3, 4)], x => ArrayOps.MirrorPadGrad(x[0], x[1], new Attrs { { "paddings", new[] { 2, 1, 0, 3 } }, { "mode", "REFLECT" }, { "constantValue", 0.0 } }));
+        yield return new("SplitLike", [new(2, 5), new(2, 2), new(2, 3)], x => ArrayOps.SplitLike(x[0], [x[1], x[2]], 1)[1]);
+        yield return new("TileGrad", [new(4, 6), new(2, 2)], x => ArrayOps.TileGrad(x[0], x[1], [2, 3]));
         yield return new("Fill", [Shape.Scalar], x => Ops.Fill(new Shape(2, 3), x[0]));
     }
 }

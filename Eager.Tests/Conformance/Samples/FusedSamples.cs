@@ -6,9 +6,9 @@ public static partial class OpSamples
     public static IEnumerable<OpSample> Fused()
     {
         yield return new("FusedElementwise", [new(2, 3), new(3)],
-            x => Ops.FusedElementwise("Multiply(i0,i1);Tanh(t0);Add(t1,#0.5)", [2], x[0].DType, x[0], x[1])[0], Differentiable: false);
+            x => FusedKernelOps.FusedElementwise("Multiply(i0,i1);Tanh(t0);Add(t1,#0.5)", [2], x[0].DType, x[0], x[1])[0], Differentiable: false);
         yield return new("FusedElementwise", [new(4, 1), new(4, 5)],
-            x => Ops.FusedElementwise("Greater(i0,#0);Square(i1);Where(t0,t1,i0);Sigmoid(t2)", [3, 1], x[0].DType, x[0], x[1])[0], Differentiable: false)
+            x => FusedKernelOps.FusedElementwise("Greater(i0,#0);Square(i1);Where(t0,t1,i0);Sigmoid(t2)", [3, 1], x[0].DType, x[0], x[1])[0], Differentiable: false)
         { Label = "where" };
         yield return new("FusedMatMul", [new(3, 4), new(4, 5), new(5)], x => Ops.FusedMatMul(x[0], x[1], x[2], "Tanh"));
         yield return new("FusedMatMul", [new(2, 4, 3), new(5, 4)], x => Ops.FusedMatMul(x[0], x[1], null, "Sigmoid", transposeA: true, transposeB: true)) { Label = "tt" };

@@ -14,7 +14,7 @@ public static partial class OpSamples
         yield return new("ReduceProd", [new(3, 4)], x => Ops.ReduceProd(x[0], 0, keepDims: true));
         yield return new("ArgMax", [new(3, 4)], x => Ops.ArgMax(x[0], axis: 1), Differentiable: false);
         yield return new("ArgMin", [new(3, 4)], x => Ops.ArgMin(x[0], axis: 0), Differentiable: false);
-        yield return new("SelectedShare", [new(3, 4)], x => Ops.SelectedShare(x[0], Ops.ReduceMax(x[0], 1), [1]), Differentiable: false);
-        yield return new("ProdOthers", [new(3, 4)], x => Ops.ProdOthers(x[0], [1]), Differentiable: false);
+        yield return new("SelectedShare", [new(3, 4)], x => ReductionOps.SelectedShare(x[0], Ops.ReduceMax(x[0], 1), [1]), Differentiable: false);
+        yield return new("ProdOthers", [new(3, 4)], x => ReductionOps.ProdOthers(x[0], [1]), Differentiable: false);
     }
 }

@@ -93,7 +93,7 @@ public class GraphFileTests
         using (g.AsDefault())
         {
             var x = Ops.Placeholder(DType.Float32, new Shape(2), name: "x");
-            g.AddNode(Ops.IdentityDef, [x], new Attrs { { "queue", new object() } }, "odd");
+            g.AddNode(StateOps.IdentityDef, [x], new Attrs { { "queue", new object() } }, "odd");
         }
         var e = Assert.Throws<NotSupportedException>(() => g.Save(Path.Combine(dir, "odd.eagergraph")));
         Assert.That(e!.Message, Does.Contain("'odd'").And.Contain("'queue'"));

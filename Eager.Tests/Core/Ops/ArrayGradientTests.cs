@@ -7,7 +7,7 @@ internal static class ArrayRef
 
     /// <summary>A symbolic graph tensor of the given (possibly partly unknown) shape, for shape-inference tests.</summary>
     public static Tensor Symbolic(Graph g, Shape shape, DType dtype = DType.Float32) =>
-        g.AddNode(Eager.Ops.IdentityDef, [Tensor.Scalar(0.0)], Attrs.Empty, "x", [new TensorSpec(shape, dtype)]).Outputs[0];
+        g.AddNode(Eager.StateOps.IdentityDef, [Tensor.Scalar(0.0)], Attrs.Empty, "x", [new TensorSpec(shape, dtype)]).Outputs[0];
 
     /// <summary>Asserts that <paramref name="call"/> throws an ArgumentException whose message contains every fragment.</summary>
     public static void Throws(TestDelegate call, params string[] fragments)

@@ -59,11 +59,11 @@ public class ArrayGraphTests
     public void SplitLikeAndTileGradOps()
     {
         var x = TestTensors.Randn(8, 2, 5);
-        var parts = Ops.SplitLike(x, [Tensor.Zeros(new Shape(2, 2)), Tensor.Zeros(new Shape(2, 3))], 1);
+        var parts = ArrayOps.SplitLike(x, [Tensor.Zeros(new Shape(2, 2)), Tensor.Zeros(new Shape(2, 3))], 1);
         Assert.That(parts[1].ToArray<double>(), Is.EqualTo(Ops.Slice(x, [0, 2], [2, 3]).ToArray<double>()));
-        ArrayRef.Throws(() => Ops.SplitLike(x, [Tensor.Zeros(new Shape(2, 2))], 1), "SplitLike", "add up to 2", "(2, 5)");
-        var t = Ops.TileGrad(Tensor.Ones(new Shape(4, 3), DType.Float64), Tensor.Zeros(new Shape(2, 1), DType.Float64), [2, 3]);
+        ArrayRef.Throws(() => ArrayOps.SplitLike(x, [Tensor.Zeros(new Shape(2, 2))], 1), "SplitLike", "add up to 2", "(2, 5)");
+        var t = ArrayOps.TileGrad(Tensor.Ones(new Shape(4, 3), DType.Float64), Tensor.Zeros(new Shape(2, 1), DType.Float64), [2, 3]);
         Assert.That(t.ToArray<double>(), Is.EqualTo(new[] { 6.0, 6.0 }));
-        ArrayRef.Throws(() => Ops.TileGrad(Tensor.Ones(new Shape(4, 2), DType.Float64), Tensor.Zeros(new Shape(2, 1), DType.Float64), [2, 3]), "TileGrad", "(4, 2)", "(4, 3)");
+        ArrayRef.Throws(() => ArrayOps.TileGrad(Tensor.Ones(new Shape(4, 2), DType.Float64), Tensor.Zeros(new Shape(2, 1), DType.Float64), [2, 3]), "TileGrad", "(4, 2)", "(4, 3)");
     }
 }

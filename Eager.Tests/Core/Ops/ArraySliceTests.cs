@@ -130,13 +130,13 @@ public class ArraySliceTests
     {
         var x = TestTensors.Randn(5, 4, 5);
         var dy = TestTensors.Randn(6, 2, 3);
-        var g = Ops.StridedSliceGrad(dy, x, [3, 0], [0, 5], [-2, 2]);
+        var g = ArrayOps.StridedSliceGrad(dy, x, [3, 0], [0, 5], [-2, 2]);
         var want = new double[20];
         var d = dy.ToArray<double>();
         int[] rows = [3, 1], cols = [0, 2, 4];
         for (int i = 0; i < 2; i++) for (int j = 0; j < 3; j++) want[rows[i] * 5 + cols[j]] = d[i * 3 + j];
         ArrayRef.AssertClose(g, want, [4, 5]);
-        ArrayRef.Throws(() => Ops.StridedSliceGrad(Tensor.Zeros(new Shape(2, 2), DType.Float64), x, [3, 0], [0, 5], [-2, 2]), "StridedSliceGrad", "(2, 2)", "(2, 3)");
+        ArrayRef.Throws(() => ArrayOps.StridedSliceGrad(Tensor.Zeros(new Shape(2, 2), DType.Float64), x, [3, 0], [0, 5], [-2, 2]), "StridedSliceGrad", "(2, 2)", "(2, 3)");
     }
 
     [Test]

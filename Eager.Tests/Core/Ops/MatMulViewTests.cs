@@ -40,7 +40,7 @@ public class MatMulViewTests
     public void NonContiguousTransposedViewInput()
     {
         var a = Random(3, 17, 9);
-        var aT = Ops.SwapLastTwo(a); // a 9x17 view with strides (1, 9)
+        var aT = LinalgOps.SwapLastTwo(a); // a 9x17 view with strides (1, 9)
         Assert.That(aT.IsContiguous, Is.False);
         var b = Random(4, 17, 5);
         var c = Ops.MatMul(aT, b);

@@ -59,7 +59,7 @@ public class ReduceArgTests
     [Test]
     public void ArgOpsHaveNoGradient()
     {
-        Assert.That(Ops.ArgMaxDef.Gradient, Is.Null);
-        Assert.That(Ops.ArgMinDef.Gradient, Is.Null);
+        Assert.That(ReductionOps.ArgMaxDef.Gradient, Is.Null);
+        Assert.That(ReductionOps.ArgMinDef.Gradient, Is.Null);
     }
 }

@@ -54,7 +54,7 @@ public class FusedBlocksTests
             var b = Random(new Shape(cols), 2, dtype);
             var c = Random(new Shape(rows, 1), 3, dtype);
             var d = Tensor.Scalar(-0.25, dtype);
-            var got = Ops.FusedElementwise(Program, [7, 0], dtype, a, b, c, d);
+            var got = FusedKernelOps.FusedElementwise(Program, [7, 0], dtype, a, b, c, d);
             var (av, bv, cv) = (a.ToDoubleArray(), b.ToDoubleArray(), c.ToDoubleArray());
             var g7 = got[0].ToDoubleArray();
             var g0 = got[1].ToDoubleArray();
@@ -83,7 +83,7 @@ public class FusedBlocksTests
         var wide = Random(new Shape(6, 26), 6, DType.Float32);
         var col = Ops.StridedSlice(wide, [0, 0], [6, 26], [1, 2]);
         const string program = "Multiply(i0,i1);Add(t0,i2);Sigmoid(t1)";
-        var got = Ops.FusedElementwise(program, [2], DType.Float32, a, row, col);
+        var got = FusedKernelOps.FusedElementwise(program, [2], DType.Float32, a, row, col);
         var want = Ops.Sigmoid(a * row + col);
         AssertSame(got, [want]);
     }
@@ -97,7 +97,7 @@ public class FusedBlocksTests
         var a = Random(new Shape(7, 19), 7, DType.Float64);
         // t1 is an output and is read by t2; t2 is listed twice.
         const string program = "Exp(i0);Multiply(t0,#0.5);Add(t1,i0)";
-        var got = Ops.FusedElementwise(program, [2, 1, 2], DType.Float64, a);
+        var got = FusedKernelOps.FusedElementwise(program, [2, 1, 2], DType.Float64, a);
         AssertSame(got, FusedProgram.Parse(program).Interpret([a], [2, 1, 2], DType.Float64));
     }
 
@@ -130,9 +130,9 @@ public class FusedBlocksTests
     [Test]
     public void EmptyAndScalarLoops()
     {
-        var e = Ops.FusedElementwise("Add(i0,i1);Tanh(t0)", [1], DType.Float32, Tensor.Zeros(new Shape(0, 5)), Tensor.Zeros(new Shape(5)));
+        var e = FusedKernelOps.FusedElementwise("Add(i0,i1);Tanh(t0)", [1], DType.Float32, Tensor.Zeros(new Shape(0, 5)), Tensor.Zeros(new Shape(5)));
         Assert.That(e[0].Shape, Is.EqualTo(new Shape(0, 5)));
-        var s = Ops.FusedElementwise("Add(i0,#1);Multiply(t0,t0)", [1], DType.Float64, Tensor.Scalar(2.0));
+        var s = FusedKernelOps.FusedElementwise("Add(i0,#1);Multiply(t0,t0)", [1], DType.Float64, Tensor.Scalar(2.0));
         Assert.That(s[0].Item<double>(), Is.EqualTo(9.0));
     }
 
@@ -147,7 +147,7 @@ public class FusedBlocksTests
             var lanes = OpRegistry.Get(op).Lanes!;
             foreach (var program in new[] { $"{op}(i0,#0.75);Add(t0,i1)", $"{op}(#0.75,i0);Add(t0,i1)", $"{op}(i0,i1)", $"{op}(i1,i0)" })
             {
-                var got = Ops.FusedElementwise(program, [0], DType.Float32, a, c);
+                var got = FusedKernelOps.FusedElementwise(program, [0], DType.Float32, a, c);
                 var want = FusedProgram.Parse(program).Interpret([a, c], [0], DType.Float32);
                 Assert.That(got[0].ToArray<float>(), Is.EqualTo(want[0].ToArray<float>()), $"{program} (scalar form: {lanes.Float32Scalar is not null})");
             }

@@ -58,7 +58,7 @@ public class FusedElementwiseTests
 
     private static void Check(string program, int[] outputs, DType dtype, params Tensor[] inputs)
     {
-        var got = Ops.FusedElementwise(program, outputs, dtype, inputs);
+        var got = FusedKernelOps.FusedElementwise(program, outputs, dtype, inputs);
         var want = FusedProgram.Parse(program).Interpret(inputs, outputs, dtype);
         for (int j = 0; j < outputs.Length; j++)
         {
