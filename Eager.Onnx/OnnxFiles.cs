@@ -32,19 +32,10 @@ public static class OnnxFiles
         return model;
     }
 
-    /// <summary>Writes a model to a temporary file and renames it into place.</summary>
+    /// <summary>Writes a model atomically (<see cref="AtomicFile"/>): a crash leaves the old file or the new one.</summary>
     public static void WriteModel(ModelProto model, string path)
     {
-        var full = Path.GetFullPath(path);
-        var tmp = full + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            using (var fs = File.Create(tmp)) model.WriteTo(fs);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        ArgumentNullException.ThrowIfNull(model);
+        AtomicFile.Write(path, s => model.WriteTo(s));
     }
 }

@@ -8,7 +8,7 @@ internal sealed record GraphSignature(string Name, Tensor[] Inputs, Tensor[] Out
 /// <summary>
 /// Graph files (format in docs/graph-format.md): a fixed header with magic, version, kind, payload length and the
 /// payload's SHA-256, then the payload: variables with their values, nodes, variable initializers and an optional
-/// function signature. Written to a temporary file and renamed into place; read as untrusted input.
+/// function signature. Written through <see cref="AtomicFile"/>; read as untrusted input.
 /// </summary>
 internal static class GraphFile
 {
@@ -53,22 +53,11 @@ internal static class GraphFile
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(16), (ulong)payload.Length);
         SHA256.HashData(payload.AsSpan(), header.AsSpan(24, 32));
 
-        var full = Path.GetFullPath(path);
-        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                fs.Write(header);
-                fs.Write(payload.AsSpan());
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            fs.Write(header);
+            fs.Write(payload.AsSpan());
+        });
     }
 
     /// <summary>Reads a graph file. Every problem with its content is an <see cref="InvalidDataException"/> naming the file.</summary>

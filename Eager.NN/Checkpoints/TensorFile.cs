@@ -200,28 +200,3 @@ public static class TensorFile
         public InvalidDataException Corrupt(string what) => new($"Checkpoint '{path}': the file is corrupted: {what}.");
     }
 }
-
-/// <summary>Writes files through a temporary file in the same folder and a rename, so readers never see half a file.</summary>
-internal static class AtomicFile
-{
-    public static void Write(string path, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
-}

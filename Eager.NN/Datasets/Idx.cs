@@ -118,10 +118,31 @@ public static class Idx
             elements *= dims[i];
             if (elements > MaxElements) throw new InvalidDataException($"IDX '{path}': more than {MaxElements} elements declared.");
         }
-        if (!gzip && elements * size > file.Length - file.Position) throw Truncated(path);
-        var data = new byte[elements * size];
-        if (!TryRead(s, data)) throw Truncated(path);
+        long bytes = elements * size;
+        if (bytes > Array.MaxLength) throw new InvalidDataException($"IDX '{path}': {elements} elements of {size} bytes are more than one array holds.");
+        if (!gzip && bytes > file.Length - file.Position) throw Truncated(path);
+        var data = gzip ? ReadGrowing(s, (int)bytes, path) : new byte[bytes];
+        if (!gzip && !TryRead(s, data)) throw Truncated(path);
         return (new Shape(dims), type, data);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="bytes"/> bytes of decompressed data. The size comes from the file and a compressed file can
+    /// be tiny, so memory grows with the data that actually arrives instead of being allocated up front.
+    /// </summary>
+    private static byte[] ReadGrowing(Stream s, int bytes, string path)
+    {
+        const int Step = 1 << 24;
+        var data = new byte[Math.Min(bytes, Step)];
+        int have = 0;
+        while (true)
+        {
+            int got = s.ReadAtLeast(data.AsSpan(have), data.Length - have, throwOnEndOfStream: false);
+            have += got;
+            if (have < data.Length) throw Truncated(path);
+            if (have == bytes) return data;
+            Array.Resize(ref data, (int)Math.Min(bytes, 2L * data.Length));
+        }
     }
 
     private static bool TryRead(Stream s, Span<byte> into) => s.ReadAtLeast(into, into.Length, throwOnEndOfStream: false) == into.Length;
