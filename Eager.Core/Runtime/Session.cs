@@ -98,7 +98,7 @@ public class Session : IDisposable
     /// <exception cref="ArgumentException">A fetch or feed is not a tensor of this graph; a needed placeholder is not fed;
     /// a feed has the wrong dtype or shape.</exception>
     /// <exception cref="InvalidOperationException">An uninitialised variable is read (TensorFlow's FailedPrecondition).</exception>
-    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The session was disposed, before or during the run.</exception>
     public Tensor Run(Tensor fetch, FeedDict? feeds = null)
     {
         ArgumentNullException.ThrowIfNull(fetch);
@@ -154,7 +154,15 @@ public class Session : IDisposable
             plan = plans.GetOrAdd(key, plan);
         }
         ObjectDisposedException.ThrowIf(disposed, this);
-        return plan.Run(feedValues, State);
+        try
+        {
+            return plan.Run(feedValues, State);
+        }
+        catch (Exception e) when (disposed)
+        {
+            // Close dropped the variable values under this run: say so instead of blaming an uninitialised variable.
+            throw new ObjectDisposedException($"Session.Run: the session was closed on another thread while this run was in progress ({e.Message})", e);
+        }
     }
 
     /// <summary>The compiled graph for a request (for tests and debugging: what actually runs).</summary>
