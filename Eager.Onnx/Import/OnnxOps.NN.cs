@@ -122,14 +122,21 @@ internal static partial class OnnxOps
         if (oneD) x = Ops.ExpandDims(x, 2);
         var kernel = c.Ints("kernel_shape") ?? (c.Opt(1) is { } w ? w.Shape.Skip(2).Select(d => (long)d).ToArray() : throw c.Unsupported("no kernel_shape"));
         var k = new SpatialArgs(
-            Pair(kernel, 1, oneD), Pair(c.Ints("strides"), 1, oneD), Pair(c.Ints("dilations"), 1, oneD),
+            Pair(kernel, 1, oneD, "kernel_shape"), Pair(c.Ints("strides"), 1, oneD, "strides"), Pair(c.Ints("dilations"), 1, oneD, "dilations"),
             c.Ints("pads"), c.Str("auto_pad", "NOTSET"), oneD);
         var y = Ops.Transpose(f(Ops.Transpose(x, ToNhwc), k), ToNchw);
         return oneD ? Ops.Squeeze(y, 2) : y;
     }
 
-    private static (int H, int W) Pair(long[]? v, int fallback, bool oneD) =>
-        v is null ? (fallback, fallback) : oneD ? (1, (int)v[0]) : ((int)v[0], (int)v[1]);
+    // Node failures surface as ArgumentException, which the importer reports as a corrupt model naming the node.
+    private static (int H, int W) Pair(long[]? v, int fallback, bool oneD, string name = "a spatial attribute")
+    {
+        if (v is null) return (fallback, fallback);
+        int want = oneD ? 1 : 2;
+        if (v.Length != want || v.Any(e => e is < int.MinValue or > int.MaxValue))
+            throw new ArgumentException($"{name} is [{string.Join(", ", v)}]; a {want}-D spatial input needs {want} values in the int32 range.");
+        return oneD ? (1, (int)v[0]) : ((int)v[0], (int)v[1]);
+    }
 
     private sealed record SpatialArgs((int H, int W) Kernel, (int H, int W) Strides, (int H, int W) Dilations, long[]? Pads, string AutoPad, bool OneD);
 
