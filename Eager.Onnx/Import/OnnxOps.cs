@@ -17,6 +17,7 @@ internal static partial class OnnxOps
         AddMath(h);
         AddNN(h);
         AddModelOps(h);
+        AddIndexing(h);
         return h;
     }
 

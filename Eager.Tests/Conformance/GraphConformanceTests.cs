@@ -43,7 +43,7 @@ public class GraphConformanceTests
         Assert.That(y.IsSymbolic, Is.True, "the call inside a graph should give a graph tensor");
         Assert.That(y.DType, Is.EqualTo(eager.DType), "static dtype");
         Assert.That(y.Shape.IsCompatibleWith(eager.Shape), Is.True, $"static shape {y.Shape} vs eager {eager.Shape}");
-        if (!unknownDims) Assert.That(y.Shape, Is.EqualTo(eager.Shape), "with known input shapes the static shape is exact");
+        if (!unknownDims && !sample.ShapeFromData) Assert.That(y.Shape, Is.EqualTo(eager.Shape), "with known input shapes the static shape is exact");
         using var session = new Session(g, new SessionOptions { InterOpParallelism = parallelism });
         if (g.Variables.Count > 0)
         {

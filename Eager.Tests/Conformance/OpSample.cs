@@ -31,6 +31,10 @@ public sealed record OpSample(
     /// check is skipped). Use sparingly: traced functions often have unknown batch sizes.</summary>
     public bool UnknownDims { get; init; } = true;
 
+    /// <summary>True when the output's shape depends on the input's values (NonZero): static shapes may then hold
+    /// unknown dimensions, which must still be compatible with the eager result.</summary>
+    public bool ShapeFromData { get; init; }
+
     /// <summary>Relative tolerance of the finite-difference gradient check (float64).</summary>
     public double GradTolerance { get; init; } = 1e-6;
 
