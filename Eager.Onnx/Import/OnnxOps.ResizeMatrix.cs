@@ -13,6 +13,8 @@ internal static partial class OnnxOps
     /// <summary>NCHW resize of the two last axes through weight matrices.</summary>
     private static Tensor MatrixResize(ImportContext c, Tensor x, string mode, string coord, string nearest, int outH, int outW, double scaleH, double scaleW)
     {
+        if (coord is not ("half_pixel" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_half_pixel_for_nn" or "tf_crop_and_resize"))
+            throw c.Unsupported($"coordinate_transformation_mode '{coord}'");
         int inH = x.Shape[2], inW = x.Shape[3];
         if (inH < 0 || inW < 0) throw c.Unsupported($"{mode} Resize with a height or width unknown at import time");
         if (outH < 0) outH = (int)Math.Floor(inH * scaleH + 1e-9);
@@ -52,7 +54,10 @@ internal static partial class OnnxOps
                     ? (roi!.Value.End - roi.Value.Start) * (inSize - 1) / 2 + roi.Value.Start * (inSize - 1)
                     : o * (roi!.Value.End - roi.Value.Start) * (inSize - 1) / (outSize - 1) + roi.Value.Start * (inSize - 1),
                 "pytorch_half_pixel" => resized > 1 ? (o + 0.5) / scale - 0.5 : -0.5,
-                _ => Kernels.Layout.Resize.Source(coord, o, inSize, scale),
+                "align_corners" => resized == 1 ? 0 : o * (double)(inSize - 1) / (resized - 1),
+                "asymmetric" => o / scale,
+                "tf_half_pixel_for_nn" => (o + 0.5) / scale,
+                _ => (o + 0.5) / scale - 0.5, // half_pixel
             };
             if (coord == "tf_crop_and_resize" && (x < 0 || x > inSize - 1)) continue;
             inside[o] = true;

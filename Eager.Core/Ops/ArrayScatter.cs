@@ -1,3 +1,6 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>
@@ -36,10 +39,6 @@ public static partial class Ops
         return ScatterFlat(data, Reshape(data, -1), flat, updates, reduction == "add");
     }
 
-    /// <summary>data plus updates added at the element positions (the adjoint of <see cref="GatherElements"/>).</summary>
-    internal static Tensor ScatterElementsAdd(Tensor data, Tensor indices, Tensor updates, int axis) =>
-        ScatterElements(data, indices, updates, axis, "add");
-
     /// <summary>
     /// Slices of <paramref name="data"/> picked by index tuples (tf.gather_nd, ONNX GatherND with batch_dims 0): the last
     /// axis of <paramref name="indices"/> (length q &lt;= rank) holds coordinates of data's first q axes; the output is
@@ -64,8 +63,15 @@ public static partial class Ops
     /// <summary>As <see cref="TensorScatterUpdate"/>, but the updates are added to the addressed slices (tf.tensor_scatter_nd_add).</summary>
     /// <exception cref="ArgumentException">As <see cref="TensorScatterUpdate"/>.</exception>
     public static Tensor TensorScatterAdd(Tensor tensor, Tensor indices, Tensor updates) => ScatterNd("TensorScatterAdd", tensor, indices, updates, add: true);
+}
 
-    private static Tensor ScatterNd(string op, Tensor data, Tensor indices, Tensor updates, bool add)
+internal static partial class ArrayOps
+{
+    /// <summary>data plus updates added at the element positions (the adjoint of <see cref="GatherElements"/>).</summary>
+    internal static Tensor ScatterElementsAdd(Tensor data, Tensor indices, Tensor updates, int axis) =>
+        ScatterElements(data, indices, updates, axis, "add");
+
+    internal static Tensor ScatterNd(string op, Tensor data, Tensor indices, Tensor updates, bool add)
     {
         var (rows, flat) = NdRows(op, data, indices);
         var want = Shape.Wrap([.. indices.Shape.ToArray()[..^1], .. rows.Shape.ToArray()[1..]]);
@@ -75,7 +81,7 @@ public static partial class Ops
     }
 
     /// <summary>Scatters updates into <paramref name="rows"/> (a reshape of data) along axis 0 and returns data's shape.</summary>
-    private static Tensor ScatterFlat(Tensor data, Tensor rows, Tensor flat, Tensor updates, bool add)
+    internal static Tensor ScatterFlat(Tensor data, Tensor rows, Tensor flat, Tensor updates, bool add)
     {
         if (!data.DType.IsNumeric) throw new ArgumentException($"Scatter: data must be numeric, got {data.DType.Name()}{data.Shape}.");
         var summed = GatherGrad(updates, flat, rows, 0);
@@ -89,7 +95,7 @@ public static partial class Ops
     }
 
     /// <summary>data as [prod(shape[:q]), shape[q:]...] and the row of each index tuple.</summary>
-    private static (Tensor Rows, Tensor Flat) NdRows(string op, Tensor data, Tensor indices)
+    internal static (Tensor Rows, Tensor Flat) NdRows(string op, Tensor data, Tensor indices)
     {
         if (!indices.DType.IsInteger || indices.Rank == 0)
             throw new ArgumentException($"{op}: indices must be int32 or int64 of rank >= 1, got {indices.DType.Name()}{indices.Shape} (data {data.DType.Name()}{data.Shape}).");
@@ -116,7 +122,7 @@ public static partial class Ops
     }
 
     /// <summary>The position in the flattened x of every element that indices address along the axis.</summary>
-    private static Tensor ElementsFlatIndex(string op, Tensor x, Tensor indices, ref int axis)
+    internal static Tensor ElementsFlatIndex(string op, Tensor x, Tensor indices, ref int axis)
     {
         if (!indices.DType.IsInteger) throw new ArgumentException($"{op}: indices must be int32 or int64, got {indices.DType.Name()}{indices.Shape}.");
         if (indices.Rank != x.Rank || x.Rank == 0)

@@ -1,9 +1,26 @@
 using Eager.Kernels.Layout;
+using static Eager.Ops;
+using static Eager.ArrayOps;
 
 namespace Eager;
 
 /// <summary>The k largest or smallest entries along an axis, with their positions (tf.math.top_k, ONNX TopK).</summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// The <paramref name="k"/> largest entries (smallest when <paramref name="largest"/> is false) along
+    /// <paramref name="axis"/>, sorted from the most extreme, and their int64 positions along that axis. Equal values
+    /// keep the lower position first; NaN counts as the largest value. The gradient flows to the selected positions.
+    /// </summary>
+    /// <exception cref="ArgumentException">A scalar or bool tensor, an axis out of range, or k outside 0 .. length of the axis.</exception>
+    public static (Tensor Values, Tensor Indices) TopK(Tensor x, int k, int axis = -1, bool largest = true)
+    {
+        var r = Dispatcher.Apply(TopKDef, [x], new Attrs { { "k", k }, { "axis", axis }, { "largest", largest } });
+        return (r[0], r[1]);
+    }
+}
+
+internal static partial class ArrayOps
 {
     private static TensorSpec[] TopKInfer(Tensor x, Attrs a)
     {
@@ -46,16 +63,4 @@ public static partial class Ops
         Onnx = e => e.Add("TopK", [e.Input(0), OnnxMap.Ints(e, "k", e.Node.Attrs.Int("k"))], [e.Output(0), e.Output(1)],
             ("axis", (long)e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "TopK")), ("largest", e.Node.Attrs.Bool("largest") ? 1L : 0L), ("sorted", 1L)),
     };
-
-    /// <summary>
-    /// The <paramref name="k"/> largest entries (smallest when <paramref name="largest"/> is false) along
-    /// <paramref name="axis"/>, sorted from the most extreme, and their int64 positions along that axis. Equal values
-    /// keep the lower position first; NaN counts as the largest value. The gradient flows to the selected positions.
-    /// </summary>
-    /// <exception cref="ArgumentException">A scalar or bool tensor, an axis out of range, or k outside 0 .. length of the axis.</exception>
-    public static (Tensor Values, Tensor Indices) TopK(Tensor x, int k, int axis = -1, bool largest = true)
-    {
-        var r = Dispatcher.Apply(TopKDef, [x], new Attrs { { "k", k }, { "axis", axis }, { "largest", largest } });
-        return (r[0], r[1]);
-    }
 }

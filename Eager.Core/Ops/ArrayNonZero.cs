@@ -1,7 +1,19 @@
+using static Eager.Ops;
+using static Eager.ArrayOps;
+
 namespace Eager;
 
 /// <summary>The coordinates of the non-zero elements (ONNX NonZero; tf.where with one argument, transposed).</summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// The int64 coordinates of x's non-zero (true) elements in row-major order, one row per axis: shape
+    /// [rank, count]. The count is known only when the op runs, so a traced graph carries it as an unknown dimension.
+    /// </summary>
+    public static Tensor NonZero(Tensor x) => Dispatcher.Apply1(NonZeroDef, Attrs.Empty, x);
+}
+
+internal static partial class ArrayOps
 {
     internal static readonly OpDef NonZeroDef = new("NonZero",
         (x, _) => [new TensorSpec(new Shape(x[0].Rank, -1), DType.Int64)],
@@ -26,10 +38,4 @@ public static partial class Ops
     {
         Onnx = e => e.Add("NonZero", [e.Input(0)], [e.Output(0)]),
     };
-
-    /// <summary>
-    /// The int64 coordinates of x's non-zero (true) elements in row-major order, one row per axis: shape
-    /// [rank, count]. The count is known only when the op runs, so a traced graph carries it as an unknown dimension.
-    /// </summary>
-    public static Tensor NonZero(Tensor x) => Dispatcher.Apply1(NonZeroDef, Attrs.Empty, x);
 }

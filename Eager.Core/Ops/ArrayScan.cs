@@ -1,9 +1,23 @@
 using Eager.Kernels.Layout;
+using static Eager.Ops;
+using static Eager.ArrayOps;
 
 namespace Eager;
 
 /// <summary>Cumulative sum along an axis (tf.math.cumsum, ONNX CumSum).</summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// Running sum along <paramref name="axis"/>: y[..., j, ...] = x[..., 0, ...] + ... + x[..., j, ...]. With
+    /// <paramref name="exclusive"/> the j-th term is left out (the first output is 0); with <paramref name="reverse"/>
+    /// the sum runs from the end. Shape and dtype are the input's.
+    /// </summary>
+    /// <exception cref="ArgumentException">A scalar, a bool tensor, or an axis out of range.</exception>
+    public static Tensor CumSum(Tensor x, int axis, bool exclusive = false, bool reverse = false) =>
+        Dispatcher.Apply1(CumSumDef, new Attrs { { "axis", axis }, { "exclusive", exclusive }, { "reverse", reverse } }, x);
+}
+
+internal static partial class ArrayOps
 {
     private static TensorSpec[] CumSumInfer(Tensor x, Attrs a)
     {
@@ -39,13 +53,4 @@ public static partial class Ops
         Onnx = e => e.Add("CumSum", [e.Input(0), e.Constant(Tensor.Scalar((long)e.Node.Attrs.Int("axis")), "axis")], [e.Output(0)],
             ("exclusive", e.Node.Attrs.Bool("exclusive") ? 1L : 0L), ("reverse", e.Node.Attrs.Bool("reverse") ? 1L : 0L)),
     };
-
-    /// <summary>
-    /// Running sum along <paramref name="axis"/>: y[..., j, ...] = x[..., 0, ...] + ... + x[..., j, ...]. With
-    /// <paramref name="exclusive"/> the j-th term is left out (the first output is 0); with <paramref name="reverse"/>
-    /// the sum runs from the end. Shape and dtype are the input's.
-    /// </summary>
-    /// <exception cref="ArgumentException">A scalar, a bool tensor, or an axis out of range.</exception>
-    public static Tensor CumSum(Tensor x, int axis, bool exclusive = false, bool reverse = false) =>
-        Dispatcher.Apply1(CumSumDef, new Attrs { { "axis", axis }, { "exclusive", exclusive }, { "reverse", reverse } }, x);
 }

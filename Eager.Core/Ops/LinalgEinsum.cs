@@ -1,3 +1,5 @@
+using static Eager.Ops;
+
 namespace Eager;
 
 /// <summary>
@@ -14,7 +16,12 @@ public static partial class Ops
     /// </summary>
     /// <exception cref="ArgumentException">A malformed equation, a term whose letter count does not match its operand's rank,
     /// dimensions of one letter that differ, or unknown dimensions where a reshape needs them.</exception>
-    public static Tensor Einsum(string equation, params Tensor[] operands)
+    public static Tensor Einsum(string equation, params Tensor[] operands) => LinalgOps.Einsum(equation, operands);
+}
+
+internal static partial class LinalgOps
+{
+    internal static Tensor Einsum(string equation, Tensor[] operands)
     {
         ArgumentNullException.ThrowIfNull(equation);
         var eq = equation.Replace(" ", "", StringComparison.Ordinal);
