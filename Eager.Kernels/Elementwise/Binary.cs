@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Eager.Kernels.Elementwise;
@@ -14,6 +15,13 @@ public interface IBinaryOp<T> where T : unmanaged
 
     /// <summary>Whether the vector path exists for T.</summary>
     static abstract bool Vectorizable { get; }
+
+    /// <summary>
+    /// A run of <paramref name="d"/>.Length results where each input is either dense or one broadcast value
+    /// (<paramref name="aScalar"/>: <paramref name="a"/> holds just that value). Returns false when the operator
+    /// has nothing faster than <see cref="Binary"/>'s own vector loop.
+    /// </summary>
+    static virtual bool ApplyRun(ReadOnlySpan<T> a, bool aScalar, ReadOnlySpan<T> b, bool bScalar, Span<T> d) => false;
 }
 
 /// <summary>
@@ -137,6 +145,7 @@ public static class Binary
         where T : unmanaged where TOp : IBinaryOp<T>
     {
         int n = d.Length, i = 0;
+        if (sa <= 1 && sb <= 1 && (sa | sb) != 0 && TOp.ApplyRun(a.Slice(pa, sa == 0 ? 1 : n), sa == 0, b.Slice(pb, sb == 0 ? 1 : n), sb == 0, d)) return;
         // Vector<T>.Count throws for T without SIMD support (bool), so it is read only for vectorizable ops.
         if (TOp.Vectorizable && n >= Vector<T>.Count)
         {
@@ -170,6 +179,16 @@ public readonly struct AddOp<T> : IBinaryOp<T> where T : unmanaged, INumberBase<
     public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a + b;
     /// <inheritdoc/>
     public static bool Vectorizable => Vector<T>.IsSupported;
+
+    /// <inheritdoc/>
+    public static bool ApplyRun(ReadOnlySpan<T> a, bool aScalar, ReadOnlySpan<T> b, bool bScalar, Span<T> d)
+    {
+        if (aScalar && bScalar) return false;
+        if (aScalar) TensorPrimitives.Add(b, a[0], d);
+        else if (bScalar) TensorPrimitives.Add(a, b[0], d);
+        else TensorPrimitives.Add(a, b, d);
+        return true;
+    }
 }
 
 /// <summary>a - b.</summary>
@@ -181,6 +200,16 @@ public readonly struct SubtractOp<T> : IBinaryOp<T> where T : unmanaged, INumber
     public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a - b;
     /// <inheritdoc/>
     public static bool Vectorizable => Vector<T>.IsSupported;
+
+    /// <inheritdoc/>
+    public static bool ApplyRun(ReadOnlySpan<T> a, bool aScalar, ReadOnlySpan<T> b, bool bScalar, Span<T> d)
+    {
+        if (aScalar && bScalar) return false;
+        if (aScalar) TensorPrimitives.Subtract(a[0], b, d);
+        else if (bScalar) TensorPrimitives.Subtract(a, b[0], d);
+        else TensorPrimitives.Subtract(a, b, d);
+        return true;
+    }
 }
 
 /// <summary>a * b.</summary>
@@ -192,6 +221,16 @@ public readonly struct MultiplyOp<T> : IBinaryOp<T> where T : unmanaged, INumber
     public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a * b;
     /// <inheritdoc/>
     public static bool Vectorizable => Vector<T>.IsSupported;
+
+    /// <inheritdoc/>
+    public static bool ApplyRun(ReadOnlySpan<T> a, bool aScalar, ReadOnlySpan<T> b, bool bScalar, Span<T> d)
+    {
+        if (aScalar && bScalar) return false;
+        if (aScalar) TensorPrimitives.Multiply(b, a[0], d);
+        else if (bScalar) TensorPrimitives.Multiply(a, b[0], d);
+        else TensorPrimitives.Multiply(a, b, d);
+        return true;
+    }
 }
 
 /// <summary>a / b (integer division truncates; division by zero throws for integers as in C#).</summary>
@@ -203,4 +242,14 @@ public readonly struct DivideOp<T> : IBinaryOp<T> where T : unmanaged, INumberBa
     public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a / b;
     /// <inheritdoc/>
     public static bool Vectorizable => Vector<T>.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <inheritdoc/>
+    public static bool ApplyRun(ReadOnlySpan<T> a, bool aScalar, ReadOnlySpan<T> b, bool bScalar, Span<T> d)
+    {
+        if ((aScalar && bScalar) || (typeof(T) != typeof(float) && typeof(T) != typeof(double))) return false;
+        if (aScalar) TensorPrimitives.Divide(a[0], b, d);
+        else if (bScalar) TensorPrimitives.Divide(a, b[0], d);
+        else TensorPrimitives.Divide(a, b, d);
+        return true;
+    }
 }

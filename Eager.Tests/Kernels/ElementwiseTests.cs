@@ -160,6 +160,47 @@ public class ElementwiseTests
     }
 
     [Test]
+    public void ArithmeticRunsMatchScalarWithDenseAndBroadcastOperands()
+    {
+        // Dense-dense, dense-scalar and scalar-dense runs take TensorPrimitives' forms; lengths around the
+        // 256- and 512-bit widths and past the split into one chunk per core.
+        foreach (int n in new[] { 1, W - 1, W, W + 1, 2 * W + 3, 16 * 4 + 5, 300_001 })
+        {
+            CheckArithmetic<float>(n, (x, y) => x + y, (x, y) => x - y, (x, y) => x * y, (x, y) => x / y);
+            CheckArithmetic<double>(n, (x, y) => x + y, (x, y) => x - y, (x, y) => x * y, (x, y) => x / y);
+            CheckArithmetic<int>(n, (x, y) => x + y, (x, y) => x - y, (x, y) => x * y, (x, y) => x / y);
+            CheckArithmetic<long>(n, (x, y) => x + y, (x, y) => x - y, (x, y) => x * y, (x, y) => x / y);
+        }
+    }
+
+    private static void CheckArithmetic<T>(int n, Func<T, T, T> add, Func<T, T, T> sub, Func<T, T, T> mul, Func<T, T, T> div)
+        where T : unmanaged, INumber<T>
+    {
+        var rng = new Random(n);
+        var a = Enumerable.Range(0, n).Select(_ => T.CreateTruncating(rng.Next(-50, 50))).ToArray();
+        var b = Enumerable.Range(0, n).Select(_ => T.CreateTruncating(rng.Next(1, 40) * (rng.Next(2) * 2 - 1))).ToArray();
+        foreach (var (aStride, bStride) in new[] { (1, 1), (1, 0), (0, 1) })
+        {
+            Check<AddOp<T>>(add);
+            Check<SubtractOp<T>>(sub);
+            Check<MultiplyOp<T>>(mul);
+            Check<DivideOp<T>>(div);
+
+            void Check<TOp>(Func<T, T, T> f) where TOp : IBinaryOp<T>
+            {
+                var dst = new T[n];
+                Binary.Apply<T, TOp>(a, 0, [aStride], b, 0, [bStride], [n], dst);
+                for (int i = 0; i < n; i++)
+                {
+                    var want = f(a[i * aStride], b[i * bStride]);
+                    if (dst[i] != want)
+                        Assert.Fail($"{typeof(TOp).Name} n={n} strides ({aStride}, {bStride}) at {i}: {dst[i]} != {want}");
+                }
+            }
+        }
+    }
+
+    [Test]
     public void BinaryRunsOnBoolWithoutTouchingVectors()
     {
         bool[] a = [true, true, false, false], b = [true, false, true, false];
