@@ -8,6 +8,8 @@
 #   ./bench.sh --deploy   LayerNorm+GELU and MLP workloads as a file-based app (JIT and dynamic code off) and as
 #                         a Native AOT executable, eager and traced; prints rows for BENCHMARKS.md
 #                         (benchmarks/deploy.sh; --iterations N, --rounds R pass through)
+#   ./bench.sh --avx2     MatMul and Conv with AVX-512 switched off (DOTNET_EnableAVX512=0; .NET 10 ignores the older
+#                         DOTNET_EnableAVX512F) into benchmarks/avx2.md, a section of BENCHMARKS.md (run before ./bench.sh)
 # Other options go to Eager.Benchmarks: --filter <class name part>, --report <file>.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +18,10 @@ if [[ " $* " == *" --deploy "* ]]; then
   exec benchmarks/deploy.sh "${args[@]}"
 fi
 dotnet build Eager.Benchmarks -c Release -nologo -v q
+if [[ " $* " == *" --avx2 "* ]]; then
+  DOTNET_EnableAVX512=0 exec dotnet run -c Release --no-build --project Eager.Benchmarks -- \
+    --filter MatMul,Conv --no-cold --table-only --report benchmarks/avx2.md
+fi
 if [[ " $* " == *" --smoke "* ]]; then
   for way in file aot; do
     examples/AotInference/run.sh "$way" --iterations 1 || { echo "smoke: examples/AotInference ($way) failed"; exit 1; }

@@ -29,7 +29,7 @@ internal static class MachineInfo
             : Vector256.IsHardwareAccelerated
                 ? "AVX2: the 256-bit GEMM and convolution kernels (6x16 float tiles)"
                 : "no 256-bit SIMD: scalar kernels";
-        string why = !Vector512.IsHardwareAccelerated && cpu512 ? " (the CPU has AVX-512, disabled for this run, e.g. DOTNET_EnableAVX512F=0)" : "";
+        string why = !Vector512.IsHardwareAccelerated && cpu512 ? " (the CPU has AVX-512, disabled for this run, e.g. DOTNET_EnableAVX512=0)" : "";
         string[] wanted = ["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni"];
         string present = string.Join(", ", wanted.Where(flags.Contains));
         string vnni = flags.Contains("avx512_vnni") || flags.Contains("avx_vnni")

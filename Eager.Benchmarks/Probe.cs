@@ -9,8 +9,10 @@ namespace Eager.Benchmarks;
 /// <summary>
 /// <c>--probe Class Param [rounds]</c>: a quick side-by-side for a busy machine. Every benchmark method of the
 /// class runs once per round, in turn, plus each Eager method with <see cref="Workers.Count"/> = 1, so all
-/// variants see the same load; prints the median wall time, the median process CPU time per call, and for
-/// Eager the 1-thread / all-thread wall ratio (2.0 on two idle cores is perfect scaling).
+/// variants see the same load; prints the median and best wall time and each method's 1-thread / all-thread
+/// ratio (2.0 on two idle cores is perfect scaling). On a busy machine run it at real-time priority
+/// (<c>chrt -r 1</c>) for a few seconds: process CPU time is no substitute here, since Linux adds a helper
+/// thread's CPU time to the process only when the helper blocks, after the call being measured.
 /// </summary>
 internal static class Probe
 {
@@ -32,7 +34,6 @@ internal static class Probe
         }
         int all = Workers.Count;
         var wall = variants.Select(_ => new List<double>()).ToArray();
-        var cpu = variants.Select(_ => new List<double>()).ToArray();
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed < TimeSpan.FromSeconds(2))
             foreach (var v in variants) { Workers.Count = v.Threads; v.Call(); }
@@ -41,17 +42,15 @@ internal static class Probe
             for (int i = 0; i < variants.Count; i++)
             {
                 Workers.Count = variants[i].Threads;
-                double c0 = CpuMs();
                 long t0 = Stopwatch.GetTimestamp();
                 variants[i].Call();
                 wall[i].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                cpu[i].Add(CpuMs() - c0);
             }
         }
         Workers.Count = all;
         Console.WriteLine($"{typeName} {param}: {rounds} rounds, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         for (int i = 0; i < variants.Count; i++)
-            Console.WriteLine(string.Create(Inv, $"  {variants[i].Name,-24} wall {Median(wall[i]),9:F3} ms (min {wall[i].Min(),9:F3})  cpu {Median(cpu[i]),9:F3} ms"));
+            Console.WriteLine(string.Create(Inv, $"  {variants[i].Name,-24} wall {Median(wall[i]),9:F3} ms (min {wall[i].Min(),9:F3})"));
         for (int i = 0; i < variants.Count; i++)
         {
             int one = variants.FindIndex(v => v.Name == variants[i].Name + "@1");
@@ -59,19 +58,6 @@ internal static class Probe
         }
         foreach (var m in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalCleanupAttribute>() != null)) m.Invoke(instance, null);
         return 0;
-    }
-
-    // Process.TotalProcessorTime counts in 10 ms ticks on Linux; the POSIX clock counts nanoseconds.
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec ts);
-
-    private struct TimeSpec { public long Sec, Nsec; }
-
-    private static double CpuMs()
-    {
-        const int ProcessCpuTime = 2;
-        ClockGetTime(ProcessCpuTime, out var ts);
-        return ts.Sec * 1e3 + ts.Nsec / 1e6;
     }
 
     private static Action Wrap(Func<object> f) => () => GC.KeepAlive(f());

@@ -13,7 +13,8 @@ using Eager.Benchmarks;
 // workloads, with PyTorch results read from benchmarks/pytorch_bench.py's JSON.
 //   --smoke               run each workload once on both engines and check they agree (CI; no timing)
 //   --quick               BenchmarkDotNet's ShortRun job (3 warmups, 3 iterations) instead of the full job
-//   --filter <text>       only benchmark classes whose name contains <text>
+//   --filter <a,b,...>    only benchmark classes whose name contains one of the comma-separated parts
+//   --table-only          write only the machine lines and the table (a section of BENCHMARKS.md, e.g. the AVX2 run)
 //   --report <file>       where to write the markdown table (default BENCHMARKS.md)
 //   --pytorch <file>      PyTorch results to put beside ours (default benchmarks/pytorch_results.json)
 //   --rss-only            run 3 style-transfer iterations and print the peak working set in MiB (--traced: the traced iteration)
@@ -24,7 +25,7 @@ using Eager.Benchmarks;
 var opts = Options.Parse(args);
 var types = typeof(Program).Assembly.GetTypes()
     .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
-    .Where(t => opts.Filter is null || t.Name.Contains(opts.Filter, StringComparison.OrdinalIgnoreCase))
+    .Where(t => opts.Filter is null || opts.Filter.Split(',').Any(f => t.Name.Contains(f, StringComparison.OrdinalIgnoreCase)))
     .OrderBy(t => t.Name, StringComparer.Ordinal)
     .ToArray();
 
@@ -63,16 +64,16 @@ var peak = Peak.Measure();
 var summaries = BenchmarkRunner.Run(types, config);
 // After the steady-state runs, so the fresh processes do not share the cores with BenchmarkDotNet's.
 var cold = opts.NoCold ? null : Cold.MeasureAll(types, Console.WriteLine);
-Report.Write(opts.ReportPath, summaries, peak, cold, loadBefore, opts.PyTorchPath, string.Join(' ', args));
+Report.Write(opts.ReportPath, summaries, peak, cold, loadBefore, opts.PyTorchPath, string.Join(' ', args), opts.TableOnly);
 Console.WriteLine($"Wrote {opts.ReportPath}");
 return 0;
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced, bool ColdOnly, bool NoCold, string[]? ColdOne, string[]? Probe, string? Filter, string ReportPath, string PyTorchPath)
+internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced, bool ColdOnly, bool NoCold, bool TableOnly, string[]? ColdOne, string[]? Probe, string? Filter, string ReportPath, string PyTorchPath)
 {
     public static Options Parse(string[] args)
     {
-        bool smoke = false, quick = false, rss = false, traced = false, coldOnly = false, noCold = false;
+        bool smoke = false, quick = false, rss = false, traced = false, coldOnly = false, noCold = false, tableOnly = false;
         string[]? coldOne = null, probe = null;
         string? filter = null;
         string report = "BENCHMARKS.md", pytorch = "benchmarks/pytorch_results.json";
@@ -86,15 +87,16 @@ internal sealed record Options(bool Smoke, bool Quick, bool RssOnly, bool Traced
                 case "--traced": traced = true; break;
                 case "--cold-only": coldOnly = true; break;
                 case "--no-cold": noCold = true; break;
+                case "--table-only": tableOnly = true; break;
                 case "--cold-one": coldOne = [Next(args, ref i), Next(args, ref i), i + 1 < args.Length ? args[++i] : ""]; break;
                 case "--probe": probe = [Next(args, ref i), i + 1 < args.Length ? args[++i] : "", i + 1 < args.Length ? args[++i] : ""]; break;
                 case "--filter": filter = Next(args, ref i); break;
                 case "--report": report = Next(args, ref i); break;
                 case "--pytorch": pytorch = Next(args, ref i); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only [--traced], --cold-only, --no-cold, --probe <class> <param> [rounds], --filter <text>, --report <file>, --pytorch <file>.");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --smoke, --quick, --rss-only [--traced], --cold-only, --no-cold, --table-only, --probe <class> <param> [rounds], --filter <text>, --report <file>, --pytorch <file>.");
             }
         }
-        return new Options(smoke, quick, rss, traced, coldOnly, noCold, coldOne, probe, filter, report, pytorch);
+        return new Options(smoke, quick, rss, traced, coldOnly, noCold, tableOnly, coldOne, probe, filter, report, pytorch);
     }
 
     private static string Next(string[] args, ref int i) =>
