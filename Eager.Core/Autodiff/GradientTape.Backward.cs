@@ -125,6 +125,18 @@ public sealed partial class GradientTape
     {
         TapeLog recs;
         lock (gate) recs = records.Snapshot();
+        // The one answer of a non-persistent tape hands each gradient buffer back once passed on.
+        var owned = consume ? BackwardBuffers.Begin(this) : null;
+        try
+        {
+            return Compute(target, sources, outputGradients, unconnected, recs, consume, ready, owned);
+        }
+        finally { owned?.End(); }
+    }
+
+    private Tensor?[] Compute(Tensor target, Source[] sources, Tensor? outputGradients, UnconnectedGradients unconnected, TapeLog recs, bool consume,
+        Action<int, Tensor?>? ready, BackwardBuffers? owned)
+    {
         var sourceSet = new HashSet<Tensor>(sources.SelectMany(s => s.Tensors), ReferenceEqualityComparer.Instance);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
         var result = new Tensor?[sources.Length];
@@ -139,7 +151,9 @@ public sealed partial class GradientTape
                 if (grads.TryGetValue(t, out var gt)) g = g is null ? gt : Ops.Add(g, gt);
             if (g is null && unconnected == UnconnectedGradients.Zero) g = ZerosFor(s);
             result[i] = g;
-            ready?.Invoke(i, g);
+            if (ready is null) return;
+            if (owned is null) ready(i, g);
+            else owned.Untracked(() => ready(i, g));
         }
         Action<int>? beforeRecord = null;
         if (ready is not null)
@@ -157,9 +171,15 @@ public sealed partial class GradientTape
                 while (next < order.Length && readyAt[order[next]] > r) Finish(order[next++]);
             };
         }
-        Backward(target, outputGradients, recs, sourceSet, consume, grads, beforeRecord);
+        Backward(target, outputGradients, recs, sourceSet, consume, grads, beforeRecord, owned);
         for (int i = 0; i < sources.Length; i++)
             if (!done[i]) Finish(i);
+        if (owned is not null)
+        {
+            // Gradients of tensors that are not sources (constants the target also depends on) are dead now.
+            foreach (var (t, g) in grads)
+                if (!sourceSet.Contains(t)) owned.Drop(g);
+        }
         return result;
     }
 
@@ -172,7 +192,7 @@ public sealed partial class GradientTape
     /// activations and gradients die as the pass goes instead of all at its end.</summary>
     /// <param name="beforeRecord">Called with each record index before its rule would run, highest first (whether or not it runs).</param>
     private static void Backward(Tensor target, Tensor? outputGradients, TapeLog recs, HashSet<Tensor> sources, bool consume,
-        Dictionary<Tensor, Tensor> grads, Action<int>? beforeRecord)
+        Dictionary<Tensor, Tensor> grads, Action<int>? beforeRecord, BackwardBuffers? owned)
     {
         if (outputGradients is not null && (outputGradients.DType != target.DType || !outputGradients.Shape.IsCompatibleWith(target.Shape)))
             throw new ArgumentException($"GradientTape.Gradient: outputGradients is {outputGradients.DType.Name()}{outputGradients.Shape}; the target is {target.DType.Name()}{target.Shape}. They must match.");
@@ -198,6 +218,7 @@ public sealed partial class GradientTape
         reach.TrimExcess();
 
         grads[target] = outputGradients ?? Ops.OnesLike(target);
+        owned?.Hold(grads[target]);
         for (int r = recs.Count - 1; r >= 0; r--)
         {
             beforeRecord?.Invoke(r);
@@ -212,7 +233,9 @@ public sealed partial class GradientTape
                 outGrads[k] = g;
             }
             if (outGrads is null) continue;
-            var inGrads = rec.Op.Gradient!(new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads, mask));
+            var inGrads = owned is not null && rec.Op == Ops.CustomGradientDef
+                ? RunUserRule(owned, rec, outGrads, mask)
+                : rec.Op.Gradient!(new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads, mask));
             if (inGrads.Length != rec.Inputs.Length)
                 throw new InvalidOperationException($"Gradient rule of {rec.Op.Name} returned {inGrads.Length} gradients for {rec.Inputs.Length} inputs.");
             for (int i = 0; i < inGrads.Length; i++)
@@ -223,20 +246,43 @@ public sealed partial class GradientTape
                 if (gi is null || !x.DType.IsFloating || !reached) continue;
                 if (gi.DType != x.DType || !gi.Shape.IsCompatibleWith(x.Shape))
                     throw new InvalidOperationException($"Gradient rule of {rec.Op.Name} gave a {gi.DType.Name()}{gi.Shape} gradient for input {i} of {x.DType.Name()}{x.Shape}.");
-                grads[x] = grads.TryGetValue(x, out var prev) ? Ops.Add(prev, gi) : gi;
+                if (grads.TryGetValue(x, out var prev))
+                {
+                    var sum = Ops.Add(prev, gi);
+                    owned?.Hold(sum);
+                    owned?.Drop(prev);
+                    owned?.Hold(gi);
+                    owned?.Drop(gi);
+                    grads[x] = sum;
+                }
+                else
+                {
+                    owned?.Hold(gi);
+                    grads[x] = gi;
+                }
             }
-            if (consume) Consume(recs, r, grads, sources);
+            if (consume) Consume(recs, r, grads, sources, owned);
         }
     }
 
     // Out of line so that no local of the backward loop keeps a forgotten tensor reachable (unoptimised code
     // reports every local slot as live until it is overwritten).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void Consume(TapeLog recs, int r, Dictionary<Tensor, Tensor> grads, HashSet<Tensor> sources)
+    private static void Consume(TapeLog recs, int r, Dictionary<Tensor, Tensor> grads, HashSet<Tensor> sources, BackwardBuffers? owned)
     {
         // Every consumer of these outputs came later on the tape, so their gradients are complete and passed on.
         foreach (var y in recs[r].Outputs)
-            if (!sources.Contains(y)) grads.Remove(y);
+            if (!sources.Contains(y) && grads.Remove(y, out var g)) owned?.Drop(g);
         recs.Forget(r);
+    }
+
+    // A custom gradient's backward is user code: what it creates may be kept anywhere, so none of it is the pass's own.
+    private static Tensor?[] RunUserRule(BackwardBuffers owned, in TapeRecord rec, Tensor?[] outGrads, ulong mask)
+    {
+        Tensor?[] result = [];
+        var ctx = new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads, mask);
+        var rule = rec.Op.Gradient!;
+        owned.Untracked(() => result = rule(ctx));
+        return result;
     }
 }

@@ -205,6 +205,17 @@ public sealed partial class GradientTape : IDisposable
         }
     }
 
+    /// <summary>True when no tape but <paramref name="self"/> (which has stopped recording) could record an op run now on this context.</summary>
+    internal static bool OnlyRecorder(GradientTape self)
+    {
+        if (NoGradientDepth.Value > 0) return true;
+        var tapes = Active.Value;
+        if (tapes is null) return true;
+        foreach (var tape in tapes)
+            if (tape.Recording && Volatile.Read(ref tape.stopDepth) == 0) return false;
+        return true;
+    }
+
     internal static bool IsWatchedByAnyTape(Tensor t)
     {
         var tapes = Active.Value;

@@ -9,11 +9,10 @@ namespace Eager;
 /// graph variable: it has no value of its own. Each <see cref="Session"/> of the graph holds its own value, set when
 /// the initializer runs in that session (TensorFlow 1), so two sessions of one graph train independently.
 /// </summary>
-public sealed class Variable
+public sealed partial class Variable
 {
     private static readonly ConditionalWeakTable<Tensor, Variable> ReadsOf = new();
     private static int counter;
-    private Tensor? value;
 
     /// <summary>Creates a variable starting at <paramref name="initialValue"/>.</summary>
     public Variable(Tensor initialValue, string? name = null, bool trainable = true)
@@ -93,7 +92,7 @@ public sealed class Variable
 
     /// <summary>True once a value has been assigned: for a graph variable, in the session running on this thread or else the
     /// default session (<see cref="Session.AsDefault"/>); false when neither runs its graph.</summary>
-    public bool IsInitialized => Graph is null ? value is not null : RunContext.For(this) is { } s && s.Contains(this);
+    public bool IsInitialized => Graph is null ? own is not null : RunContext.For(this) is { } s && s.Contains(this);
 
     /// <summary>The current value without notifying tapes. A graph variable's value is the one of the session running on this
     /// thread, or else of the default session.</summary>
@@ -103,7 +102,7 @@ public sealed class Variable
     {
         get
         {
-            if (Graph is null) return value ?? throw Uninitialized("");
+            if (Graph is null) return Shown() ?? throw Uninitialized("");
             var s = RunContext.For(this) ?? throw NoSession();
             return s.TryGet(this, out var v) ? v : throw Uninitialized(" in this session");
         }
@@ -117,17 +116,22 @@ public sealed class Variable
         "or inside 'using (session.AsDefault())'.");
 
     /// <summary>Sets the value directly (kernels of Assign ops and checkpoint restore); shape and dtype are checked.
-    /// The variable holds a fresh tensor object over the same (immutable) storage, so a later read is never mistaken
-    /// for the tensor that was assigned: gradients do not flow through an assignment, as in TensorFlow.</summary>
+    /// The variable holds a fresh tensor object over the same storage, so a later read is never mistaken for the tensor
+    /// that was assigned: gradients do not flow through an assignment, as in TensorFlow. The storage stays shared with
+    /// the assigned tensor, so the variable's next in-place update writes a buffer of its own instead.</summary>
     internal Tensor SetValue(Tensor t, string op)
     {
         if (t.IsSymbolic)
             throw new InvalidOperationException($"{op}: variable '{Name}' can only hold a concrete value; got the graph tensor '{t.Name}'.");
         if (t.DType != DType || !Shape.IsCompatibleWith(t.Shape) || !t.Shape.IsFullyDefined)
             throw new ArgumentException($"{op}: variable '{Name}' is {DType.Name()}{Shape}; cannot assign a {t.DType.Name()}{t.Shape} value. Shapes and dtypes must match.");
+        if (Graph is null)
+        {
+            Hold(t, owns: false);
+            return Shown()!;
+        }
         var held = t.View(t.Shape, t.StridesArray, t.Offset);
-        if (Graph is null) value = held;
-        else (RunContext.For(this) ?? throw NoSession()).Set(this, held);
+        (RunContext.For(this) ?? throw NoSession()).Set(this, held);
         ReadsOf.AddOrUpdate(held, this);
         return held;
     }
@@ -195,5 +199,5 @@ public sealed class Variable
     public static Tensor operator -(Variable a) => -a.Read();
 
     /// <inheritdoc/>
-    public override string ToString() => $"<Variable '{Name}' shape={Shape} dtype={DType.Name()}{(Graph is not null || value is null ? "" : " " + value)}>";
+    public override string ToString() => $"<Variable '{Name}' shape={Shape} dtype={DType.Name()}{(Graph is not null || own is null ? "" : " " + own)}>";
 }

@@ -44,6 +44,7 @@ public static class Dispatcher
             foreach (var x in inputs)
                 if (ReferenceEquals(x, outputs[i])) { outputs[i] = x.View(x.Shape, x.StridesArray, x.Offset); break; }
         }
+        if (BackwardBuffers.Tracking) BackwardBuffers.Stamp(op, inputs, attrs, outputs);
         if (GradientTape.AnyActive) GradientTape.Record(op, inputs, attrs, outputs);
         GC.KeepAlive(inputs);
         return outputs;

@@ -91,16 +91,8 @@ internal static partial class StateOps
         (x, a) => [UpdateVariable("AssignSub", a.Get<Variable>("variable"), x[0], Subtract)])
     { IsStateful = true, KeepsInputs = false };
 
-    // The arithmetic of an in-place update is part of this op's kernel: run it eagerly (even while a Session
-    // runs inside a graph's AsDefault scope) and unrecorded (the update has no gradient).
-    private static Tensor UpdateVariable(string op, Variable v, Tensor delta, Func<Tensor, Tensor, Tensor> combine)
-    {
-        Tensor r;
-        using (Graph.EagerScope())
-        using (GradientTape.NoGradient())
-            r = combine(v.Value, delta);
-        return v.SetValue(r, op);
-    }
+    private static Tensor UpdateVariable(string op, Variable v, Tensor delta, Func<Tensor, Tensor, Tensor> combine) =>
+        v.Accumulate(op, delta, op == "AssignSub", combine);
 
     private static TensorSpec[] AssignInfer(string op, Tensor[] x, Attrs a)
     {

@@ -23,6 +23,16 @@ public abstract class Storage
     /// <summary>True once <see cref="Release"/> ran.</summary>
     internal abstract bool IsReleased { get; }
 
+    /// <summary>Nonzero when an op created this (pooled) buffer inside a backward pass that tracks what it creates
+    /// (<see cref="BackwardBuffers"/>): that pass may return it to the pool once no gradient it holds uses it.</summary>
+    internal int BornIn;
+
+    /// <summary>For a variable's own buffer: the other tensors made over it (see <see cref="AliasWatch"/>); null otherwise.</summary>
+    internal AliasWatch? Aliases;
+
+    /// <summary>True when the buffer came from the pool with a lease (it goes back when released).</summary>
+    internal bool IsPooled => Length >= Kernels.Memory.BufferPool<byte>.MinPooledLength;
+
     /// <summary>A typed storage of fresh (uninitialised) memory.</summary>
     public static Storage Allocate(DType dtype, int length) => dtype switch
     {

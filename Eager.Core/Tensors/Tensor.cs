@@ -22,6 +22,7 @@ public sealed partial class Tensor
         DType = storage.DType;
         this.strides = strides;
         Offset = offset;
+        storage.Aliases?.Add(this);
     }
 
     /// <summary>A contiguous tensor over <paramref name="storage"/>.</summary>

@@ -55,16 +55,9 @@ public class Adam : Optimizer
         var alpha = Ops.Divide(Ops.Multiply(lr, Ops.Sqrt(Ops.Subtract(Scalar(1, dt), b2Power))), Ops.Subtract(Scalar(1, dt), b1Power));
         var m = GetSlot(variable, "m");
         var v = GetSlot(variable, "v");
-        if (!AmsGrad)
-        {
-            // One pass over weight, moments and gradient (bitwise the op-by-op rule below).
-            var next = Ops.AdamStep(variable.Read(), m.Read(), v.Read(), grad, alpha, Beta1, Beta2, Epsilon);
-            var mAssigned = m.Assign(next[1]);
-            var vAssigned = v.Assign(next[2]);
-            // In a TF1 graph nothing would run the moments' assignments unless the weight's depends on them.
-            using (mAssigned.IsSymbolic && Graph.Current is { LiftVariables: false } g ? g.ControlDependencies(mAssigned, vAssigned) : null)
-                return variable.Assign(next[0]);
-        }
+        // One pass over weight, moments and gradient (bitwise the op-by-op rule below), written into the variables'
+        // own buffers where nothing else reads them.
+        if (!AmsGrad) return Ops.ApplyAdam(variable, m, v, grad, alpha, Beta1, Beta2, Epsilon);
         var mNew = m.AssignAdd(Ops.Multiply(Ops.Subtract(grad, m.Read()), Scalar(1 - Beta1, dt)));
         var vNew = v.AssignAdd(Ops.Multiply(Ops.Subtract(Ops.Square(grad), v.Read()), Scalar(1 - Beta2, dt)));
         if (AmsGrad)

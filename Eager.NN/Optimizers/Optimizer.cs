@@ -147,6 +147,9 @@ public abstract partial class Optimizer
         {
             var counter = Counter(BuildingGraph);
             foreach (var (_, v) in pairs) CreateSlots(v);
+            // Reads of the weights from the forward pass are garbage by now (a tape that answered let them go): one
+            // young collection proves it, so the updates below write in place instead of renting fresh buffers.
+            if (Graph.Current is null) Variable.ReleaseStaleReads(pairs.Select(p => p.Var));
             var grads = Clip([.. pairs.Select(p => p.Grad)]);
             var updates = new List<Tensor>(pairs.Count);
             for (int i = 0; i < pairs.Count; i++)
