@@ -233,9 +233,7 @@ public sealed partial class GradientTape
                 outGrads[k] = g;
             }
             if (outGrads is null) continue;
-            var inGrads = owned is not null && rec.Op == Ops.CustomGradientDef
-                ? RunUserRule(owned, rec, outGrads, mask)
-                : rec.Op.Gradient!(new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads, mask));
+            var inGrads = RunRule(owned, recs, r, outGrads, mask);
             if (inGrads.Length != rec.Inputs.Length)
                 throw new InvalidOperationException($"Gradient rule of {rec.Op.Name} returned {inGrads.Length} gradients for {rec.Inputs.Length} inputs.");
             for (int i = 0; i < inGrads.Length; i++)
@@ -276,12 +274,16 @@ public sealed partial class GradientTape
         recs.Forget(r);
     }
 
-    // A custom gradient's backward is user code: what it creates may be kept anywhere, so none of it is the pass's own.
-    private static Tensor?[] RunUserRule(BackwardBuffers owned, in TapeRecord rec, Tensor?[] outGrads, ulong mask)
+    // Out of line so that the forward tensors the rule saw are not left in a slot of the backward loop's frame. A custom
+    // gradient's backward is user code: what it creates may be kept anywhere, so none of it is the pass's own.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Tensor?[] RunRule(BackwardBuffers? owned, TapeLog recs, int r, Tensor?[] outGrads, ulong mask)
     {
-        Tensor?[] result = [];
+        ref readonly var rec = ref recs[r];
         var ctx = new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads, mask);
         var rule = rec.Op.Gradient!;
+        if (owned is null || rec.Op != Ops.CustomGradientDef) return rule(ctx);
+        Tensor?[] result = [];
         owned.Untracked(() => result = rule(ctx));
         return result;
     }

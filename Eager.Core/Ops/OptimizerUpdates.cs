@@ -34,7 +34,7 @@ public static partial class Ops
         var g = x[0].Contiguous();
         // Where a variable's buffer may still be read (a held read, a tape's record), the step writes a fresh one.
         var targets = vars.Select(v => v.TakeWritable()).ToArray();
-        var outs = targets.Select(t => t ?? Tensor.Empty(vars[0].Shape, vars[0].DType)).ToArray();
+        var outs = targets.Select(t => t ?? Tensor.Empty(current[0].Shape, current[0].DType)).ToArray();
         double b1 = a.Double("beta1"), b2 = a.Double("beta2"), eps = a.Double("epsilon");
         if (vars[0].DType == DType.Float32)
             AdamKernel.Run(current[0].Span<float>(), current[1].Span<float>(), current[2].Span<float>(), g.Span<float>(), x[1].Item<float>(),
