@@ -282,7 +282,7 @@ public sealed partial class GradientTape
         ref readonly var rec = ref recs[r];
         var ctx = new GradContext(rec.Op, rec.Inputs, rec.Attrs, rec.Outputs, outGrads, mask);
         var rule = rec.Op.Gradient!;
-        if (owned is null || rec.Op != Ops.CustomGradientDef) return rule(ctx);
+        if (owned is null || rec.Op != CustomGradientOps.CustomGradientDef) return rule(ctx);
         Tensor?[] result = [];
         owned.Untracked(() => result = rule(ctx));
         return result;

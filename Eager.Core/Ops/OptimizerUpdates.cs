@@ -1,4 +1,5 @@
 using AdamKernel = Eager.Kernels.NN.AdamStep;
+using static Eager.OptimizerOps;
 
 namespace Eager;
 
@@ -6,6 +7,29 @@ namespace Eager;
 /// buffer is overwritten when nothing else can read it and replaced by a fresh one otherwise (see <see cref="Variable"/>'s
 /// in-place updates), so a steady eager training step rents no buffers for its weights and slots.</summary>
 public static partial class Ops
+{
+    /// <summary>
+    /// One Adam step (Keras' rule, as <see cref="AdamStep"/>) written into the variables: <paramref name="m"/> becomes
+    /// <c>m + (g - m)(1 - beta1)</c>, <paramref name="v"/> becomes <c>v + (g^2 - v)(1 - beta2)</c> and
+    /// <paramref name="variable"/> becomes <c>w - (m' alpha) / (sqrt(v') + epsilon)</c>, where <paramref name="alpha"/> is the
+    /// bias-corrected learning rate. An eager variable's buffer is overwritten when no tensor read from it earlier can
+    /// still be reached, and otherwise replaced (those reads keep their values). Returns the new weight; in a graph, a
+    /// stateful node that a Session runs.
+    /// </summary>
+    /// <exception cref="ArgumentException">A non-floating variable, slots or a gradient of another shape or dtype than the
+    /// variable, or an alpha that is not a scalar of its dtype.</exception>
+    public static Tensor ApplyAdam(Variable variable, Variable m, Variable v, Tensor gradient, Tensor alpha, double beta1, double beta2, double epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(v);
+        return Dispatcher.Apply1(ApplyAdamDef,
+            new Attrs { { "variable", variable }, { "m", m }, { "v", v }, { "beta1", beta1 }, { "beta2", beta2 }, { "epsilon", epsilon } },
+            gradient, alpha);
+    }
+}
+
+internal static partial class OptimizerOps
 {
     internal static readonly OpDef ApplyAdamDef = new("ApplyAdam", ApplyAdamInfer, ApplyAdamKernel)
     { IsStateful = true, KeepsInputs = false };
@@ -47,25 +71,5 @@ public static partial class Ops
         for (int i = 0; i < 3; i++)
             if (targets[i] is null) vars[i].Adopt(outs[i], "ApplyAdam");
         return [vars[0].Updated()];
-    }
-
-    /// <summary>
-    /// One Adam step (Keras' rule, as <see cref="AdamStep"/>) written into the variables: <paramref name="m"/> becomes
-    /// <c>m + (g - m)(1 - beta1)</c>, <paramref name="v"/> becomes <c>v + (g^2 - v)(1 - beta2)</c> and
-    /// <paramref name="variable"/> becomes <c>w - (m' alpha) / (sqrt(v') + epsilon)</c>, where <paramref name="alpha"/> is the
-    /// bias-corrected learning rate. An eager variable's buffer is overwritten when no tensor read from it earlier can
-    /// still be reached, and otherwise replaced (those reads keep their values). Returns the new weight; in a graph, a
-    /// stateful node that a Session runs.
-    /// </summary>
-    /// <exception cref="ArgumentException">A non-floating variable, slots or a gradient of another shape or dtype than the
-    /// variable, or an alpha that is not a scalar of its dtype.</exception>
-    public static Tensor ApplyAdam(Variable variable, Variable m, Variable v, Tensor gradient, Tensor alpha, double beta1, double beta2, double epsilon)
-    {
-        ArgumentNullException.ThrowIfNull(variable);
-        ArgumentNullException.ThrowIfNull(m);
-        ArgumentNullException.ThrowIfNull(v);
-        return Dispatcher.Apply1(ApplyAdamDef,
-            new Attrs { { "variable", variable }, { "m", m }, { "v", v }, { "beta1", beta1 }, { "beta2", beta2 }, { "epsilon", epsilon } },
-            gradient, alpha);
     }
 }
