@@ -151,6 +151,11 @@ internal static class GraphFileReader
         // The op checks what the file claims: wrong attributes or inputs are refused here, not in a kernel later.
         TensorSpec[] inferred;
         try { inferred = op.Infer(inputs, attrs); }
+        catch (IndexOutOfRangeException)
+        {
+            // Inference reads inputs by position, as the op's own API supplies them: too few show up as an index error.
+            throw r.Bad($"node '{name}' ({opName}) has {nIn} inputs, fewer than the op takes");
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw r.Bad($"node '{name}' ({opName}) has invalid inputs or attributes: {e.Message}");

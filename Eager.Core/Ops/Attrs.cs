@@ -33,25 +33,32 @@ public sealed class Attrs : IEnumerable<KeyValuePair<string, object>>, IEquatabl
     public bool Has(string name) => values.ContainsKey(name);
 
     /// <summary>Typed read.</summary>
-    public T Get<T>(string name) => (T)this[name];
+    public T Get<T>(string name) => As<T>(name, this[name]);
 
     /// <summary>Typed read with a default.</summary>
-    public T Get<T>(string name, T fallback) => values.TryGetValue(name, out var v) ? (T)v : fallback;
+    public T Get<T>(string name, T fallback) => values.TryGetValue(name, out var v) ? As<T>(name, v) : fallback;
 
     /// <summary>An int attribute.</summary>
-    public int Int(string name) => Convert.ToInt32(this[name], CultureInfo.InvariantCulture);
+    public int Int(string name) => this[name] is IConvertible c ? Convert.ToInt32(c, CultureInfo.InvariantCulture) : throw WrongType(name, this[name], "a number");
 
     /// <summary>A float64 attribute (any numeric value).</summary>
-    public double Double(string name) => Convert.ToDouble(this[name], CultureInfo.InvariantCulture);
+    public double Double(string name) => this[name] is IConvertible c ? Convert.ToDouble(c, CultureInfo.InvariantCulture) : throw WrongType(name, this[name], "a number");
 
     /// <summary>A bool attribute.</summary>
-    public bool Bool(string name) => (bool)this[name];
+    public bool Bool(string name) => Get<bool>(name);
 
     /// <summary>A string attribute.</summary>
-    public string String(string name) => (string)this[name];
+    public string String(string name) => Get<string>(name);
 
     /// <summary>An int array attribute.</summary>
-    public int[] Ints(string name) => (int[])this[name];
+    public int[] Ints(string name) => Get<int[]>(name);
+
+    // Attributes also come from files (graph files are untrusted): a value of the wrong kind gets a message naming it.
+    private static T As<T>(string name, object? value) =>
+        value is T t ? t : value is null && default(T) is null ? default! : throw WrongType(name, value, typeof(T).Name);
+
+    private static InvalidCastException WrongType(string name, object? value, string wanted) =>
+        new($"Attribute '{name}' is {(value is null ? "null" : "a " + value.GetType().Name)}, not {wanted}.");
 
     /// <summary>A copy with one attribute changed.</summary>
     public Attrs With(string name, object value)

@@ -37,7 +37,9 @@ internal sealed class GraphImporter
     public static TensorSpec SpecOf(ValueInfoProto v)
     {
         var tt = v.Type?.TensorType ?? throw new NotSupportedException($"ONNX input '{v.Name}' is not a tensor.");
-        var dims = tt.Shape?.Dim.Select(d => d.HasDimValue ? checked((int)d.DimValue) : -1).ToArray() ?? [];
+        // Some exporters write -1 for a dynamic dimension: any negative value is read as unknown.
+        var dims = tt.Shape?.Dim.Select(d => !d.HasDimValue || d.DimValue < 0 ? -1 : d.DimValue <= int.MaxValue ? (int)d.DimValue
+            : throw new InvalidDataException($"ONNX input '{v.Name}': dimension {d.DimValue} is out of range.")).ToArray() ?? [];
         return new TensorSpec(new Shape(dims), OnnxTensors.FromElemType(tt.ElemType, $"input '{v.Name}'"), v.Name);
     }
 
@@ -76,6 +78,10 @@ internal sealed class GraphImporter
             catch (ArgumentException e)
             {
                 throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): {e.Message}", e);
+            }
+            catch (OverflowException e)
+            {
+                throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): a size, index or attribute does not fit 32 bits.", e);
             }
             if (Graph.Current is not null && !allConst)
             {

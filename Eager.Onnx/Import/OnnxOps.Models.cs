@@ -28,6 +28,7 @@ internal static partial class OnnxOps
         h["InstanceNormalization"] = c =>
         {
             var x = c.In(0);
+            if (x.Rank < 2) throw new ArgumentException($"InstanceNormalization: the input {x.Shape} has rank {x.Rank}; it needs (N, C, ...), rank 2 or more.");
             double eps = c.Float("epsilon", 1e-5f);
             var axes = Enumerable.Range(2, x.Rank - 2).ToArray();
             var mean = Ops.ReduceMean(x, axes, keepDims: true);

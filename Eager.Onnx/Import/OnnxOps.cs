@@ -54,7 +54,8 @@ internal static partial class OnnxOps
                 : (c.Ints("shape") ?? throw c.Unsupported("Reshape without a shape")).Select(v => (long?)v).ToArray();
             var dims = new int[target.Length];
             for (int i = 0; i < dims.Length; i++)
-                dims[i] = target[i] is not { } v ? -1 : v == 0 && !allowZero ? (i < x.Rank ? x.Shape[i] : throw new ArgumentException($"Reshape: a 0 at {i} copies a dimension the input {x.Shape} does not have.")) : checked((int)v);
+                dims[i] = target[i] is not { } v ? -1 : v == 0 && !allowZero ? (i < x.Rank ? x.Shape[i] : throw new ArgumentException($"Reshape: a 0 at {i} copies a dimension the input {x.Shape} does not have."))
+                    : v is < -1 or > int.MaxValue ? throw new ArgumentException($"Reshape: target dimension {v} at {i} is out of range.") : (int)v;
             if (dims.Count(d => d == -1) <= 1 && (c.Opset < 5 || c.In(1).Shape[0] == dims.Length)) return [Ops.Reshape(x, dims)];
             // Two or more entries known only at run time: the shape tensor goes to the graph.
             var known = target.Select((v, i) => v is null || v == -1 ? -1 : dims[i]).ToArray();

@@ -96,6 +96,20 @@ public static class FuzzTargets
     /// NotSupportedException for valid models that use operators or features Eager lacks.
     /// </summary>
     public static bool IsDocumented(string target, Exception e) =>
-        !string.IsNullOrWhiteSpace(e.Message) && e.GetType() == typeof(InvalidDataException)
-        || target == "onnx" && e.GetType() == typeof(NotSupportedException);
+        (e.GetType() == typeof(InvalidDataException) || target == "onnx" && e.GetType() == typeof(NotSupportedException))
+        && IsClear(e.Message);
+
+    /// <summary>
+    /// A message is clear when it says what is wrong in the loader's words: not empty, and not the runtime's text of
+    /// an exception a loader caught and wrapped (an index or argument out of range says nothing about the file).
+    /// </summary>
+    public static bool IsClear(string message) =>
+        !string.IsNullOrWhiteSpace(message) && !RuntimeMessages.Any(m => message.Contains(m, StringComparison.Ordinal));
+
+    private static readonly string[] RuntimeMessages =
+    [
+        "Specified argument was out of the range of valid values", "Index was outside the bounds of the array",
+        "Object reference not set to an instance", "Arithmetic operation resulted in an overflow", "Sequence contains no",
+        "Value cannot be null", "Unable to cast object",
+    ];
 }
