@@ -66,7 +66,8 @@ for i in "${!targets[@]}"; do
   # New queue entries up to 16 KiB join the corpus under their content hash (each reached new code when found).
   for f in "$out"/queue/id:*; do
     [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 16384 ] || continue
-    cp "$f" "$root/fuzz/corpus/$t/q-$(sha1sum "$f" | cut -c1-16)"
+    dest="$root/fuzz/corpus/$t/q-$(sha1sum "$f" | cut -c1-16)"
+    [ -e "$dest" ] || cp "$f" "$dest"
   done
   echo "crashes: $(ls "$out/crashes" 2>/dev/null | grep -c '^id' || true), hangs: $(ls "$out/hangs" 2>/dev/null | grep -c '^id' || true) (in $out)"
 done
