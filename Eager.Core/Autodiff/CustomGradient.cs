@@ -52,10 +52,11 @@ public static partial class Ops
 
 internal static partial class CustomGradientOps
 {
+    internal const string CustomGradientName = "CustomGradient";
     // Inputs: the user's inputs, then the forward result. The op is an identity on the forward result whose
     // gradient rule is the user's backward function; the forward computation itself is never recorded, so no
     // gradient reaches it. Eagerly the forward runs at once; in a graph its ops become ordinary nodes.
-    internal static readonly OpDef CustomGradientDef = new("CustomGradient",
+    internal static readonly OpDef CustomGradientDef = new(CustomGradientName,
         (x, a) =>
         {
             if (x.Length < 1) throw new ArgumentException("CustomGradient: expected the inputs followed by the forward result; got no tensors.");

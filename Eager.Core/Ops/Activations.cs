@@ -47,33 +47,41 @@ public static partial class Ops
 
 internal static partial class ActivationOps
 {
-    internal static readonly OpDef TanhDef = MathOps.FloatUnary<TanhOp<float>, TanhOp<double>>("Tanh",
+    internal const string TanhName = "Tanh";
+    internal static readonly OpDef TanhDef = MathOps.FloatUnary<TanhOp<float>, TanhOp<double>>(TanhName,
         c => [c.Grad * (1.0 - Square(c.Y))], new(Tanh, (y, g) => g * (1.0 - Square(y)))).WithOnnx(OnnxMap.Same("Tanh"));
 
-    internal static readonly OpDef SigmoidDef = MathOps.FloatUnary<SigmoidOp<float>, SigmoidOp<double>>("Sigmoid",
+    internal const string SigmoidName = "Sigmoid";
+    internal static readonly OpDef SigmoidDef = MathOps.FloatUnary<SigmoidOp<float>, SigmoidOp<double>>(SigmoidName,
         c => [c.Grad * c.Y * (1.0 - c.Y)], new(Sigmoid, (y, g) => g * y * (1.0 - y))).WithOnnx(OnnxMap.Same("Sigmoid"));
 
+    internal const string ReluName = "Relu";
     // A select rather than g * mask, as TensorFlow's ReluGrad: an inf or NaN gradient stays out of the dead half.
-    internal static readonly OpDef ReluDef = MathOps.NumericUnary<ReluOp<float>, ReluOp<double>, ReluOp<int>, ReluOp<long>>("Relu",
+    internal static readonly OpDef ReluDef = MathOps.NumericUnary<ReluOp<float>, ReluOp<double>, ReluOp<int>, ReluOp<long>>(ReluName,
         c => [Where(c.X() > 0.0, c.Grad, ZerosLike(c.Grad))], new(Relu, (y, g) => Where(y > 0.0, g, ZerosLike(g)))).WithOnnx(OnnxMap.Same("Relu"));
 
-    internal static readonly OpDef Relu6Def = MathOps.NumericUnary<Relu6Op<float>, Relu6Op<double>, Relu6Op<int>, Relu6Op<long>>("Relu6",
+    internal const string Relu6Name = "Relu6";
+    internal static readonly OpDef Relu6Def = MathOps.NumericUnary<Relu6Op<float>, Relu6Op<double>, Relu6Op<int>, Relu6Op<long>>(Relu6Name,
         c => [Where(LogicalAnd(c.X() > 0.0, c.X() < 6.0), c.Grad, ZerosLike(c.Grad))],
         new(Relu6, (y, g) => Where(LogicalAnd(y > 0.0, y < 6.0), g, ZerosLike(g)))).WithOnnx(e => e.Add("Clip", [e.Input(0), OnnxMap.Scalar(e, "zero", 0, e.Node.Inputs[0].DType), OnnxMap.Scalar(e, "six", 6, e.Node.Inputs[0].DType)], [e.Output(0)]));
 
+    internal const string EluName = "Elu";
     // For x <= 0, d/dx (e^x - 1) = e^x = y + 1.
-    internal static readonly OpDef EluDef = MathOps.FloatUnary<EluOp<float>, EluOp<double>>("Elu",
+    internal static readonly OpDef EluDef = MathOps.FloatUnary<EluOp<float>, EluOp<double>>(EluName,
         c => [Where(c.X() > 0.0, c.Grad, c.Grad * (c.Y + 1.0))], new(Elu, (y, g) => Where(y > 0.0, g, g * (y + 1.0)))).WithOnnx(OnnxMap.Same("Elu"));
 
+    internal const string SeluName = "Selu";
     // For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = y + scale*alpha.
-    internal static readonly OpDef SeluDef = MathOps.FloatUnary<SeluOp<float>, SeluOp<double>>("Selu",
+    internal static readonly OpDef SeluDef = MathOps.FloatUnary<SeluOp<float>, SeluOp<double>>(SeluName,
         c => [Where(c.X() > 0.0, c.Grad * SeluOp<double>.Scale, c.Grad * (c.Y + SeluOp<double>.Scale * SeluOp<double>.Alpha))]).WithOnnx(OnnxMap.Same("Selu"));
 
-    internal static readonly OpDef SoftplusDef = MathOps.FloatUnary<SoftplusOp<float>, SoftplusOp<double>>("Softplus",
+    internal const string SoftplusName = "Softplus";
+    internal static readonly OpDef SoftplusDef = MathOps.FloatUnary<SoftplusOp<float>, SoftplusOp<double>>(SoftplusName,
         c => [c.Grad * Sigmoid(c.X())]).WithOnnx(OnnxMap.Same("Softplus"));
 
-    internal static readonly OpDef LeakyReluDef = new("LeakyRelu",
-        (x, _) => MathOps.UnaryInfer("LeakyRelu", x[0], floatOnly: true),
+    internal const string LeakyReluName = "LeakyRelu";
+    internal static readonly OpDef LeakyReluDef = new(LeakyReluName,
+        (x, _) => MathOps.UnaryInfer(LeakyReluName, x[0], floatOnly: true),
         (x, a) => [x[0].DType == DType.Float32
             ? MathOps.Map<float, LeakyReluOp<float>>(x[0], new((float)a.Double("alpha")))
             : MathOps.Map<double, LeakyReluOp<double>>(x[0], new(a.Double("alpha")))])
@@ -84,8 +92,9 @@ internal static partial class ActivationOps
         Onnx = e => e.Add("LeakyRelu", [e.Input(0)], [e.Output(0)], ("alpha", e.Node.Attrs.Double("alpha"))),
     };
 
-    internal static readonly OpDef GeluDef = new("Gelu",
-        (x, _) => MathOps.UnaryInfer("Gelu", x[0], floatOnly: true),
+    internal const string GeluName = "Gelu";
+    internal static readonly OpDef GeluDef = new(GeluName,
+        (x, _) => MathOps.UnaryInfer(GeluName, x[0], floatOnly: true),
         (x, a) => [x[0].DType == DType.Float32
             ? MathOps.Map<float, GeluOp<float>>(x[0], new(a.Bool("approximate")))
             : MathOps.Map<double, GeluOp<double>>(x[0], new(a.Bool("approximate")))])

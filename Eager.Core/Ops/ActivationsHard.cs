@@ -23,8 +23,9 @@ public static partial class Ops
 
 internal static partial class ActivationOps
 {
-    internal static readonly OpDef HardSigmoidDef = new("HardSigmoid",
-        (x, _) => MathOps.UnaryInfer("HardSigmoid", x[0], floatOnly: true),
+    internal const string HardSigmoidName = "HardSigmoid";
+    internal static readonly OpDef HardSigmoidDef = new(HardSigmoidName,
+        (x, _) => MathOps.UnaryInfer(HardSigmoidName, x[0], floatOnly: true),
         (x, a) => [x[0].DType == DType.Float32
             ? MathOps.Map<float, HardSigmoidOp<float>>(x[0], new((float)a.Double("alpha"), (float)a.Double("beta")))
             : MathOps.Map<double, HardSigmoidOp<double>>(x[0], new(a.Double("alpha"), a.Double("beta")))])
@@ -38,7 +39,8 @@ internal static partial class ActivationOps
         Onnx = e => e.Add("HardSigmoid", [e.Input(0)], [e.Output(0)], ("alpha", e.Node.Attrs.Double("alpha")), ("beta", e.Node.Attrs.Double("beta"))),
     };
 
-    internal static readonly OpDef HardSwishDef = MathOps.FloatUnary<HardSwishOp<float>, HardSwishOp<double>>("HardSwish",
+    internal const string HardSwishName = "HardSwish";
+    internal static readonly OpDef HardSwishDef = MathOps.FloatUnary<HardSwishOp<float>, HardSwishOp<double>>(HardSwishName,
         c => [c.Grad * Where(c.X() < -3.0, ZerosLike(c.X()), Where(c.X() > 3.0, OnesLike(c.X()), c.X() * (1.0 / 3) + 0.5))])
         .WithOnnx(e =>
         {
@@ -48,5 +50,6 @@ internal static partial class ActivationOps
             e.Add("Mul", [e.Input(0), h], [e.Output(0)]);
         });
 
-    internal static readonly OpDef CeilDef = MathOps.FloatUnary<CeilOp<float>, CeilOp<double>>("Ceil", null).WithOnnx(OnnxMap.Same("Ceil"));
+    internal const string CeilName = "Ceil";
+    internal static readonly OpDef CeilDef = MathOps.FloatUnary<CeilOp<float>, CeilOp<double>>(CeilName, null).WithOnnx(OnnxMap.Same("Ceil"));
 }

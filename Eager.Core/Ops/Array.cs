@@ -73,16 +73,18 @@ internal static partial class ArrayOps
         return rewritten;
     }
 
-    internal static readonly OpDef ReshapeDef = new("Reshape",
-        (x, a) => [new TensorSpec(ResolveReshape("Reshape", x[0].Shape, a.Ints("shape")), x[0].DType)],
-        (x, a) => [ReshapeView(x[0], ResolveReshape("Reshape", x[0].Shape, a.Ints("shape")))])
+    internal const string ReshapeName = "Reshape";
+    internal static readonly OpDef ReshapeDef = new(ReshapeName,
+        (x, a) => [new TensorSpec(ResolveReshape(ReshapeName, x[0].Shape, a.Ints("shape")), x[0].DType)],
+        (x, a) => [ReshapeView(x[0], ResolveReshape(ReshapeName, x[0].Shape, a.Ints("shape")))])
     {
         Gradient = c => [ReshapeLike(c.Grad, c.X(0))],
         Rewrites = [ReshapeRewrite],
         Onnx = e => e.Add("Reshape", [e.Input(0), OnnxMap.Ints(e, "shape", e.Node.Attrs.Ints("shape"))], [e.Output(0)]),
     };
 
-    internal static readonly OpDef ReshapeLikeDef = new("ReshapeLike",
+    internal const string ReshapeLikeName = "ReshapeLike";
+    internal static readonly OpDef ReshapeLikeDef = new(ReshapeLikeName,
         (x, _) =>
         {
             if (x[0].Shape.Size >= 0 && x[1].Shape.Size >= 0 && x[0].Shape.Size != x[1].Shape.Size)
@@ -96,10 +98,11 @@ internal static partial class ArrayOps
         Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(1)], [s]); e.Add("Reshape", [e.Input(0), s], [e.Output(0)]); },
     };
 
-    internal static readonly OpDef BroadcastLikeDef = new("BroadcastLike",
+    internal const string BroadcastLikeName = "BroadcastLike";
+    internal static readonly OpDef BroadcastLikeDef = new(BroadcastLikeName,
         (x, _) =>
         {
-            var s = Broadcasting.Shape("BroadcastLike", x[0].Shape, x[1].Shape);
+            var s = Broadcasting.Shape(BroadcastLikeName, x[0].Shape, x[1].Shape);
             if (s.Rank != x[1].Rank) throw new ArgumentException($"BroadcastLike: {x[0].Shape} has more dimensions than the target {x[1].Shape}.");
             return [new TensorSpec(x[1].Shape, x[0].DType)];
         },
@@ -112,12 +115,13 @@ internal static partial class ArrayOps
     /// <summary>A zero-stride view of x at a larger broadcast shape.</summary>
     internal static Tensor BroadcastView(Tensor x, Shape shape)
     {
-        var s = Broadcasting.Shape("BroadcastTo", x.Shape, shape);
+        var s = Broadcasting.Shape(BroadcastToName, x.Shape, shape);
         if (s != shape) throw new ArgumentException($"BroadcastTo: shape {x.Shape} cannot be broadcast to {shape}.");
         return x.View(shape, Broadcasting.StridesFor(x, shape), x.Offset);
     }
 
-    internal static readonly OpDef ExpandDimsDef = new("ExpandDims",
+    internal const string ExpandDimsName = "ExpandDims";
+    internal static readonly OpDef ExpandDimsDef = new(ExpandDimsName,
         (x, a) => [new TensorSpec(ExpandedShape(x[0].Shape, a.Int("axis")), x[0].DType)],
         (x, a) =>
         {

@@ -78,7 +78,8 @@ internal static partial class ArrayOps
             throw new ArgumentException($"{op}: the shape tensor's length (the output's rank) must be known, got {shape.Shape}.");
     }
 
-    internal static readonly OpDef ShapeOfDef = new("Shape",
+    internal const string ShapeName = "Shape";
+    internal static readonly OpDef ShapeOfDef = new(ShapeName,
         (x, a) => [new TensorSpec(new Shape(x[0].Rank), a.Get("dtype", DType.Int32))],
         (x, a) => [ShapeTensor(x[0].Shape, a.Get("dtype", DType.Int32))])
     {
@@ -104,22 +105,23 @@ internal static partial class ArrayOps
             }
             else dims[i] = checked((int)target[i]);
         }
-        return ResolveReshape("Reshape", x.Shape, dims);
+        return ResolveReshape(ReshapeName, x.Shape, dims);
     }
 
-    internal static readonly OpDef ReshapeDynamicDef = new("ReshapeDynamic",
+    internal const string ReshapeDynamicName = "ReshapeDynamic";
+    internal static readonly OpDef ReshapeDynamicDef = new(ReshapeDynamicName,
         (x, a) =>
         {
-            CheckShapeTensor("Reshape", x[1]);
+            CheckShapeTensor(ReshapeName, x[1]);
             bool copyZeros = a.Get("copyZeros", false);
-            if (ConstantValue(x[1]) is { } c) return [new TensorSpec(ResolveDynamicReshape(x[0], ShapeTensorValues("Reshape", c), copyZeros), x[0].DType)];
+            if (ConstantValue(x[1]) is { } c) return [new TensorSpec(ResolveDynamicReshape(x[0], ShapeTensorValues(ReshapeName, c), copyZeros), x[0].DType)];
             var hint = a.Get<int[]?>("dims", null);
             var dims = hint is not null && hint.Length == x[1].Shape[0] ? (int[])hint.Clone() : Enumerable.Repeat(-1, x[1].Shape[0]).ToArray();
             return [new TensorSpec(Shape.Wrap(dims), x[0].DType)];
         },
         (x, a) =>
         {
-            var shape = ResolveDynamicReshape(x[0], ShapeTensorValues("Reshape", x[1]), a.Get("copyZeros", false));
+            var shape = ResolveDynamicReshape(x[0], ShapeTensorValues(ReshapeName, x[1]), a.Get("copyZeros", false));
             if (a.Get<int[]?>("dims", null) is { } hint && !new Shape(hint).IsCompatibleWith(shape))
                 throw new ArgumentException($"Reshape: the run-time shape {shape} contradicts the dimensions known when the graph was built ({string.Join(", ", hint)}).");
             return [ReshapeView(x[0], shape)];
@@ -139,17 +141,18 @@ internal static partial class ArrayOps
         },
     };
 
-    internal static readonly OpDef FillDynamicDef = new("FillDynamic",
+    internal const string FillDynamicName = "FillDynamic";
+    internal static readonly OpDef FillDynamicDef = new(FillDynamicName,
         (x, _) =>
         {
-            CheckShapeTensor("Fill", x[0]);
+            CheckShapeTensor(FillName, x[0]);
             if (x[1].Rank != 0) throw new ArgumentException($"Fill: the value must be a scalar, got {x[1].DType.Name()}{x[1].Shape}.");
-            if (ConstantValue(x[0]) is { } c) return [new TensorSpec(Shape.Wrap(ShapeTensorValues("Fill", c).Select(v => checked((int)v)).ToArray()), x[1].DType)];
+            if (ConstantValue(x[0]) is { } c) return [new TensorSpec(Shape.Wrap(ShapeTensorValues(FillName, c).Select(v => checked((int)v)).ToArray()), x[1].DType)];
             return [new TensorSpec(Shape.Wrap(Enumerable.Repeat(-1, x[0].Shape[0]).ToArray()), x[1].DType)];
         },
         (x, _) =>
         {
-            var dims = ShapeTensorValues("Fill", x[0]);
+            var dims = ShapeTensorValues(FillName, x[0]);
             if (dims.Any(d => d < 0)) throw new ArgumentException($"Fill: negative dimension in ({string.Join(", ", dims)}).");
             return [FillDef!.Compute([x[1]], new Attrs { { "shape", dims.Select(d => checked((int)d)).ToArray() } })[0]];
         })
@@ -173,7 +176,8 @@ internal static partial class ArrayOps
         return Math.Max(0, (long)Math.Ceiling((limit - start) / delta));
     }
 
-    internal static readonly OpDef RangeDef = new("Range",
+    internal const string RangeName = "Range";
+    internal static readonly OpDef RangeDef = new(RangeName,
         (x, _) =>
         {
             if (x.Any(t => t.Rank != 0) || x[1].DType != x[0].DType || x[2].DType != x[0].DType || x[0].DType == DType.Bool)

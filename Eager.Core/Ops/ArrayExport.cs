@@ -9,7 +9,7 @@ internal static partial class ArrayOps
     private static void OnnxStridedSlice(IOnnxEmitter e)
     {
         var x = e.Node.Inputs[0];
-        var spec = StridedSliceSpec.FromAttrs("StridedSlice", x.Shape, e.Node.Attrs);
+        var spec = StridedSliceSpec.FromAttrs(StridedSliceName, x.Shape, e.Node.Attrs);
         var starts = new List<int>(); var ends = new List<int>(); var axes = new List<int>(); var steps = new List<int>();
         for (int i = 0; i < x.Rank; i++)
         {

@@ -59,14 +59,15 @@ internal static partial class ArrayOps
         return (outer, s[axis], inner);
     }
 
-    internal static readonly OpDef GatherDef = new("Gather",
-        (x, a) => GatherInfer("Gather", x[0], x[1], a.Int("axis")),
+    internal const string GatherName = "Gather";
+    internal static readonly OpDef GatherDef = new(GatherName,
+        (x, a) => GatherInfer(GatherName, x[0], x[1], a.Int("axis")),
         (x, a) =>
         {
             var (p, indices) = (x[0], x[1]);
-            var spec = GatherInfer("Gather", p, indices, a.Int("axis"))[0];
-            int axis = p.Shape.NormalizeAxis(a.Int("axis"), "Gather");
-            var idx = CheckedIndices("Gather", p, indices, axis);
+            var spec = GatherInfer(GatherName, p, indices, a.Int("axis"))[0];
+            int axis = p.Shape.NormalizeAxis(a.Int("axis"), GatherName);
+            var idx = CheckedIndices(GatherName, p, indices, axis);
             var result = Tensor.Empty(spec.Shape, p.DType);
             if (spec.Shape.Size == 0) return [result];
             var src = p.Contiguous();
@@ -84,13 +85,14 @@ internal static partial class ArrayOps
         })
     {
         Gradient = c => [GatherGrad(c.Grad, c.X(1), c.X(0), c.Attrs.Int("axis")), null],
-        Onnx = e => e.Add("Gather", [e.Input(0), e.Input(1)], [e.Output(0)], ("axis", e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Gather"))),
+        Onnx = e => e.Add("Gather", [e.Input(0), e.Input(1)], [e.Output(0)], ("axis", e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), GatherName))),
     };
 
-    internal static readonly OpDef GatherGradDef = new("GatherGrad",
+    internal const string GatherGradName = "GatherGrad";
+    internal static readonly OpDef GatherGradDef = new(GatherGradName,
         (x, a) =>
         {
-            var want = GatherInfer("GatherGrad", x[2], x[1], a.Int("axis"))[0];
+            var want = GatherInfer(GatherGradName, x[2], x[1], a.Int("axis"))[0];
             if (!want.Shape.IsCompatibleWith(x[0].Shape) || x[0].DType != x[2].DType || !x[0].DType.IsNumeric)
                 throw new ArgumentException($"GatherGrad: the gradient is {x[0].DType.Name()}{x[0].Shape}, but gathering from params {x[2].DType.Name()}{x[2].Shape} with indices {x[1].Shape} gives {want.DType.Name()}{want.Shape}.");
             return [TensorSpec.Of(x[2])];
@@ -98,8 +100,8 @@ internal static partial class ArrayOps
         (x, a) =>
         {
             var (g, indices, p) = (x[0].Contiguous(), x[1], x[2]);
-            int axis = p.Shape.NormalizeAxis(a.Int("axis"), "GatherGrad");
-            var idx = CheckedIndices("GatherGrad", p, indices, axis);
+            int axis = p.Shape.NormalizeAxis(a.Int("axis"), GatherGradName);
+            var idx = CheckedIndices(GatherGradName, p, indices, axis);
             var result = ArrayLayout.Zeros(p.Shape, p.DType);
             if (g.Shape.Size == 0) return [result];
             var (outer, n, inner) = AxisBlocks(p.Shape, axis);
@@ -135,7 +137,8 @@ internal static partial class ArrayOps
         return [new TensorSpec(Shape.Wrap([.. dims]), a.Get<DType>("dtype"))];
     }
 
-    internal static readonly OpDef OneHotDef = new("OneHot",
+    internal const string OneHotName = "OneHot";
+    internal static readonly OpDef OneHotDef = new(OneHotName,
         OneHotInfer,
         (x, a) =>
         {
@@ -145,7 +148,7 @@ internal static partial class ArrayOps
             int outer = 1, inner = 1;
             for (int i = 0; i < axis; i++) outer *= ind.Shape[i];
             for (int i = axis; i < ind.Rank; i++) inner *= ind.Shape[i];
-            var idx = ArrayLayout.Indices(ind, "OneHot");
+            var idx = ArrayLayout.Indices(ind, OneHotName);
             var result = Tensor.Empty(spec.Shape, spec.DType);
             int depth = a.Int("depth");
             double on = a.Double("onValue"), off = a.Double("offValue");

@@ -51,7 +51,7 @@ internal static partial class ArrayOps
         if (x.Length == 0) throw new ArgumentException("Concat: needs at least one tensor.");
         var first = x[0];
         if (first.Rank == 0) throw new ArgumentException($"Concat: scalars cannot be concatenated (inputs {ShapesText(x)}); use Ops.Stack.");
-        int axis = first.Shape.NormalizeAxis(a.Int("axis"), "Concat");
+        int axis = first.Shape.NormalizeAxis(a.Int("axis"), ConcatName);
         var dims = first.Shape.ToArray();
         for (int i = 1; i < x.Length; i++)
         {
@@ -72,13 +72,14 @@ internal static partial class ArrayOps
         return [new TensorSpec(Shape.Wrap(dims), first.DType)];
     }
 
-    internal static readonly OpDef ConcatDef = new("Concat",
+    internal const string ConcatName = "Concat";
+    internal static readonly OpDef ConcatDef = new(ConcatName,
         ConcatInfer,
         (x, a) =>
         {
             if (x.Length == 1) return [x[0].View(x[0].Shape, x[0].StridesArray, x[0].Offset)];
             var shape = ConcatInfer(x, a)[0].Shape;
-            int axis = shape.NormalizeAxis(a.Int("axis"), "Concat");
+            int axis = shape.NormalizeAxis(a.Int("axis"), ConcatName);
             var result = Tensor.Empty(shape, x[0].DType);
             var st = shape.ContiguousStrides();
             int at = 0;
@@ -92,21 +93,21 @@ internal static partial class ArrayOps
     {
         Gradient = c =>
         {
-            int axis = c.X(0).Shape.NormalizeAxis(c.Attrs.Int("axis"), "Concat");
+            int axis = c.X(0).Shape.NormalizeAxis(c.Attrs.Int("axis"), ConcatName);
             if (c.Inputs.Length == 1) return [c.Grad];
             var sizes = c.Inputs.Select(t => t.Shape[axis]).ToArray();
             // Split needs the sizes (one may be -1); with more unknown, split by the inputs' run-time sizes.
             if (sizes.Count(s => s < 0) > 1) return SplitLike(c.Grad, c.Inputs, axis);
             return Split(c.Grad, sizes, axis);
         },
-        Onnx = e => e.Add("Concat", Enumerable.Range(0, e.Node.Inputs.Length).Select(e.Input).ToArray(), [e.Output(0)], ("axis", e.Node.Outputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Concat"))),
+        Onnx = e => e.Add("Concat", Enumerable.Range(0, e.Node.Inputs.Length).Select(e.Input).ToArray(), [e.Output(0)], ("axis", e.Node.Outputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), ConcatName))),
     };
 
     private static TensorSpec[] SplitLikeInfer(Tensor[] x, Attrs a)
     {
         var g = x[0];
         if (x.Length < 2) throw new ArgumentException("SplitLike: needs the tensor to split and at least one tensor giving a size.");
-        int axis = g.Shape.NormalizeAxis(a.Int("axis"), "SplitLike");
+        int axis = g.Shape.NormalizeAxis(a.Int("axis"), SplitLikeName);
         int total = 0;
         var specs = new TensorSpec[x.Length - 1];
         for (int i = 1; i < x.Length; i++)
@@ -124,13 +125,14 @@ internal static partial class ArrayOps
         return specs;
     }
 
-    internal static readonly OpDef SplitLikeDef = new("SplitLike",
+    internal const string SplitLikeName = "SplitLike";
+    internal static readonly OpDef SplitLikeDef = new(SplitLikeName,
         SplitLikeInfer,
         (x, a) =>
         {
             SplitLikeInfer(x, a);
             var g = x[0];
-            int axis = g.Shape.NormalizeAxis(a.Int("axis"), "SplitLike");
+            int axis = g.Shape.NormalizeAxis(a.Int("axis"), SplitLikeName);
             var result = new Tensor[x.Length - 1];
             int at = 0;
             for (int i = 1; i < x.Length; i++)
@@ -162,7 +164,7 @@ internal static partial class ArrayOps
                 throw new ArgumentException($"Stack: input {i} is {x[i].DType.Name()}{x[i].Shape} but input 0 is {x[0].DType.Name()}{x[0].Shape}; all inputs must have the same shape and dtype (inputs {ShapesText(x)}).");
             for (int d = 0; d < dims.Length; d++) if (dims[d] < 0) dims[d] = x[i].Shape[d];
         }
-        int axis = StackAxis("Stack", x[0].Shape, a.Int("axis"));
+        int axis = StackAxis(StackName, x[0].Shape, a.Int("axis"));
         var list = dims.ToList();
         list.Insert(axis, x.Length);
         return [new TensorSpec(Shape.Wrap([.. list]), x[0].DType)];
@@ -176,12 +178,13 @@ internal static partial class ArrayOps
         return ax;
     }
 
-    internal static readonly OpDef StackDef = new("Stack",
+    internal const string StackName = "Stack";
+    internal static readonly OpDef StackDef = new(StackName,
         StackInfer,
         (x, a) =>
         {
             var shape = StackInfer(x, a)[0].Shape;
-            int axis = StackAxis("Stack", x[0].Shape, a.Int("axis"));
+            int axis = StackAxis(StackName, x[0].Shape, a.Int("axis"));
             var result = Tensor.Empty(shape, x[0].DType);
             var st = shape.ContiguousStrides().ToList();
             int step = st[axis];
@@ -198,18 +201,19 @@ internal static partial class ArrayOps
     {
         var s = x[0].Shape;
         if (s.Rank == 0) throw new ArgumentException("Unstack: a scalar cannot be unstacked.");
-        int axis = s.NormalizeAxis(a.Int("axis"), "Unstack");
+        int axis = s.NormalizeAxis(a.Int("axis"), UnstackName);
         if (s[axis] < 0) throw new ArgumentException($"Unstack: axis {axis} of shape {s} is unknown; the number of outputs must be known.");
         var rest = Shape.Wrap(s.Where((_, i) => i != axis).ToArray());
         return Enumerable.Repeat(new TensorSpec(rest, x[0].DType), s[axis]).ToArray();
     }
 
-    internal static readonly OpDef UnstackDef = new("Unstack",
+    internal const string UnstackName = "Unstack";
+    internal static readonly OpDef UnstackDef = new(UnstackName,
         UnstackInfer,
         (x, a) =>
         {
             var t = x[0];
-            int axis = t.Shape.NormalizeAxis(a.Int("axis"), "Unstack");
+            int axis = t.Shape.NormalizeAxis(a.Int("axis"), UnstackName);
             var rest = Shape.Wrap(t.Shape.Where((_, i) => i != axis).ToArray());
             var st = t.Strides.ToArray().Where((_, i) => i != axis).ToArray();
             return Enumerable.Range(0, t.Shape[axis]).Select(i => t.View(rest, st, t.Offset + i * t.Strides[axis])).ToArray();
@@ -253,7 +257,7 @@ internal static partial class ArrayOps
     {
         var s = x[0].Shape;
         if (s.Rank == 0) throw new ArgumentException("Split: a scalar cannot be split.");
-        int axis = s.NormalizeAxis(a.Int("axis"), "Split");
+        int axis = s.NormalizeAxis(a.Int("axis"), SplitName);
         return SplitSizes(s, axis, a.Int("num"), a.Ints("sizes")).Select(n =>
         {
             var d = s.ToArray(); d[axis] = n;
@@ -261,12 +265,13 @@ internal static partial class ArrayOps
         }).ToArray();
     }
 
-    internal static readonly OpDef SplitDef = new("Split",
+    internal const string SplitName = "Split";
+    internal static readonly OpDef SplitDef = new(SplitName,
         SplitInfer,
         (x, a) =>
         {
             var t = x[0];
-            int axis = t.Shape.NormalizeAxis(a.Int("axis"), "Split");
+            int axis = t.Shape.NormalizeAxis(a.Int("axis"), SplitName);
             var sizes = SplitSizes(t.Shape, axis, a.Int("num"), a.Ints("sizes"));
             var result = new Tensor[sizes.Length];
             int at = 0;
@@ -285,7 +290,7 @@ internal static partial class ArrayOps
 
     private static void OnnxSplit(IOnnxEmitter e)
     {
-        int axis = e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Split");
+        int axis = e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), SplitName);
         var sizes = e.Node.Outputs.Select(o => o.Shape[axis]).ToArray();
         if (sizes.Any(s => s < 0)) throw new NotSupportedException("ONNX export: Split along an unknown dimension.");
         e.Add("Split", [e.Input(0), OnnxMap.Ints(e, "split", sizes)], Enumerable.Range(0, e.Node.Outputs.Length).Select(e.Output).ToArray(), ("axis", axis));
@@ -293,7 +298,7 @@ internal static partial class ArrayOps
 
     private static void OnnxStack(IOnnxEmitter e)
     {
-        int axis = e.Node.Outputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Stack");
+        int axis = e.Node.Outputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), StackName);
         var parts = Enumerable.Range(0, e.Node.Inputs.Length).Select(i =>
         {
             var t = e.Temp($"unsqueezed{i}");
@@ -305,7 +310,7 @@ internal static partial class ArrayOps
 
     private static void OnnxUnstack(IOnnxEmitter e)
     {
-        int axis = e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), "Unstack");
+        int axis = e.Node.Inputs[0].Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), UnstackName);
         int n = e.Node.Outputs.Length;
         var parts = Enumerable.Range(0, n).Select(i => e.Temp($"part{i}")).ToArray();
         e.Add("Split", [e.Input(0), OnnxMap.Ints(e, "split", Enumerable.Repeat(1, n).ToArray())], parts, ("axis", axis));

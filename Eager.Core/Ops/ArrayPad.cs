@@ -113,12 +113,13 @@ internal static partial class ArrayOps
         return result;
     }
 
-    internal static readonly OpDef PadDef = new("Pad",
-        (x, a) => [new TensorSpec(PaddedShape("Pad", x[0].Shape, a.Ints("paddings"), a.String("mode")), x[0].DType)],
+    internal const string PadName = "Pad";
+    internal static readonly OpDef PadDef = new(PadName,
+        (x, a) => [new TensorSpec(PaddedShape(PadName, x[0].Shape, a.Ints("paddings"), a.String("mode")), x[0].DType)],
         (x, a) =>
         {
             var pads = a.Ints("paddings"); var mode = a.String("mode");
-            var shape = PaddedShape("Pad", x[0].Shape, pads, mode);
+            var shape = PaddedShape(PadName, x[0].Shape, pads, mode);
             return [mode == "CONSTANT"
                 ? ConstantPad(x[0], shape, pads, a.Double("constantValue"))
                 : MirrorPass(x[0], x[0].Shape, pads, mode == "REFLECT", scatter: false)];
@@ -145,10 +146,11 @@ internal static partial class ArrayOps
     /// element it copied.</summary>
     internal static Tensor MirrorPadGrad(Tensor grad, Tensor x, Attrs padAttrs) => Dispatcher.Apply1(MirrorPadGradDef, padAttrs, grad, x);
 
-    internal static readonly OpDef MirrorPadGradDef = new("MirrorPadGrad",
+    internal const string MirrorPadGradName = "MirrorPadGrad";
+    internal static readonly OpDef MirrorPadGradDef = new(MirrorPadGradName,
         (x, a) =>
         {
-            var want = PaddedShape("MirrorPadGrad", x[1].Shape, a.Ints("paddings"), a.String("mode"));
+            var want = PaddedShape(MirrorPadGradName, x[1].Shape, a.Ints("paddings"), a.String("mode"));
             if (a.String("mode") == "CONSTANT" || !want.IsCompatibleWith(x[0].Shape) || x[0].DType != x[1].DType)
                 throw new ArgumentException($"MirrorPadGrad: the gradient is {x[0].DType.Name()}{x[0].Shape}, but {a.String("mode")} padding of {x[1].DType.Name()}{x[1].Shape} gives {want}.");
             return [TensorSpec.Of(x[1])];
@@ -174,7 +176,8 @@ internal static partial class ArrayOps
         return Shape.Wrap(dims);
     }
 
-    internal static readonly OpDef FillDef = new("Fill",
+    internal const string FillName = "Fill";
+    internal static readonly OpDef FillDef = new(FillName,
         (x, a) =>
         {
             if (x[0].Rank != 0) throw new ArgumentException($"Fill: the value must be a scalar, got shape {x[0].Shape}.");

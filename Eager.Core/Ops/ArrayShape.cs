@@ -25,7 +25,7 @@ public static partial class Ops
         // Resolved now, from the static shape, so a graph's unknown dims are never squeezed by surprise.
         var resolved = axes is null
             ? Enumerable.Range(0, x.Rank).Where(i => x.Shape[i] == 1).ToArray()
-            : ReductionOps.NormalizeAxes("Squeeze", x.Shape, axes);
+            : ReductionOps.NormalizeAxes(SqueezeName, x.Shape, axes);
         return Dispatcher.Apply1(SqueezeDef, new Attrs { { "axes", resolved } }, x);
     }
 
@@ -61,7 +61,8 @@ internal static partial class ArrayOps
         return norm;
     }
 
-    internal static readonly OpDef TransposeDef = new("Transpose",
+    internal const string TransposeName = "Transpose";
+    internal static readonly OpDef TransposeDef = new(TransposeName,
         (x, a) =>
         {
             var perm = CheckPerm(x[0].Shape, a.Ints("perm"));
@@ -111,11 +112,12 @@ internal static partial class ArrayOps
         return Shape.Wrap(Enumerable.Range(0, s.Rank).Where(i => Array.IndexOf(axes, i) < 0).Select(i => s[i]).ToArray());
     }
 
-    internal static readonly OpDef SqueezeDef = new("Squeeze",
-        (x, a) => [new TensorSpec(SqueezedShape(x[0].Shape, ReductionOps.NormalizeAxes("Squeeze", x[0].Shape, a.Ints("axes"))), x[0].DType)],
+    internal const string SqueezeName = "Squeeze";
+    internal static readonly OpDef SqueezeDef = new(SqueezeName,
+        (x, a) => [new TensorSpec(SqueezedShape(x[0].Shape, ReductionOps.NormalizeAxes(SqueezeName, x[0].Shape, a.Ints("axes"))), x[0].DType)],
         (x, a) =>
         {
-            var axes = ReductionOps.NormalizeAxes("Squeeze", x[0].Shape, a.Ints("axes"));
+            var axes = ReductionOps.NormalizeAxes(SqueezeName, x[0].Shape, a.Ints("axes"));
             var shape = SqueezedShape(x[0].Shape, axes);
             var st = Enumerable.Range(0, x[0].Rank).Where(i => Array.IndexOf(axes, i) < 0).Select(i => x[0].Strides[i]).ToArray();
             return [x[0].View(shape, st, x[0].Offset)];
@@ -130,12 +132,13 @@ internal static partial class ArrayOps
         var target = Shape.Wrap(to);
         foreach (var d in to)
             if (d < 0) throw new ArgumentException($"BroadcastTo: target shape {target} has an unknown or negative dimension; use Ops.BroadcastLike for shapes known only at run time.");
-        if (from.Rank > target.Rank || Broadcasting.Shape("BroadcastTo", from, target) != target)
+        if (from.Rank > target.Rank || Broadcasting.Shape(BroadcastToName, from, target) != target)
             throw new ArgumentException($"BroadcastTo: shape {from} cannot be broadcast to {target} (each dimension must equal the target's or be 1, aligned from the right).");
         return target;
     }
 
-    internal static readonly OpDef BroadcastToDef = new("BroadcastTo",
+    internal const string BroadcastToName = "BroadcastTo";
+    internal static readonly OpDef BroadcastToDef = new(BroadcastToName,
         (x, a) => [new TensorSpec(BroadcastTarget(x[0].Shape, a.Ints("shape")), x[0].DType)],
         (x, a) => [BroadcastView(x[0], BroadcastTarget(x[0].Shape, a.Ints("shape")))])
     {
@@ -156,7 +159,8 @@ internal static partial class ArrayOps
         return Shape.Wrap(dims);
     }
 
-    internal static readonly OpDef TileDef = new("Tile",
+    internal const string TileName = "Tile";
+    internal static readonly OpDef TileDef = new(TileName,
         (x, a) => [new TensorSpec(TiledShape(x[0].Shape, a.Ints("multiples")), x[0].DType)],
         (x, a) =>
         {
@@ -193,7 +197,8 @@ internal static partial class ArrayOps
     internal static Tensor TileGrad(Tensor grad, Tensor x, int[] multiples) =>
         Dispatcher.Apply1(TileGradDef, new Attrs { { "multiples", (int[])multiples.Clone() } }, grad, x);
 
-    internal static readonly OpDef TileGradDef = new("TileGrad",
+    internal const string TileGradName = "TileGrad";
+    internal static readonly OpDef TileGradDef = new(TileGradName,
         (x, a) =>
         {
             var want = TiledShape(x[1].Shape, a.Ints("multiples"));

@@ -48,18 +48,20 @@ internal static partial class ArrayOps
         return spec.ForwardOnly ? view : view.Contiguous();
     }
 
-    internal static readonly OpDef StridedSliceDef = new("StridedSlice",
-        (x, a) => [new TensorSpec(StridedSliceSpec.FromAttrs("StridedSlice", x[0].Shape, a).OutputShape, x[0].DType)],
-        (x, a) => [SliceOf(x[0], StridedSliceSpec.FromAttrs("StridedSlice", x[0].Shape, a))])
+    internal const string StridedSliceName = "StridedSlice";
+    internal static readonly OpDef StridedSliceDef = new(StridedSliceName,
+        (x, a) => [new TensorSpec(StridedSliceSpec.FromAttrs(StridedSliceName, x[0].Shape, a).OutputShape, x[0].DType)],
+        (x, a) => [SliceOf(x[0], StridedSliceSpec.FromAttrs(StridedSliceName, x[0].Shape, a))])
     {
         Gradient = c => [SliceGrad(c.Grad, c.X(0), c.Attrs)],
         Onnx = OnnxStridedSlice,
     };
 
-    internal static readonly OpDef StridedSliceGradDef = new("StridedSliceGrad",
+    internal const string StridedSliceGradName = "StridedSliceGrad";
+    internal static readonly OpDef StridedSliceGradDef = new(StridedSliceGradName,
         (x, a) =>
         {
-            var spec = StridedSliceSpec.FromAttrs("StridedSliceGrad", x[1].Shape, a);
+            var spec = StridedSliceSpec.FromAttrs(StridedSliceGradName, x[1].Shape, a);
             if (!spec.OutputShape.IsCompatibleWith(x[0].Shape) || x[0].DType != x[1].DType)
                 throw new ArgumentException($"StridedSliceGrad: the gradient is {x[0].DType.Name()}{x[0].Shape}, but slicing {x[1].DType.Name()}{x[1].Shape} gives {spec.OutputShape}.");
             return [TensorSpec.Of(x[1])];
@@ -67,7 +69,7 @@ internal static partial class ArrayOps
         (x, a) =>
         {
             var like = x[1];
-            var spec = StridedSliceSpec.FromAttrs("StridedSliceGrad", like.Shape, a);
+            var spec = StridedSliceSpec.FromAttrs(StridedSliceGradName, like.Shape, a);
             var result = ArrayLayout.Zeros(like.Shape, like.DType);
             if (spec.OutputShape.Size > 0)
             {
@@ -127,12 +129,13 @@ internal static partial class ArrayOps
         return Shape.Wrap(dims);
     }
 
-    internal static readonly OpDef SliceDef = new("Slice",
+    internal const string SliceName = "Slice";
+    internal static readonly OpDef SliceDef = new(SliceName,
         (x, a) => [new TensorSpec(SliceShape(x[0].Shape, a.Ints("begin"), a.Ints("size")), x[0].DType)],
         (x, a) =>
         {
             SliceShape(x[0].Shape, a.Ints("begin"), a.Ints("size"));
-            return [SliceOf(x[0], StridedSliceSpec.FromAttrs("Slice", x[0].Shape, SliceAsStrided(a.Ints("begin"), a.Ints("size"))))];
+            return [SliceOf(x[0], StridedSliceSpec.FromAttrs(SliceName, x[0].Shape, SliceAsStrided(a.Ints("begin"), a.Ints("size"))))];
         })
     {
         Gradient = c => [SliceGrad(c.Grad, c.X(0), SliceAsStrided(c.Attrs.Ints("begin"), c.Attrs.Ints("size")))],

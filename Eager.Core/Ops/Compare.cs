@@ -96,17 +96,23 @@ internal static partial class CompareOps
         where TB : IBinaryOp<bool>
         => new(name, (x, _) => CompareInfer(name, x, allowBool), (x, _) => [CompareRun<TF, TD, TI, TL, TB>(name, x[0], x[1])]) { Lanes = LaneDef.Comparison<TF, TD>() };
 
-    internal static readonly OpDef EqualDef = Comparison<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>, BoolEqualOp>("Equal", true).WithOnnx(OnnxMap.Same("Equal"));
+    internal const string EqualName = "Equal";
+    internal static readonly OpDef EqualDef = Comparison<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>, BoolEqualOp>(EqualName, true).WithOnnx(OnnxMap.Same("Equal"));
 
-    internal static readonly OpDef NotEqualDef = Comparison<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>, BoolNotEqualOp>("NotEqual", true).WithOnnx(OnnxMap.Negated("Equal"));
+    internal const string NotEqualName = "NotEqual";
+    internal static readonly OpDef NotEqualDef = Comparison<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>, BoolNotEqualOp>(NotEqualName, true).WithOnnx(OnnxMap.Negated(EqualName));
 
-    internal static readonly OpDef LessDef = Comparison<LessOp<float>, LessOp<double>, LessOp<int>, LessOp<long>, Unsupported<bool>>("Less", false).WithOnnx(OnnxMap.Same("Less"));
+    internal const string LessName = "Less";
+    internal static readonly OpDef LessDef = Comparison<LessOp<float>, LessOp<double>, LessOp<int>, LessOp<long>, Unsupported<bool>>(LessName, false).WithOnnx(OnnxMap.Same("Less"));
 
-    internal static readonly OpDef LessEqualDef = Comparison<LessEqualOp<float>, LessEqualOp<double>, LessEqualOp<int>, LessEqualOp<long>, Unsupported<bool>>("LessEqual", false).WithOnnx(OnnxMap.Same("LessOrEqual"));
+    internal const string LessEqualName = "LessEqual";
+    internal static readonly OpDef LessEqualDef = Comparison<LessEqualOp<float>, LessEqualOp<double>, LessEqualOp<int>, LessEqualOp<long>, Unsupported<bool>>(LessEqualName, false).WithOnnx(OnnxMap.Same("LessOrEqual"));
 
-    internal static readonly OpDef GreaterDef = Comparison<GreaterOp<float>, GreaterOp<double>, GreaterOp<int>, GreaterOp<long>, Unsupported<bool>>("Greater", false).WithOnnx(OnnxMap.Same("Greater"));
+    internal const string GreaterName = "Greater";
+    internal static readonly OpDef GreaterDef = Comparison<GreaterOp<float>, GreaterOp<double>, GreaterOp<int>, GreaterOp<long>, Unsupported<bool>>(GreaterName, false).WithOnnx(OnnxMap.Same("Greater"));
 
-    internal static readonly OpDef GreaterEqualDef = Comparison<GreaterEqualOp<float>, GreaterEqualOp<double>, GreaterEqualOp<int>, GreaterEqualOp<long>, Unsupported<bool>>("GreaterEqual", false).WithOnnx(OnnxMap.Same("GreaterOrEqual"));
+    internal const string GreaterEqualName = "GreaterEqual";
+    internal static readonly OpDef GreaterEqualDef = Comparison<GreaterEqualOp<float>, GreaterEqualOp<double>, GreaterEqualOp<int>, GreaterEqualOp<long>, Unsupported<bool>>(GreaterEqualName, false).WithOnnx(OnnxMap.Same("GreaterOrEqual"));
 
     private static TensorSpec[] LogicalInfer(string op, Tensor[] x)
     {
@@ -126,22 +132,25 @@ internal static partial class CompareOps
         return r;
     }
 
+    internal const string LogicalAndName = "LogicalAnd";
     // Inside fused programs masks are 1 and 0: and is a product, or a maximum, not one minus.
-    internal static readonly OpDef LogicalAndDef = new("LogicalAnd", (x, _) => LogicalInfer("LogicalAnd", x), (x, _) => [LogicalRun<LogicalAndOp>("LogicalAnd", x[0], x[1])])
+    internal static readonly OpDef LogicalAndDef = new(LogicalAndName, (x, _) => LogicalInfer(LogicalAndName, x), (x, _) => [LogicalRun<LogicalAndOp>(LogicalAndName, x[0], x[1])])
     {
         Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Multiply(a.A, a.B, d),
                        static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Multiply(a.A, a.B, d)) { ProducesMask = true, MaskArgs = 0b11 },
         Onnx = OnnxMap.Same("And"),
     };
 
-    internal static readonly OpDef LogicalOrDef = new("LogicalOr", (x, _) => LogicalInfer("LogicalOr", x), (x, _) => [LogicalRun<LogicalOrOp>("LogicalOr", x[0], x[1])])
+    internal const string LogicalOrName = "LogicalOr";
+    internal static readonly OpDef LogicalOrDef = new(LogicalOrName, (x, _) => LogicalInfer(LogicalOrName, x), (x, _) => [LogicalRun<LogicalOrOp>(LogicalOrName, x[0], x[1])])
     {
         Lanes = new(2, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Max(a.A, a.B, d),
                        static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Max(a.A, a.B, d)) { ProducesMask = true, MaskArgs = 0b11 },
         Onnx = OnnxMap.Same("Or"),
     };
 
-    internal static readonly OpDef LogicalNotDef = new("LogicalNot", (x, _) => LogicalInfer("LogicalNot", x), (x, _) => [MathOps.Map<bool, LogicalNotOp>(x[0], default)])
+    internal const string LogicalNotName = "LogicalNot";
+    internal static readonly OpDef LogicalNotDef = new(LogicalNotName, (x, _) => LogicalInfer(LogicalNotName, x), (x, _) => [MathOps.Map<bool, LogicalNotOp>(x[0], default)])
     {
         Lanes = new(1, static (in LaneArgs<float> a, Span<float> d) => TensorPrimitives.Subtract(1f, a.A, d),
                        static (in LaneArgs<double> a, Span<double> d) => TensorPrimitives.Subtract(1.0, a.A, d)) { ProducesMask = true, MaskArgs = 0b1 },
@@ -156,7 +165,7 @@ internal static partial class CompareOps
             throw new ArgumentException($"Where: x and y dtypes differ: {x[1].DType.Name()}{x[1].Shape} and {x[2].DType.Name()}{x[2].Shape}. Use Ops.Cast.");
         try
         {
-            return Broadcasting.Shape("Where", Broadcasting.Shape("Where", x[0].Shape, x[1].Shape), x[2].Shape);
+            return Broadcasting.Shape(WhereName, Broadcasting.Shape(WhereName, x[0].Shape, x[1].Shape), x[2].Shape);
         }
         catch (ArgumentException e)
         {
@@ -172,7 +181,8 @@ internal static partial class CompareOps
                      Broadcasting.Arr<T>(y), y.Offset, Broadcasting.StridesFor(y, s), s.Span, r.Span<T>());
     }
 
-    internal static readonly OpDef WhereDef = new("Where",
+    internal const string WhereName = "Where";
+    internal static readonly OpDef WhereDef = new(WhereName,
         (x, _) => [new TensorSpec(WhereShape(x), x[1].DType)],
         (x, _) =>
         {
@@ -199,7 +209,8 @@ internal static partial class CompareOps
         Onnx = OnnxMap.Same("Where"),
     };
 
-    internal static readonly OpDef CastDef = new("Cast",
+    internal const string CastName = "Cast";
+    internal static readonly OpDef CastDef = new(CastName,
         (x, a) => [new TensorSpec(x[0].Shape, a.Get<DType>("dtype"))],
         (x, a) => [CastCompute(x[0], a.Get<DType>("dtype"))])
     {

@@ -13,8 +13,8 @@ public static partial class Ops
     /// <exception cref="InvalidOperationException">No graph is being built on this thread (eager code passes tensors directly).</exception>
     public static Tensor Placeholder(DType dtype, Shape shape, string? name = null)
     {
-        var g = RequireGraph("Placeholder", "in eager code pass the tensor itself instead of a placeholder");
-        return g.AddNode(PlaceholderDef, [], new Attrs { { "dtype", dtype }, { "shape", shape } }, name ?? "Placeholder").Outputs[0];
+        var g = RequireGraph(PlaceholderName, "in eager code pass the tensor itself instead of a placeholder");
+        return g.AddNode(PlaceholderDef, [], new Attrs { { "dtype", dtype }, { "shape", shape } }, name ?? PlaceholderName).Outputs[0];
     }
 
     /// <summary>A placeholder of unknown rank (TensorFlow's <c>tf.placeholder(tf.float32)</c> without a shape): any tensor of
@@ -27,8 +27,8 @@ public static partial class Ops
     /// <exception cref="InvalidOperationException">No graph is being built on this thread.</exception>
     public static Operation NoOp(string? name = null)
     {
-        var g = RequireGraph("NoOp", "eager code runs every op at once and needs no NoOp");
-        return new Operation(g.AddNode(NoOpDef, [], Attrs.Empty, name ?? "NoOp"));
+        var g = RequireGraph(NoOpName, "eager code runs every op at once and needs no NoOp");
+        return new Operation(g.AddNode(NoOpDef, [], Attrs.Empty, name ?? NoOpName));
     }
 
     /// <summary>An operation that runs after all of <paramref name="deps"/> (Tensors, Operations or graph Variables' initializers).</summary>
@@ -74,12 +74,14 @@ public static partial class Ops
 
 internal static partial class GraphOps
 {
-    internal static readonly OpDef PlaceholderDef = new("Placeholder",
+    internal const string PlaceholderName = "Placeholder";
+    internal static readonly OpDef PlaceholderDef = new(PlaceholderName,
         (_, a) => [new TensorSpec(a.Get<Shape>("shape"), a.Get<DType>("dtype"))],
         (_, a) => throw new InvalidOperationException(
             $"Placeholder ({a.Get<DType>("dtype").Name()}{a.Get<Shape>("shape")}) was not fed: give it a value in the FeedDict passed to Session.Run."));
 
-    internal static readonly OpDef NoOpDef = new("NoOp", (_, _) => [], (_, _) => []);
+    internal const string NoOpName = "NoOp";
+    internal static readonly OpDef NoOpDef = new(NoOpName, (_, _) => [], (_, _) => []);
 
     internal static Graph RequireGraph(string op, string hint) => Graph.Current ?? throw new InvalidOperationException(
         $"{op}: no graph is being built on this thread; use it inside 'using (graph.AsDefault())' or Function.Create ({hint}).");

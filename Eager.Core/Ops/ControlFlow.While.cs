@@ -59,10 +59,12 @@ public static partial class Ops
 
 internal static partial class ControlFlowOps
 {
-    internal static readonly OpDef WhileDef = new("While", WhileInfer, WhileCompute) { Gradient = WhileGradient, IsStateful = true };
+    internal const string WhileName = "While";
+    internal static readonly OpDef WhileDef = new(WhileName, WhileInfer, WhileCompute) { Gradient = WhileGradient, IsStateful = true };
 
+    internal const string WhileGradName = "WhileGrad";
     // Runs the loop forward again, keeping every iteration's loop variables, then the body's gradient backwards.
-    internal static readonly OpDef WhileGradDef = new("WhileGrad", WhileGradInfer, WhileGradCompute) { IsStateful = true };
+    internal static readonly OpDef WhileGradDef = new(WhileGradName, WhileGradInfer, WhileGradCompute) { IsStateful = true };
 
     internal static Tensor[] CheckBody(Tensor[] vars, Tensor[] next, bool eager)
     {

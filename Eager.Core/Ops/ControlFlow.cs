@@ -46,7 +46,8 @@ public static partial class Ops
 
 internal static partial class ControlFlowOps
 {
-    internal static readonly OpDef IfDef = new("If", IfInfer, IfCompute) { Gradient = IfGradient, IsStateful = true };
+    internal const string IfName = "If";
+    internal static readonly OpDef IfDef = new(IfName, IfInfer, IfCompute) { Gradient = IfGradient, IsStateful = true };
 
     private static TensorSpec[] IfInfer(Tensor[] x, Attrs a)
     {

@@ -24,7 +24,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">Ranks other than 4, a channel mismatch (both counts are named), a bad padding
     /// string, a non-positive stride or dilation, a dilated kernel larger than a VALID input, or non-float dtypes.</exception>
     public static Tensor Conv2D(Tensor input, Tensor filter, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
-        Dispatcher.Apply1(Conv2DDef, Window.ConvAttrs("Conv2D", strides, padding, dilations), input, filter);
+        Dispatcher.Apply1(Conv2DDef, Window.ConvAttrs(Conv2DName, strides, padding, dilations), input, filter);
 
     /// <summary>
     /// The gradient of <see cref="Conv2D"/> with respect to its input: given the filter and the gradient of the
@@ -34,7 +34,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">When the shapes are not those of a convolution with these attributes.</exception>
     public static Tensor Conv2DBackpropInput(Shape inputShape, Tensor filter, Tensor outputGradient, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
         Dispatcher.Apply1(Conv2DBackpropInputDef,
-            ConvAttrsWith("Conv2DBackpropInput", strides, padding, dilations, "inputShape", InputShapeAttr("Conv2DBackpropInput", inputShape)),
+            ConvAttrsWith(Conv2DBackpropInputName, strides, padding, dilations, "inputShape", InputShapeAttr(Conv2DBackpropInputName, inputShape)),
             filter, outputGradient);
 
     /// <summary>
@@ -44,7 +44,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">When the shapes are not those of a convolution with these attributes.</exception>
     public static Tensor Conv2DBackpropFilter(Tensor input, Shape filterShape, Tensor outputGradient, Size2? strides = null, string padding = "VALID", Size2? dilations = null) =>
         Dispatcher.Apply1(Conv2DBackpropFilterDef,
-            ConvAttrsWith("Conv2DBackpropFilter", strides, padding, dilations, "filterShape", FilterShapeAttr("Conv2DBackpropFilter", false, filterShape)),
+            ConvAttrsWith(Conv2DBackpropFilterName, strides, padding, dilations, "filterShape", FilterShapeAttr(Conv2DBackpropFilterName, false, filterShape)),
             input, outputGradient);
 
     /// <summary>
@@ -77,51 +77,18 @@ public static partial class Ops
 
 internal static partial class ConvolutionOps
 {
-    internal static readonly OpDef Conv2DDef = new("Conv2D",
-        (x, a) => ConvForwardInfer("Conv2D", false, x, a),
-        (x, a) => [ConvRun("Conv2D", false, ConvPass.Forward, x[0], x[1], x[0].Shape, x[1].Shape, ConvForwardInfer("Conv2D", false, x, a)[0].Shape, a)])
-    {
-        Gradient = c =>
-        [
-            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2D", c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-            c.Needs(1) ? Conv2DBackpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-        ],
-        FusedForm = () => FusedKernelOps.FusedConv2DDef!,
-        Onnx = e => OnnxConv(e, depthwise: false),
-    };
+    internal const string Conv2DName = "Conv2D";
+    internal const string Conv2DBackpropInputName = "Conv2DBackpropInput";
+    internal const string Conv2DBackpropFilterName = "Conv2DBackpropFilter";
 
-    internal static readonly OpDef Conv2DBackpropInputDef = new("Conv2DBackpropInput",
-        (x, a) => ConvBackpropInputInfer("Conv2DBackpropInput", false, x, a),
-        (x, a) =>
-        {
-            var input = ConvBackpropInputInfer("Conv2DBackpropInput", false, x, a)[0].Shape;
-            return [ConvRun("Conv2DBackpropInput", false, ConvPass.BackpropInput, x[0], x[1], input, x[0].Shape, input, a)];
-        })
-    {
-        // inputs (filter, outGrad); the output is linear in each.
-        Gradient = c =>
-        [
-            c.Needs(0) ? Conv2DBackpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-            c.Needs(1) ? Conv2D(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-        ],
-        Onnx = OnnxConvTranspose,
-    };
+    internal static readonly OpDef Conv2DDef =
+        ConvForwardOp(Conv2DName, depthwise: false, Conv2DBackpropInput, Conv2DBackpropFilter, () => FusedKernelOps.FusedConv2DDef!);
 
-    internal static readonly OpDef Conv2DBackpropFilterDef = new("Conv2DBackpropFilter",
-        (x, a) => ConvBackpropFilterInfer("Conv2DBackpropFilter", false, x, a),
-        (x, a) =>
-        {
-            var filter = Shape.Wrap(a.Ints("filterShape"));
-            return [ConvRun("Conv2DBackpropFilter", false, ConvPass.BackpropFilter, x[0], x[1], x[0].Shape, filter, filter, a)];
-        })
-    {
-        // inputs (input, outGrad); the output is linear in each.
-        Gradient = c =>
-        [
-            c.Needs(0) ? Conv2DBackpropInput(GradInputShape("Conv2DBackpropFilter", c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-            c.Needs(1) ? Conv2D(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
-        ],
-    };
+    internal static readonly OpDef Conv2DBackpropInputDef =
+        ConvBackpropInputOp(Conv2DBackpropInputName, depthwise: false, Conv2D, Conv2DBackpropFilter, OnnxConvTranspose);
+
+    internal static readonly OpDef Conv2DBackpropFilterDef =
+        ConvBackpropFilterOp(Conv2DBackpropFilterName, depthwise: false, Conv2D, Conv2DBackpropInput);
 
     /// <summary>The input's shape for a backprop-input call built by a gradient rule (an unknown batch is fine).</summary>
     internal static Shape GradInputShape(string op, Tensor input)

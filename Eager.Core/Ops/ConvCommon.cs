@@ -12,6 +12,62 @@ internal static partial class ConvolutionOps
 {
     private enum ConvPass { Forward, BackpropInput, BackpropFilter }
 
+    // The public ops of one kind of convolution (standard or depthwise), which the gradient rules call.
+    private delegate Tensor ConvCall(Tensor input, Tensor filter, Size2? strides, string padding, Size2? dilations);
+    private delegate Tensor ConvInputCall(Shape inputShape, Tensor filter, Tensor outputGradient, Size2? strides, string padding, Size2? dilations);
+    private delegate Tensor ConvFilterCall(Tensor input, Shape filterShape, Tensor outputGradient, Size2? strides, string padding, Size2? dilations);
+
+    /// <summary>The forward op of one kind of convolution. Its two backward passes are ops of their own whose
+    /// gradients call this one and each other, so second derivatives work.</summary>
+    private static OpDef ConvForwardOp(string name, bool depthwise, ConvInputCall backpropInput, ConvFilterCall backpropFilter, Func<OpDef>? fusedForm) =>
+        new(name,
+            (x, a) => ConvForwardInfer(name, depthwise, x, a),
+            (x, a) => [ConvRun(name, depthwise, ConvPass.Forward, x[0], x[1], x[0].Shape, x[1].Shape, ConvForwardInfer(name, depthwise, x, a)[0].Shape, a)])
+        {
+            Gradient = c =>
+            [
+                c.Needs(0) ? backpropInput(GradInputShape(name, c.X(0)), c.X(1), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+                c.Needs(1) ? backpropFilter(c.X(0), c.X(1).Shape, c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            ],
+            FusedForm = fusedForm,
+            Onnx = e => OnnxConv(e, depthwise),
+        };
+
+    /// <summary>The gradient with respect to the input as an op; inputs (filter, outGrad), linear in each.</summary>
+    private static OpDef ConvBackpropInputOp(string name, bool depthwise, ConvCall forward, ConvFilterCall backpropFilter, OnnxExportFn? onnx) =>
+        new(name,
+            (x, a) => ConvBackpropInputInfer(name, depthwise, x, a),
+            (x, a) =>
+            {
+                var input = ConvBackpropInputInfer(name, depthwise, x, a)[0].Shape;
+                return [ConvRun(name, depthwise, ConvPass.BackpropInput, x[0], x[1], input, x[0].Shape, input, a)];
+            })
+        {
+            Gradient = c =>
+            [
+                c.Needs(0) ? backpropFilter(c.Grad, c.X(0).Shape, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+                c.Needs(1) ? forward(c.Grad, c.X(0), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            ],
+            Onnx = onnx,
+        };
+
+    /// <summary>The gradient with respect to the filter as an op; inputs (input, outGrad), linear in each.</summary>
+    private static OpDef ConvBackpropFilterOp(string name, bool depthwise, ConvCall forward, ConvInputCall backpropInput) =>
+        new(name,
+            (x, a) => ConvBackpropFilterInfer(name, depthwise, x, a),
+            (x, a) =>
+            {
+                var filter = Shape.Wrap(a.Ints("filterShape"));
+                return [ConvRun(name, depthwise, ConvPass.BackpropFilter, x[0], x[1], x[0].Shape, filter, filter, a)];
+            })
+        {
+            Gradient = c =>
+            [
+                c.Needs(0) ? backpropInput(GradInputShape(name, c.X(0)), c.Grad, c.X(1), Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+                c.Needs(1) ? forward(c.X(0), c.Grad, Window.Strides(c.Attrs), c.Attrs.String("padding"), Window.Dilations(c.Attrs)) : null,
+            ],
+        };
+
     private static string FilterLayout(bool depthwise) => depthwise ? "[height, width, in, multiplier]" : "HWIO: height, width, in, out";
 
     private static int ConvOutChannels(bool depthwise, Shape filter) =>

@@ -12,7 +12,8 @@ namespace Eager;
 /// </summary>
 internal static partial class FusedKernelOps
 {
-    internal static readonly OpDef FusedElementwiseDef = new("FusedElementwise", FusedElementwiseInfer, FusedKernel.Run) { ReusesInputBuffers = true };
+    internal const string FusedElementwiseName = "FusedElementwise";
+    internal static readonly OpDef FusedElementwiseDef = new(FusedElementwiseName, FusedElementwiseInfer, FusedKernel.Run) { ReusesInputBuffers = true };
 
     private static TensorSpec[] FusedElementwiseInfer(Tensor[] x, Attrs a)
     {
@@ -63,7 +64,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">Operands Conv2D refuses, a bias of the wrong shape, or an unknown activation.</exception>
     public static Tensor FusedConv2D(Tensor input, Tensor filter, Tensor? bias, string activation = "None", Size2? strides = null, string padding = "VALID", Size2? dilations = null)
     {
-        var attrs = Window.ConvAttrs("FusedConv2D", strides, padding, dilations);
+        var attrs = Window.ConvAttrs(FusedConv2DName, strides, padding, dilations);
         attrs.Add("activation", activation);
         return Dispatcher.Apply1(FusedConv2DDef, attrs, bias is null ? [input, filter] : [input, filter, bias]);
     }
@@ -71,15 +72,17 @@ public static partial class Ops
 
 internal static partial class FusedKernelOps
 {
-    internal static readonly OpDef FusedMatMulDef = new("FusedMatMul",
-        (x, a) => FusedContractionInfer("FusedMatMul", LinalgOps.MatMulDef!, x, a),
+    internal const string FusedMatMulName = "FusedMatMul";
+    internal static readonly OpDef FusedMatMulDef = new(FusedMatMulName,
+        (x, a) => FusedContractionInfer(FusedMatMulName, LinalgOps.MatMulDef!, x, a),
         (x, a) => [FusedContraction(LinalgOps.MatMulDef!, x, a)])
     {
         Gradient = c => FusedContractionGradient(LinalgOps.MatMulDef!, c),
     };
 
-    internal static readonly OpDef FusedConv2DDef = new("FusedConv2D",
-        (x, a) => FusedContractionInfer("FusedConv2D", ConvolutionOps.Conv2DDef!, x, a),
+    internal const string FusedConv2DName = "FusedConv2D";
+    internal static readonly OpDef FusedConv2DDef = new(FusedConv2DName,
+        (x, a) => FusedContractionInfer(FusedConv2DName, ConvolutionOps.Conv2DDef!, x, a),
         (x, a) => [FusedContraction(ConvolutionOps.Conv2DDef!, x, a)])
     {
         Gradient = c => FusedContractionGradient(ConvolutionOps.Conv2DDef!, c),

@@ -17,7 +17,7 @@ internal static partial class LinalgOps
     private static TensorSpec[] MatMulInfer(Tensor[] x, Attrs a)
     {
         var (l, r) = (x[0], x[1]);
-        Broadcasting.SameDType("MatMul", l, r);
+        Broadcasting.SameDType(MatMulName, l, r);
         if (l.DType == DType.Bool) throw new ArgumentException("MatMul: bool tensors cannot be multiplied.");
         if (l.Rank < 2 || r.Rank < 2)
             throw new ArgumentException($"MatMul: both inputs need rank >= 2, got {l.Shape} and {r.Shape}.");
@@ -108,7 +108,8 @@ internal static partial class LinalgOps
                 ra.AsSpan(rOff[bi]), rs[rank - 2], rs[rank - 1], c.Slice(bi * m * n, m * n), n);
     }
 
-    internal static readonly OpDef MatMulDef = new("MatMul",
+    internal const string MatMulName = "MatMul";
+    internal static readonly OpDef MatMulDef = new(MatMulName,
         MatMulInfer,
         (x, a) => [MatMulCompute(x[0], x[1], a.Bool("transposeA"), a.Bool("transposeB"), MatMulInfer(x, a)[0])])
     {

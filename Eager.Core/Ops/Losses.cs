@@ -54,7 +54,7 @@ internal static partial class LossOps
 
     private static TensorSpec[] SoftmaxCrossEntropyInfer(Tensor[] x)
     {
-        const string op = "SoftmaxCrossEntropyWithLogits";
+        const string op = SoftmaxCrossEntropyWithLogitsName;
         var spec = SameShapeLossInfer(op, x)[0];
         if (spec.Shape.Rank < 1) throw new ArgumentException($"{op}: logits must have rank >= 1 (classes last), got a scalar.");
         return [new TensorSpec(Shape.Wrap(spec.Shape.ToArray()[..^1]), spec.DType), spec];
@@ -63,7 +63,8 @@ internal static partial class LossOps
     /// <summary>The softmax Jacobian applied to <paramref name="g"/>: p * (g - sum(g * p)) over the last axis, p = softmax(logits).</summary>
     private static Tensor SoftmaxJvp(Tensor p, Tensor g) => Multiply(p, Subtract(g, ReduceSum(Multiply(g, p), -1, keepDims: true)));
 
-    internal static readonly OpDef SoftmaxCrossEntropyWithLogitsDef = new("SoftmaxCrossEntropyWithLogits",
+    internal const string SoftmaxCrossEntropyWithLogitsName = "SoftmaxCrossEntropyWithLogits";
+    internal static readonly OpDef SoftmaxCrossEntropyWithLogitsDef = new(SoftmaxCrossEntropyWithLogitsName,
         (x, _) => SoftmaxCrossEntropyInfer(x),
         (x, _) =>
         {
@@ -97,7 +98,7 @@ internal static partial class LossOps
 
     private static TensorSpec[] SparseSoftmaxCrossEntropyInfer(Tensor[] x)
     {
-        const string op = "SparseSoftmaxCrossEntropyWithLogits";
+        const string op = SparseSoftmaxCrossEntropyWithLogitsName;
         var (labels, logits) = (x[0], x[1]);
         Window.Floating(op, logits, "logits");
         if (!labels.DType.IsInteger)
@@ -108,11 +109,12 @@ internal static partial class LossOps
         return [new TensorSpec(Shape.Wrap(logits.Shape.ToArray()[..^1]), logits.DType), TensorSpec.Of(logits)];
     }
 
-    internal static readonly OpDef SparseSoftmaxCrossEntropyWithLogitsDef = new("SparseSoftmaxCrossEntropyWithLogits",
+    internal const string SparseSoftmaxCrossEntropyWithLogitsName = "SparseSoftmaxCrossEntropyWithLogits";
+    internal static readonly OpDef SparseSoftmaxCrossEntropyWithLogitsDef = new(SparseSoftmaxCrossEntropyWithLogitsName,
         (x, _) => SparseSoftmaxCrossEntropyInfer(x),
         (x, _) =>
         {
-            const string op = "SparseSoftmaxCrossEntropyWithLogits";
+            const string op = SparseSoftmaxCrossEntropyWithLogitsName;
             var specs = SparseSoftmaxCrossEntropyInfer(x);
             var labels = x[0].Contiguous(); var logits = x[1].Contiguous();
             int classes = logits.Shape[-1], rows = specs[0].Shape.Size;
@@ -143,8 +145,9 @@ internal static partial class LossOps
         },
     };
 
-    internal static readonly OpDef SigmoidCrossEntropyWithLogitsDef = new("SigmoidCrossEntropyWithLogits",
-        (x, _) => { var s = SameShapeLossInfer("SigmoidCrossEntropyWithLogits", x)[0]; return [s, s]; },
+    internal const string SigmoidCrossEntropyWithLogitsName = "SigmoidCrossEntropyWithLogits";
+    internal static readonly OpDef SigmoidCrossEntropyWithLogitsDef = new(SigmoidCrossEntropyWithLogitsName,
+        (x, _) => { var s = SameShapeLossInfer(SigmoidCrossEntropyWithLogitsName, x)[0]; return [s, s]; },
         (x, _) =>
         {
             var labels = x[0].Contiguous(); var logits = x[1].Contiguous();

@@ -73,9 +73,10 @@ internal static partial class MathOps
         return [new TensorSpec(Broadcasting.Shape(op, x[0].Shape, x[1].Shape), x[0].DType)];
     }
 
-    internal static readonly OpDef AddDef = new("Add",
-        (x, _) => BinaryInfer("Add", x),
-        (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], Broadcasting.Shape("Add", x[0].Shape, x[1].Shape))])
+    internal const string AddName = "Add";
+    internal static readonly OpDef AddDef = new(AddName,
+        (x, _) => BinaryInfer(AddName, x),
+        (x, _) => [Broadcasting.Run<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(x[0], x[1], Broadcasting.Shape(AddName, x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(c.Grad, c.X(1)) : null],
         Lanes = LaneDef.Arithmetic(TensorPrimitives.Add, TensorPrimitives.Add, TensorPrimitives.Add, TensorPrimitives.Add, commutative: true),
@@ -89,9 +90,10 @@ internal static partial class MathOps
         Onnx = OnnxMap.Same("Add"),
     };
 
-    internal static readonly OpDef SubtractDef = new("Subtract",
-        (x, _) => BinaryInfer("Subtract", x),
-        (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(x[0], x[1], Broadcasting.Shape("Subtract", x[0].Shape, x[1].Shape))])
+    internal const string SubtractName = "Subtract";
+    internal static readonly OpDef SubtractDef = new(SubtractName,
+        (x, _) => BinaryInfer(SubtractName, x),
+        (x, _) => [Broadcasting.Run<SubtractOp<float>, SubtractOp<double>, SubtractOp<int>, SubtractOp<long>>(x[0], x[1], Broadcasting.Shape(SubtractName, x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(c.Grad, c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Negate(c.Grad), c.X(1)) : null],
         Lanes = LaneDef.Arithmetic(TensorPrimitives.Subtract, TensorPrimitives.Subtract, TensorPrimitives.Subtract, TensorPrimitives.Subtract, commutative: false),
@@ -103,9 +105,10 @@ internal static partial class MathOps
         Onnx = OnnxMap.Same("Sub"),
     };
 
-    internal static readonly OpDef MultiplyDef = new("Multiply",
-        (x, _) => BinaryInfer("Multiply", x),
-        (x, _) => [Broadcasting.Run<MultiplyOp<float>, MultiplyOp<double>, MultiplyOp<int>, MultiplyOp<long>>(x[0], x[1], Broadcasting.Shape("Multiply", x[0].Shape, x[1].Shape))])
+    internal const string MultiplyName = "Multiply";
+    internal static readonly OpDef MultiplyDef = new(MultiplyName,
+        (x, _) => BinaryInfer(MultiplyName, x),
+        (x, _) => [Broadcasting.Run<MultiplyOp<float>, MultiplyOp<double>, MultiplyOp<int>, MultiplyOp<long>>(x[0], x[1], Broadcasting.Shape(MultiplyName, x[0].Shape, x[1].Shape))])
     {
         Gradient = c => [c.Needs(0) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(1)), c.X(0)) : null, c.Needs(1) ? Broadcasting.UnBroadcast(Multiply(c.Grad, c.X(0)), c.X(1)) : null],
         Lanes = LaneDef.Arithmetic(TensorPrimitives.Multiply, TensorPrimitives.Multiply, TensorPrimitives.Multiply, TensorPrimitives.Multiply, commutative: true),
@@ -121,9 +124,10 @@ internal static partial class MathOps
         Onnx = OnnxMap.Same("Mul"),
     };
 
-    internal static readonly OpDef DivideDef = new("Divide",
-        (x, _) => BinaryInfer("Divide", x),
-        (x, _) => [Broadcasting.Run<DivideOp<float>, DivideOp<double>, DivideOp<int>, DivideOp<long>>(x[0], x[1], Broadcasting.Shape("Divide", x[0].Shape, x[1].Shape))])
+    internal const string DivideName = "Divide";
+    internal static readonly OpDef DivideDef = new(DivideName,
+        (x, _) => BinaryInfer(DivideName, x),
+        (x, _) => [Broadcasting.Run<DivideOp<float>, DivideOp<double>, DivideOp<int>, DivideOp<long>>(x[0], x[1], Broadcasting.Shape(DivideName, x[0].Shape, x[1].Shape))])
     {
         Gradient = c =>
         [
@@ -139,7 +143,8 @@ internal static partial class MathOps
         Onnx = OnnxMap.Same("Div"),
     };
 
-    internal static readonly OpDef NegateDef = new("Negate",
+    internal const string NegateName = "Negate";
+    internal static readonly OpDef NegateDef = new(NegateName,
         (x, _) =>
         {
             if (x[0].DType == DType.Bool) throw new ArgumentException($"Negate: bool tensor {x[0].Shape} cannot be negated; use LogicalNot.");
@@ -155,7 +160,8 @@ internal static partial class MathOps
         Onnx = OnnxMap.Same("Neg"),
     };
 
-    internal static readonly OpDef ZerosLikeDef = new("ZerosLike",
+    internal const string ZerosLikeName = "ZerosLike";
+    internal static readonly OpDef ZerosLikeDef = new(ZerosLikeName,
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [Tensor.Zeros(x[0].Shape, x[0].DType)])
     {
@@ -163,7 +169,8 @@ internal static partial class MathOps
         Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(0)], [s]); e.Add("ConstantOfShape", [s], [e.Output(0)], ("value", Tensor.Zeros(new Shape(1), e.Node.Outputs[0].DType))); },
     };
 
-    internal static readonly OpDef OnesLikeDef = new("OnesLike",
+    internal const string OnesLikeName = "OnesLike";
+    internal static readonly OpDef OnesLikeDef = new(OnesLikeName,
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [Tensor.Ones(x[0].Shape, x[0].DType)])
     {
@@ -171,13 +178,14 @@ internal static partial class MathOps
         Onnx = e => { var s = e.Temp("shape"); e.Add("Shape", [e.Input(0)], [s]); e.Add("ConstantOfShape", [s], [e.Output(0)], ("value", Tensor.Ones(new Shape(1), e.Node.Outputs[0].DType))); },
     };
 
-    internal static readonly OpDef PowDef = new("Pow",
-        (x, _) => BinaryInfer("Pow", x),
+    internal const string PowName = "Pow";
+    internal static readonly OpDef PowDef = new(PowName,
+        (x, _) => BinaryInfer(PowName, x),
         (x, _) =>
         {
             if (x[1].DType.IsInteger && x[1].ToDoubleArray().Any(v => v < 0))
                 throw new ArgumentException($"Pow: integers to negative integer powers are not allowed (exponent {x[1].DType.Name()}{x[1].Shape} has a negative element). Cast to float first.");
-            var shape = Broadcasting.Shape("Pow", x[0].Shape, x[1].Shape);
+            var shape = Broadcasting.Shape(PowName, x[0].Shape, x[1].Shape);
             if (x[0].DType == DType.Float32 && x[1].Shape.Size == 1 && shape.Size == x[0].Shape.Size && x[1].Item<float>() is var e && IntegerPower.Handles(e))
             {
                 // x^2, x^3, 1/x... as in GELU, norms and their gradients: the same float32 results, without Math.Pow per element.
@@ -212,18 +220,20 @@ internal static partial class MathOps
         Onnx = OnnxMap.Same("Pow"),
     };
 
-    internal static readonly OpDef MaximumDef = new("Maximum",
-        (x, _) => BinaryInfer("Maximum", x),
-        (x, _) => [Broadcasting.Run<MaximumOp<float>, MaximumOp<double>, MaximumOp<int>, MaximumOp<long>>(x[0], x[1], Broadcasting.Shape("Maximum", x[0].Shape, x[1].Shape))])
+    internal const string MaximumName = "Maximum";
+    internal static readonly OpDef MaximumDef = new(MaximumName,
+        (x, _) => BinaryInfer(MaximumName, x),
+        (x, _) => [Broadcasting.Run<MaximumOp<float>, MaximumOp<double>, MaximumOp<int>, MaximumOp<long>>(x[0], x[1], Broadcasting.Shape(MaximumName, x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, GreaterEqual(c.X(0), c.X(1))),
         Lanes = LaneDef.Arithmetic(TensorPrimitives.Max, TensorPrimitives.Max, TensorPrimitives.Max, TensorPrimitives.Max, commutative: true),
         Onnx = OnnxMap.Same("Max"),
     };
 
-    internal static readonly OpDef MinimumDef = new("Minimum",
-        (x, _) => BinaryInfer("Minimum", x),
-        (x, _) => [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(x[0], x[1], Broadcasting.Shape("Minimum", x[0].Shape, x[1].Shape))])
+    internal const string MinimumName = "Minimum";
+    internal static readonly OpDef MinimumDef = new(MinimumName,
+        (x, _) => BinaryInfer(MinimumName, x),
+        (x, _) => [Broadcasting.Run<MinimumOp<float>, MinimumOp<double>, MinimumOp<int>, MinimumOp<long>>(x[0], x[1], Broadcasting.Shape(MinimumName, x[0].Shape, x[1].Shape))])
     {
         Gradient = c => SelectedGradient(c, LessEqual(c.X(0), c.X(1))),
         Lanes = LaneDef.Arithmetic(TensorPrimitives.Min, TensorPrimitives.Min, TensorPrimitives.Min, TensorPrimitives.Min, commutative: true),
@@ -252,9 +262,10 @@ internal static partial class MathOps
         return [Broadcasting.UnBroadcast(Where(firstChosen, c.Grad, zeros), c.X(0)), Broadcasting.UnBroadcast(Where(firstChosen, zeros, c.Grad), c.X(1))];
     }
 
-    internal static readonly OpDef SquaredDifferenceDef = new("SquaredDifference",
-        (x, _) => BinaryInfer("SquaredDifference", x),
-        (x, _) => [Broadcasting.Run<SquaredDifferenceOp<float>, SquaredDifferenceOp<double>, SquaredDifferenceOp<int>, SquaredDifferenceOp<long>>(x[0], x[1], Broadcasting.Shape("SquaredDifference", x[0].Shape, x[1].Shape))])
+    internal const string SquaredDifferenceName = "SquaredDifference";
+    internal static readonly OpDef SquaredDifferenceDef = new(SquaredDifferenceName,
+        (x, _) => BinaryInfer(SquaredDifferenceName, x),
+        (x, _) => [Broadcasting.Run<SquaredDifferenceOp<float>, SquaredDifferenceOp<double>, SquaredDifferenceOp<int>, SquaredDifferenceOp<long>>(x[0], x[1], Broadcasting.Shape(SquaredDifferenceName, x[0].Shape, x[1].Shape))])
     {
         Gradient = c =>
         {
@@ -265,12 +276,13 @@ internal static partial class MathOps
         Onnx = e => { var d = e.Temp("diff"); e.Add("Sub", [e.Input(0), e.Input(1)], [d]); e.Add("Mul", [d, d], [e.Output(0)]); },
     };
 
-    internal static readonly OpDef ClipByValueDef = new("ClipByValue",
+    internal const string ClipByValueName = "ClipByValue";
+    internal static readonly OpDef ClipByValueDef = new(ClipByValueName,
         (x, _) =>
         {
-            BinaryInfer("ClipByValue", [x[0], x[1]]);
-            BinaryInfer("ClipByValue", [x[0], x[2]]);
-            var s = Broadcasting.Shape("ClipByValue", Broadcasting.Shape("ClipByValue", x[0].Shape, x[1].Shape), x[2].Shape);
+            BinaryInfer(ClipByValueName, [x[0], x[1]]);
+            BinaryInfer(ClipByValueName, [x[0], x[2]]);
+            var s = Broadcasting.Shape(ClipByValueName, Broadcasting.Shape(ClipByValueName, x[0].Shape, x[1].Shape), x[2].Shape);
             if (!s.IsCompatibleWith(x[0].Shape))
                 throw new ArgumentException($"ClipByValue: the bounds {x[1].Shape} and {x[2].Shape} would broadcast x {x[0].Shape} to {s}; bounds must broadcast to x's shape.");
             return [TensorSpec.Of(x[0])];

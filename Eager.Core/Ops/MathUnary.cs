@@ -121,43 +121,56 @@ internal static partial class MathOps
         where TI : struct, IUnaryOp<int> where TL : struct, IUnaryOp<long>
         => new(name, (x, _) => UnaryInfer(name, x[0], floatOnly: false), (x, _) => [MapNumeric<TF, TD, TI, TL>(x[0])]) { Gradient = gradient, Lanes = UnaryLanes<TF, TD>(epilogue) };
 
-    internal static readonly OpDef AbsDef = NumericUnary<AbsOp<float>, AbsOp<double>, AbsOp<int>, AbsOp<long>>("Abs",
+    internal const string AbsName = "Abs";
+    internal static readonly OpDef AbsDef = NumericUnary<AbsOp<float>, AbsOp<double>, AbsOp<int>, AbsOp<long>>(AbsName,
         c => [c.Grad * Sign(c.X())]).WithOnnx(OnnxMap.Same("Abs"));
 
+    internal const string SignName = "Sign";
     // TensorFlow's Sign gradient is zeros (not None), so chains through Sign stay connected.
-    internal static readonly OpDef SignDef = NumericUnary<SignOp<float>, SignOp<double>, SignOp<int>, SignOp<long>>("Sign",
+    internal static readonly OpDef SignDef = NumericUnary<SignOp<float>, SignOp<double>, SignOp<int>, SignOp<long>>(SignName,
         c => [ZerosLike(c.X())]).WithOnnx(OnnxMap.Same("Sign"));
 
-    internal static readonly OpDef SquareDef = NumericUnary<SquareOp<float>, SquareOp<double>, SquareOp<int>, SquareOp<long>>("Square",
+    internal const string SquareName = "Square";
+    internal static readonly OpDef SquareDef = NumericUnary<SquareOp<float>, SquareOp<double>, SquareOp<int>, SquareOp<long>>(SquareName,
         c => [c.Grad * (c.X() * 2.0)]).WithOnnx(e => e.Add("Mul", [e.Input(0), e.Input(0)], [e.Output(0)]));
 
-    internal static readonly OpDef ExpDef = FloatUnary<ExpOp<float>, ExpOp<double>>("Exp",
+    internal const string ExpName = "Exp";
+    internal static readonly OpDef ExpDef = FloatUnary<ExpOp<float>, ExpOp<double>>(ExpName,
         c => [c.Grad * c.Y]).WithOnnx(OnnxMap.Same("Exp"));
 
-    internal static readonly OpDef LogDef = FloatUnary<LogOp<float>, LogOp<double>>("Log",
+    internal const string LogName = "Log";
+    internal static readonly OpDef LogDef = FloatUnary<LogOp<float>, LogOp<double>>(LogName,
         c => [c.Grad / c.X()]).WithOnnx(OnnxMap.Same("Log"));
 
-    internal static readonly OpDef Log1pDef = FloatUnary<Log1pOp<float>, Log1pOp<double>>("Log1p",
+    internal const string Log1pName = "Log1p";
+    internal static readonly OpDef Log1pDef = FloatUnary<Log1pOp<float>, Log1pOp<double>>(Log1pName,
         c => [c.Grad / (c.X() + 1.0)]).WithOnnx(e => { var t = e.Temp("plus1"); e.Add("Add", [e.Input(0), OnnxMap.Scalar(e, "one", 1, e.Node.Inputs[0].DType)], [t]); e.Add("Log", [t], [e.Output(0)]); });
 
-    internal static readonly OpDef SqrtDef = FloatUnary<SqrtOp<float>, SqrtOp<double>>("Sqrt",
+    internal const string SqrtName = "Sqrt";
+    internal static readonly OpDef SqrtDef = FloatUnary<SqrtOp<float>, SqrtOp<double>>(SqrtName,
         c => [c.Grad / (c.Y * 2.0)]).WithOnnx(OnnxMap.Same("Sqrt"));
 
-    internal static readonly OpDef RsqrtDef = FloatUnary<RsqrtOp<float>, RsqrtOp<double>>("Rsqrt",
+    internal const string RsqrtName = "Rsqrt";
+    internal static readonly OpDef RsqrtDef = FloatUnary<RsqrtOp<float>, RsqrtOp<double>>(RsqrtName,
         c => [c.Grad * (c.Y * c.Y * c.Y) * -0.5]).WithOnnx(e => { var t = e.Temp("sqrt"); e.Add("Sqrt", [e.Input(0)], [t]); e.Add("Reciprocal", [t], [e.Output(0)]); });
 
-    internal static readonly OpDef SinDef = FloatUnary<SinOp<float>, SinOp<double>>("Sin",
+    internal const string SinName = "Sin";
+    internal static readonly OpDef SinDef = FloatUnary<SinOp<float>, SinOp<double>>(SinName,
         c => [c.Grad * Cos(c.X())]).WithOnnx(OnnxMap.Same("Sin"));
 
-    internal static readonly OpDef CosDef = FloatUnary<CosOp<float>, CosOp<double>>("Cos",
+    internal const string CosName = "Cos";
+    internal static readonly OpDef CosDef = FloatUnary<CosOp<float>, CosOp<double>>(CosName,
         c => [-(c.Grad * Sin(c.X()))]).WithOnnx(OnnxMap.Same("Cos"));
 
+    internal const string ErfName = "Erf";
     // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2).
-    internal static readonly OpDef ErfDef = FloatUnary<ErfOp<float>, ErfOp<double>>("Erf",
+    internal static readonly OpDef ErfDef = FloatUnary<ErfOp<float>, ErfOp<double>>(ErfName,
         c => [c.Grad * Exp(-Square(c.X())) * 1.1283791670955126]).WithOnnx(OnnxMap.Same("Erf"));
 
+    internal const string FloorName = "Floor";
     // Floor and Round are piecewise constant; like TensorFlow they have no gradient (None).
-    internal static readonly OpDef FloorDef = FloatUnary<FloorOp<float>, FloorOp<double>>("Floor", null).WithOnnx(OnnxMap.Same("Floor"));
+    internal static readonly OpDef FloorDef = FloatUnary<FloorOp<float>, FloorOp<double>>(FloorName, null).WithOnnx(OnnxMap.Same("Floor"));
 
-    internal static readonly OpDef RoundDef = NumericUnary<RoundOp<float>, RoundOp<double>, CopyOp<int>, CopyOp<long>>("Round", null).WithOnnx(OnnxMap.Same("Round"));
+    internal const string RoundName = "Round";
+    internal static readonly OpDef RoundDef = NumericUnary<RoundOp<float>, RoundOp<double>, CopyOp<int>, CopyOp<long>>(RoundName, null).WithOnnx(OnnxMap.Same("Round"));
 }

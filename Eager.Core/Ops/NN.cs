@@ -17,12 +17,12 @@ public static partial class Ops
     /// <summary>exp(x) / sum(exp(x)) along <paramref name="axis"/> (default the last), computed stably.</summary>
     /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
     public static Tensor Softmax(Tensor x, int axis = -1) =>
-        Dispatcher.Apply1(SoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, "Softmax") } }, x);
+        Dispatcher.Apply1(SoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, SoftmaxName) } }, x);
 
     /// <summary>x - log(sum(exp(x))) along <paramref name="axis"/> (default the last), computed stably.</summary>
     /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
     public static Tensor LogSoftmax(Tensor x, int axis = -1) =>
-        Dispatcher.Apply1(LogSoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, "LogSoftmax") } }, x);
+        Dispatcher.Apply1(LogSoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, LogSoftmaxName) } }, x);
 
     /// <summary>
     /// Inverted dropout: while <paramref name="training"/>, each element is zeroed with probability <paramref name="rate"/>
@@ -48,10 +48,11 @@ public static partial class Ops
 
 internal static partial class NNOps
 {
-    internal static readonly OpDef BiasAddDef = new("BiasAdd",
+    internal const string BiasAddName = "BiasAdd";
+    internal static readonly OpDef BiasAddDef = new(BiasAddName,
         (x, _) =>
         {
-            Broadcasting.SameDType("BiasAdd", x[0], x[1]);
+            Broadcasting.SameDType(BiasAddName, x[0], x[1]);
             if (!x[0].DType.IsNumeric) throw new ArgumentException($"BiasAdd: bool tensors have no arithmetic; got {x[0].Shape}.");
             if (x[0].Rank < 1 || x[1].Rank != 1)
                 throw new ArgumentException($"BiasAdd: the input must have rank >= 1 and the bias rank 1, got input {x[0].Shape} and bias {x[1].Shape}.");
@@ -95,8 +96,9 @@ internal static partial class NNOps
         return r;
     }
 
-    internal static readonly OpDef SoftmaxDef = new("Softmax",
-        (x, a) => SoftmaxInfer("Softmax", x, a),
+    internal const string SoftmaxName = "Softmax";
+    internal static readonly OpDef SoftmaxDef = new(SoftmaxName,
+        (x, a) => SoftmaxInfer(SoftmaxName, x, a),
         (x, a) => [SoftmaxRun(x[0], a.Int("axis"), log: false)])
     {
         // dy/dx applied to g: y * (g - sum(g * y)) along the axis.
@@ -104,8 +106,9 @@ internal static partial class NNOps
         Onnx = e => e.Add("Softmax", [e.Input(0)], [e.Output(0)], ("axis", e.Node.Attrs.Int("axis"))),
     };
 
-    internal static readonly OpDef LogSoftmaxDef = new("LogSoftmax",
-        (x, a) => SoftmaxInfer("LogSoftmax", x, a),
+    internal const string LogSoftmaxName = "LogSoftmax";
+    internal static readonly OpDef LogSoftmaxDef = new(LogSoftmaxName,
+        (x, a) => SoftmaxInfer(LogSoftmaxName, x, a),
         (x, a) => [SoftmaxRun(x[0], a.Int("axis"), log: true)])
     {
         // g - softmax(x) * sum(g) along the axis; softmax is an op, so this differentiates again.
@@ -115,10 +118,11 @@ internal static partial class NNOps
 
     private static long unseededDropout = Environment.TickCount64;
 
-    internal static readonly OpDef DropoutDef = new("Dropout",
+    internal const string DropoutName = "Dropout";
+    internal static readonly OpDef DropoutDef = new(DropoutName,
         (x, a) =>
         {
-            Window.Floating("Dropout", x[0], "input");
+            Window.Floating(DropoutName, x[0], "input");
             return [TensorSpec.Of(x[0]), TensorSpec.Of(x[0])];
         },
         (x, a) =>
@@ -149,10 +153,11 @@ internal static partial class NNOps
         System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, y);
     }
 
-    internal static readonly OpDef L2LossDef = new("L2Loss",
+    internal const string L2LossName = "L2Loss";
+    internal static readonly OpDef L2LossDef = new(L2LossName,
         (x, _) =>
         {
-            Window.Floating("L2Loss", x[0], "input");
+            Window.Floating(L2LossName, x[0], "input");
             return [new TensorSpec(Shape.Scalar, x[0].DType)];
         },
         (x, _) =>

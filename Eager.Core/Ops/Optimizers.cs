@@ -25,10 +25,11 @@ internal static partial class OptimizerOps
 {
     private static readonly string[] AdamInputs = ["the weight", "m", "v", "the gradient"];
 
-    internal static readonly OpDef AdamStepDef = new("AdamStep",
+    internal const string AdamStepName = "AdamStep";
+    internal static readonly OpDef AdamStepDef = new(AdamStepName,
         (x, a) =>
         {
-            for (int i = 0; i < 4; i++) Window.Floating("AdamStep", x[i], AdamInputs[i]);
+            for (int i = 0; i < 4; i++) Window.Floating(AdamStepName, x[i], AdamInputs[i]);
             for (int i = 1; i < 4; i++)
             {
                 if (x[i].DType != x[0].DType || !x[i].Shape.IsCompatibleWith(x[0].Shape))

@@ -35,32 +35,32 @@ public static partial class Ops
     /// <exception cref="ArgumentException">Rank other than 4, a pool larger than a VALID input, a bad padding string or
     /// non-positive sizes, a non-float dtype.</exception>
     public static Tensor MaxPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(MaxPool2DDef, Window.PoolAttrs("MaxPool2D", poolSize, strides, padding), input);
+        Dispatcher.Apply1(MaxPool2DDef, Window.PoolAttrs(MaxPool2DName, poolSize, strides, padding), input);
 
     /// <summary>Average pooling; under SAME padding each window averages only its real cells (TensorFlow's semantics).</summary>
     /// <exception cref="ArgumentException">As <see cref="MaxPool2D"/>.</exception>
     public static Tensor AvgPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(AvgPool2DDef, Window.PoolAttrs("AvgPool2D", poolSize, strides, padding), input);
+        Dispatcher.Apply1(AvgPool2DDef, Window.PoolAttrs(AvgPool2DName, poolSize, strides, padding), input);
 
     /// <summary>The gradient of <see cref="MaxPool2D"/>: each value of <paramref name="outputGradient"/> goes to the
     /// first maximal cell of its window in <paramref name="input"/>; the result is shaped like the input.</summary>
     /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
     public static Tensor MaxPoolGrad(Tensor input, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(MaxPoolGradDef, Window.PoolAttrs("MaxPoolGrad", poolSize, strides, padding), input, outputGradient);
+        Dispatcher.Apply1(MaxPoolGradDef, Window.PoolAttrs(MaxPoolGradName, poolSize, strides, padding), input, outputGradient);
 
     /// <summary>The adjoint of <see cref="MaxPoolGrad"/> in its gradient argument: picks, for each window of
     /// <paramref name="input"/>, the value of <paramref name="inputGradient"/> (input-shaped) at the window's maximum.</summary>
     /// <exception cref="ArgumentException">When <paramref name="inputGradient"/> is not shaped like the input.</exception>
     public static Tensor MaxPoolGradGrad(Tensor input, Tensor inputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
-        Dispatcher.Apply1(MaxPoolGradGradDef, Window.PoolAttrs("MaxPoolGradGrad", poolSize, strides, padding), input, inputGradient);
+        Dispatcher.Apply1(MaxPoolGradGradDef, Window.PoolAttrs(MaxPoolGradGradName, poolSize, strides, padding), input, inputGradient);
 
     /// <summary>The gradient of <see cref="AvgPool2D"/> for an input of <paramref name="inputShape"/> (an unknown batch
     /// is taken from the gradient).</summary>
     /// <exception cref="ArgumentException">When the gradient is not shaped like the pool's output.</exception>
     public static Tensor AvgPoolGrad(Shape inputShape, Tensor outputGradient, Size2 poolSize, Size2? strides = null, string padding = "VALID")
     {
-        var a = Window.PoolAttrs("AvgPoolGrad", poolSize, strides, padding);
-        a.Add("inputShape", ConvolutionOps.InputShapeAttr("AvgPoolGrad", inputShape));
+        var a = Window.PoolAttrs(AvgPoolGradName, poolSize, strides, padding);
+        a.Add("inputShape", ConvolutionOps.InputShapeAttr(AvgPoolGradName, inputShape));
         return Dispatcher.Apply1(AvgPoolGradDef, a, outputGradient);
     }
 }
@@ -112,53 +112,58 @@ internal static partial class PoolingOps
 
     private static void AvgBwd<T>(in ConvGeometry g, ReadOnlySpan<T> dy, ReadOnlySpan<T> _, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> => Pooling.AvgBackward(g, dy, dx);
 
-    internal static readonly OpDef MaxPool2DDef = new("MaxPool2D",
-        (x, a) => PoolInfer("MaxPool2D", x[0], a),
-        (x, a) => [PoolRun("MaxPool2D", x[0].Shape, x[0], x[0], PoolInfer("MaxPool2D", x[0], a)[0].Shape, a, MaxFwd, MaxFwd)])
+    internal const string MaxPool2DName = "MaxPool2D";
+    internal static readonly OpDef MaxPool2DDef = new(MaxPool2DName,
+        (x, a) => PoolInfer(MaxPool2DName, x[0], a),
+        (x, a) => [PoolRun(MaxPool2DName, x[0].Shape, x[0], x[0], PoolInfer(MaxPool2DName, x[0], a)[0].Shape, a, MaxFwd, MaxFwd)])
     {
         Gradient = c => [MaxPoolGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
         Onnx = e => OnnxPool(e, "MaxPool"),
     };
 
-    internal static readonly OpDef MaxPoolGradDef = new("MaxPoolGrad",
+    internal const string MaxPoolGradName = "MaxPoolGrad";
+    internal static readonly OpDef MaxPoolGradDef = new(MaxPoolGradName,
         (x, a) =>
         {
-            var y = PoolInfer("MaxPoolGrad", x[0], a)[0];
-            Broadcasting.SameDType("MaxPoolGrad", x[0], x[1]);
-            CheckPoolGrad("MaxPoolGrad", x[0].Shape, x[1], y.Shape, "output gradient");
+            var y = PoolInfer(MaxPoolGradName, x[0], a)[0];
+            Broadcasting.SameDType(MaxPoolGradName, x[0], x[1]);
+            CheckPoolGrad(MaxPoolGradName, x[0].Shape, x[1], y.Shape, "output gradient");
             return [TensorSpec.Of(x[0])];
         },
-        (x, a) => [PoolRun("MaxPoolGrad", x[0].Shape, x[0], x[1], x[0].Shape, a, Pooling.MaxBackward, Pooling.MaxBackward)])
+        (x, a) => [PoolRun(MaxPoolGradName, x[0].Shape, x[0], x[1], x[0].Shape, a, Pooling.MaxBackward, Pooling.MaxBackward)])
     {
         // inputs (input, outGrad): piecewise constant in the input, linear in outGrad.
         Gradient = c => [null, MaxPoolGradGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };
 
-    internal static readonly OpDef MaxPoolGradGradDef = new("MaxPoolGradGrad",
+    internal const string MaxPoolGradGradName = "MaxPoolGradGrad";
+    internal static readonly OpDef MaxPoolGradGradDef = new(MaxPoolGradGradName,
         (x, a) =>
         {
-            var y = PoolInfer("MaxPoolGradGrad", x[0], a)[0];
-            Broadcasting.SameDType("MaxPoolGradGrad", x[0], x[1]);
-            CheckPoolGrad("MaxPoolGradGrad", x[0].Shape, x[1], x[0].Shape, "input-shaped gradient");
+            var y = PoolInfer(MaxPoolGradGradName, x[0], a)[0];
+            Broadcasting.SameDType(MaxPoolGradGradName, x[0], x[1]);
+            CheckPoolGrad(MaxPoolGradGradName, x[0].Shape, x[1], x[0].Shape, "input-shaped gradient");
             return [y];
         },
-        (x, a) => [PoolRun("MaxPoolGradGrad", x[0].Shape, x[0], x[1], PoolInfer("MaxPoolGradGrad", x[0], a)[0].Shape, a, Pooling.MaxBackwardAdjoint, Pooling.MaxBackwardAdjoint)])
+        (x, a) => [PoolRun(MaxPoolGradGradName, x[0].Shape, x[0], x[1], PoolInfer(MaxPoolGradGradName, x[0], a)[0].Shape, a, Pooling.MaxBackwardAdjoint, Pooling.MaxBackwardAdjoint)])
     {
         Gradient = c => [null, MaxPoolGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };
 
-    internal static readonly OpDef AvgPool2DDef = new("AvgPool2D",
-        (x, a) => PoolInfer("AvgPool2D", x[0], a),
-        (x, a) => [PoolRun("AvgPool2D", x[0].Shape, x[0], x[0], PoolInfer("AvgPool2D", x[0], a)[0].Shape, a, AvgFwd, AvgFwd)])
+    internal const string AvgPool2DName = "AvgPool2D";
+    internal static readonly OpDef AvgPool2DDef = new(AvgPool2DName,
+        (x, a) => PoolInfer(AvgPool2DName, x[0], a),
+        (x, a) => [PoolRun(AvgPool2DName, x[0].Shape, x[0], x[0], PoolInfer(AvgPool2DName, x[0], a)[0].Shape, a, AvgFwd, AvgFwd)])
     {
-        Gradient = c => [AvgPoolGrad(ConvolutionOps.GradInputShape("AvgPool2D", c.X(0)), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
+        Gradient = c => [AvgPoolGrad(ConvolutionOps.GradInputShape(AvgPool2DName, c.X(0)), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
         Onnx = e => OnnxPool(e, "AveragePool"),
     };
 
-    internal static readonly OpDef AvgPoolGradDef = new("AvgPoolGrad",
+    internal const string AvgPoolGradName = "AvgPoolGrad";
+    internal static readonly OpDef AvgPoolGradDef = new(AvgPoolGradName,
         (x, a) =>
         {
-            const string op = "AvgPoolGrad";
+            const string op = AvgPoolGradName;
             Window.Floating(op, x[0], "output gradient");
             Window.Rank4(op, "the output gradient", x[0], "NHWC");
             var given = a.Ints("inputShape");
@@ -172,7 +177,7 @@ internal static partial class PoolingOps
         {
             var given = a.Ints("inputShape");
             var input = Shape.Wrap([given[0] >= 0 ? given[0] : x[0].Shape[0], given[1], given[2], given[3]]);
-            return [PoolRun("AvgPoolGrad", input, x[0], x[0], input, a, AvgBwd, AvgBwd)];
+            return [PoolRun(AvgPoolGradName, input, x[0], x[0], input, a, AvgBwd, AvgBwd)];
         })
     {
         // AvgPoolGrad is the adjoint of the (linear) average pool, so its own gradient is the pool.

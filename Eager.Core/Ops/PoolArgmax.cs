@@ -15,7 +15,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">As <see cref="MaxPool2D"/>.</exception>
     public static (Tensor Output, Tensor Argmax) MaxPoolWithArgmax(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID", bool includeBatchInIndex = false)
     {
-        var a = Window.PoolAttrs("MaxPoolWithArgmax", poolSize, strides, padding);
+        var a = Window.PoolAttrs(MaxPoolWithArgmaxName, poolSize, strides, padding);
         a.Add("includeBatchInIndex", includeBatchInIndex);
         var r = Dispatcher.Apply(MaxPoolWithArgmaxDef, [input], a);
         return (r[0], r[1]);
@@ -24,16 +24,17 @@ public static partial class Ops
 
 internal static partial class PoolingOps
 {
-    internal static readonly OpDef MaxPoolWithArgmaxDef = new("MaxPoolWithArgmax",
+    internal const string MaxPoolWithArgmaxName = "MaxPoolWithArgmax";
+    internal static readonly OpDef MaxPoolWithArgmaxDef = new(MaxPoolWithArgmaxName,
         (x, a) =>
         {
-            var y = PoolInfer("MaxPoolWithArgmax", x[0], a)[0];
+            var y = PoolInfer(MaxPoolWithArgmaxName, x[0], a)[0];
             return [y, new TensorSpec(y.Shape, DType.Int64)];
         },
         (x, a) =>
         {
-            var spec = PoolInfer("MaxPoolWithArgmax", x[0], a)[0];
-            var g = PoolGeometry("MaxPoolWithArgmax", x[0].Shape, a);
+            var spec = PoolInfer(MaxPoolWithArgmaxName, x[0], a)[0];
+            var g = PoolGeometry(MaxPoolWithArgmaxName, x[0].Shape, a);
             var input = x[0].Contiguous();
             var y = Tensor.Empty(spec.Shape, input.DType);
             var idx = Tensor.Empty(spec.Shape, DType.Int64);

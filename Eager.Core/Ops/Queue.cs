@@ -17,7 +17,7 @@ public static partial class Ops
     public static Tensor[] IteratorGetNext(DatasetIterator iterator)
     {
         ArgumentNullException.ThrowIfNull(iterator);
-        return Dispatcher.Apply(IteratorGetNextDef, [], new Attrs { { "iterator", iterator } }, "IteratorGetNext");
+        return Dispatcher.Apply(IteratorGetNextDef, [], new Attrs { { "iterator", iterator } }, IteratorGetNextName);
     }
 
     /// <summary>A graph op that starts a new pass of the iterator when run.</summary>
@@ -25,7 +25,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(iterator);
         var g = GraphOps.RequireGraph("DatasetIterator.ResetOp", "in eager code call iterator.Reset() directly");
-        return new Operation(g.AddNode(IteratorResetDef, [], new Attrs { { "iterator", iterator } }, "IteratorReset"));
+        return new Operation(g.AddNode(IteratorResetDef, [], new Attrs { { "iterator", iterator } }, IteratorResetName));
     }
 
     /// <summary>Adds a graph op that enqueues one element into <paramref name="queue"/> when run.</summary>
@@ -82,47 +82,56 @@ public static partial class Ops
 
 internal static partial class QueueOps
 {
-    internal static readonly OpDef QueueEnqueueDef = new("QueueEnqueue",
-        (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueue", batched: false); return []; },
+    internal const string QueueEnqueueName = "QueueEnqueue";
+    internal static readonly OpDef QueueEnqueueDef = new(QueueEnqueueName,
+        (x, a) => { QueueOf(a).CheckSymbolicElement(x, QueueEnqueueName, batched: false); return []; },
         (x, a) => { QueueOf(a).Enqueue(x, TimeoutOf(a)); return []; })
     { IsStateful = true };
 
-    internal static readonly OpDef QueueEnqueueManyDef = new("QueueEnqueueMany",
-        (x, a) => { QueueOf(a).CheckSymbolicElement(x, "QueueEnqueueMany", batched: true); return []; },
+    internal const string QueueEnqueueManyName = "QueueEnqueueMany";
+    internal static readonly OpDef QueueEnqueueManyDef = new(QueueEnqueueManyName,
+        (x, a) => { QueueOf(a).CheckSymbolicElement(x, QueueEnqueueManyName, batched: true); return []; },
         (x, a) => { QueueOf(a).EnqueueMany(x, TimeoutOf(a)); return []; })
     { IsStateful = true };
 
-    internal static readonly OpDef QueueDequeueDef = new("QueueDequeue",
-        (_, a) => QueueOf(a).OutputSpecs("QueueDequeue", null),
+    internal const string QueueDequeueName = "QueueDequeue";
+    internal static readonly OpDef QueueDequeueDef = new(QueueDequeueName,
+        (_, a) => QueueOf(a).OutputSpecs(QueueDequeueName, null),
         (_, a) => QueueOf(a).Dequeue(TimeoutOf(a)))
     { IsStateful = true };
 
-    internal static readonly OpDef QueueDequeueManyDef = new("QueueDequeueMany",
-        (_, a) => QueueOf(a).OutputSpecs("QueueDequeueMany", a.Int("n")),
+    internal const string QueueDequeueManyName = "QueueDequeueMany";
+    internal static readonly OpDef QueueDequeueManyDef = new(QueueDequeueManyName,
+        (_, a) => QueueOf(a).OutputSpecs(QueueDequeueManyName, a.Int("n")),
         (_, a) => QueueOf(a).DequeueMany(a.Int("n"), TimeoutOf(a)))
     { IsStateful = true };
 
-    internal static readonly OpDef QueueDequeueUpToDef = new("QueueDequeueUpTo",
-        (_, a) => QueueOf(a).OutputSpecs("QueueDequeueUpTo", -1),
+    internal const string QueueDequeueUpToName = "QueueDequeueUpTo";
+    internal static readonly OpDef QueueDequeueUpToDef = new(QueueDequeueUpToName,
+        (_, a) => QueueOf(a).OutputSpecs(QueueDequeueUpToName, -1),
         (_, a) => QueueOf(a).DequeueUpTo(a.Int("n"), TimeoutOf(a)))
     { IsStateful = true };
 
-    internal static readonly OpDef QueueCloseDef = new("QueueClose",
+    internal const string QueueCloseName = "QueueClose";
+    internal static readonly OpDef QueueCloseDef = new(QueueCloseName,
         (_, a) => { QueueOf(a); return []; },
         (_, a) => { QueueOf(a).Close(a.Bool("cancel_pending_enqueues")); return []; })
     { IsStateful = true };
 
-    internal static readonly OpDef QueueSizeDef = new("QueueSize",
+    internal const string QueueSizeName = "QueueSize";
+    internal static readonly OpDef QueueSizeDef = new(QueueSizeName,
         (_, a) => { QueueOf(a); return [new TensorSpec(Shape.Scalar, DType.Int32)]; },
         (_, a) => [Tensor.Scalar(QueueOf(a).Size)])
     { IsStateful = true };
 
-    internal static readonly OpDef IteratorGetNextDef = new("IteratorGetNext",
+    internal const string IteratorGetNextName = "IteratorGetNext";
+    internal static readonly OpDef IteratorGetNextDef = new(IteratorGetNextName,
         (_, a) => [.. IteratorOf(a).ElementSpec.Select(s => new TensorSpec(s.Shape, s.DType))],
         (_, a) => IteratorOf(a).Next())
     { IsStateful = true };
 
-    internal static readonly OpDef IteratorResetDef = new("IteratorReset",
+    internal const string IteratorResetName = "IteratorReset";
+    internal static readonly OpDef IteratorResetDef = new(IteratorResetName,
         (_, a) => { IteratorOf(a); return []; },
         (_, a) => { IteratorOf(a).Reset(); return []; })
     { IsStateful = true };

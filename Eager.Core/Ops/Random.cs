@@ -67,28 +67,32 @@ internal static partial class RandomOps
 {
     private static long unseededDraws = Environment.TickCount64;
 
-    internal static readonly OpDef RandomNormalDef = new("RandomNormal",
-        (_, a) => RandomInfer("RandomNormal", a, floatOnly: true),
+    internal const string RandomNormalName = "RandomNormal";
+    internal static readonly OpDef RandomNormalDef = new(RandomNormalName,
+        (_, a) => RandomInfer(RandomNormalName, a, floatOnly: true),
         (_, a) => [Sample(a, (k, d) => Philox.Normal(k, d), a.Double("mean"), a.Double("stddev"))])
     {
         IsStateful = true,
         Onnx = e => e.Add("RandomNormal", [], [e.Output(0)], RandomOnnxAttrs(e, ("mean", (float)e.Node.Attrs.Double("mean")), ("scale", (float)e.Node.Attrs.Double("stddev")))),
     };
 
-    internal static readonly OpDef RandomUniformDef = new("RandomUniform",
-        (_, a) => RandomInfer("RandomUniform", a, floatOnly: false),
+    internal const string RandomUniformName = "RandomUniform";
+    internal static readonly OpDef RandomUniformDef = new(RandomUniformName,
+        (_, a) => RandomInfer(RandomUniformName, a, floatOnly: false),
         (_, a) => [Sample(a, (k, d) => Philox.Uniform(k, d), a.Double("minval"), a.Double("maxval") - a.Double("minval"))])
     {
         IsStateful = true,
         Onnx = e => e.Add("RandomUniform", [], [e.Output(0)], RandomOnnxAttrs(e, ("low", (float)e.Node.Attrs.Double("minval")), ("high", (float)e.Node.Attrs.Double("maxval")))),
     };
 
-    internal static readonly OpDef TruncatedNormalDef = new("TruncatedNormal",
-        (_, a) => RandomInfer("TruncatedNormal", a, floatOnly: true),
+    internal const string TruncatedNormalName = "TruncatedNormal";
+    internal static readonly OpDef TruncatedNormalDef = new(TruncatedNormalName,
+        (_, a) => RandomInfer(TruncatedNormalName, a, floatOnly: true),
         (_, a) => [Sample(a, (k, d) => Philox.TruncatedNormal(k, d), a.Double("mean"), a.Double("stddev"))])
     { IsStateful = true };
 
-    internal static readonly OpDef RandomShuffleDef = new("RandomShuffle",
+    internal const string RandomShuffleName = "RandomShuffle";
+    internal static readonly OpDef RandomShuffleDef = new(RandomShuffleName,
         (x, _) =>
         {
             if (x[0].Rank == 0) throw new ArgumentException($"RandomShuffle: the value is a scalar {x[0].DType.Name()}{x[0].Shape}; it shuffles along axis 0, so it needs rank 1 or more.");
@@ -97,7 +101,8 @@ internal static partial class RandomOps
         (x, a) => [Shuffle(x[0], a)])
     { IsStateful = true, KeepsInputs = false };
 
-    internal static readonly OpDef MultinomialDef = new("Multinomial",
+    internal const string MultinomialName = "Multinomial";
+    internal static readonly OpDef MultinomialDef = new(MultinomialName,
         (x, a) =>
         {
             var l = x[0];

@@ -113,7 +113,7 @@ internal static partial class ReductionOps
         var axes = e.Node.Attrs.Ints("axes");
         long keep = e.Node.Attrs.Bool("keepDims") ? 1L : 0L;
         if (axes.Length == 0) e.Add("Identity", [e.Input(0)], [e.Output(0)]);
-        else if (opType == "ReduceSum") e.Add(opType, [e.Input(0), OnnxMap.Ints(e, "axes", axes)], [e.Output(0)], ("keepdims", keep));
+        else if (opType == ReduceSumName) e.Add(opType, [e.Input(0), OnnxMap.Ints(e, "axes", axes)], [e.Output(0)], ("keepdims", keep));
         else e.Add(opType, [e.Input(0)], [e.Output(0)], ("axes", axes), ("keepdims", keep));
     }
 
@@ -124,16 +124,18 @@ internal static partial class ReductionOps
         return Dispatcher.Apply1(op, new Attrs { { "axes", NormalizeAxes(op.Name, x.Shape, axes) }, { "keepDims", keepDims } }, x);
     }
 
-    internal static readonly OpDef ReduceSumDef = new("ReduceSum",
-        (x, a) => ReduceInfer("ReduceSum", x, a),
+    internal const string ReduceSumName = "ReduceSum";
+    internal static readonly OpDef ReduceSumDef = new(ReduceSumName,
+        (x, a) => ReduceInfer(ReduceSumName, x, a),
         (x, a) => [ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs)],
-        Onnx = e => OnnxReduce(e, "ReduceSum"),
+        Onnx = e => OnnxReduce(e, ReduceSumName),
     };
 
-    internal static readonly OpDef ReduceMeanDef = new("ReduceMean",
-        (x, a) => ReduceInfer("ReduceMean", x, a),
+    internal const string ReduceMeanName = "ReduceMean";
+    internal static readonly OpDef ReduceMeanDef = new(ReduceMeanName,
+        (x, a) => ReduceInfer(ReduceMeanName, x, a),
         (x, a) =>
         {
             var axes = a.Ints("axes");
@@ -160,15 +162,16 @@ internal static partial class ReductionOps
             // The count is known only at run time: sum ones over the reduced axes.
             return [Divide(g, ReduceSum(OnesLike(x), axes, keepDims: true))];
         },
-        Onnx = e => OnnxReduce(e, "ReduceMean"),
+        Onnx = e => OnnxReduce(e, ReduceMeanName),
     };
 
-    internal static readonly OpDef ReduceProdDef = new("ReduceProd",
-        (x, a) => ReduceInfer("ReduceProd", x, a),
+    internal const string ReduceProdName = "ReduceProd";
+    internal static readonly OpDef ReduceProdDef = new(ReduceProdName,
+        (x, a) => ReduceInfer(ReduceProdName, x, a),
         (x, a) => [ReduceWith<ProdOp<float>, ProdOp<double>, ProdOp<int>, ProdOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         // d prod / d x_i is the product of the other elements; computed directly so zeros are handled exactly.
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), c.Attrs.Ints("axes")))],
-        Onnx = e => OnnxReduce(e, "ReduceProd"),
+        Onnx = e => OnnxReduce(e, ReduceProdName),
     };
 }

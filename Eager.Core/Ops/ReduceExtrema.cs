@@ -36,36 +36,39 @@ public static partial class Ops
 
 internal static partial class ReductionOps
 {
-    internal static readonly OpDef ReduceMaxDef = new("ReduceMax",
-        (x, a) => ReduceInfer("ReduceMax", x, a),
+    internal const string ReduceMaxName = "ReduceMax";
+    internal static readonly OpDef ReduceMaxDef = new(ReduceMaxName,
+        (x, a) => ReduceInfer(ReduceMaxName, x, a),
         (x, a) => [ReduceWith<MaxOp<float>, MaxOp<double>, MaxOp<int>, MaxOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
-        Onnx = e => OnnxReduce(e, "ReduceMax"),
+        Onnx = e => OnnxReduce(e, ReduceMaxName),
     };
 
-    internal static readonly OpDef ReduceMinDef = new("ReduceMin",
-        (x, a) => ReduceInfer("ReduceMin", x, a),
+    internal const string ReduceMinName = "ReduceMin";
+    internal static readonly OpDef ReduceMinDef = new(ReduceMinName,
+        (x, a) => ReduceInfer(ReduceMinName, x, a),
         (x, a) => [ReduceWith<MinOp<float>, MinOp<double>, MinOp<int>, MinOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
-        Onnx = e => OnnxReduce(e, "ReduceMin"),
+        Onnx = e => OnnxReduce(e, ReduceMinName),
     };
 
     private static Tensor SelectedShare(GradContext c) => Dispatcher.Apply1(SelectedShareDef, c.Attrs, c.X(0), c.Y);
 
     /// <summary>The <see cref="SelectedShareDef"/> op for y = max or min of x over <paramref name="axes"/> (keepDims false).</summary>
     internal static Tensor SelectedShare(Tensor x, Tensor y, int[] axes) =>
-        Dispatcher.Apply1(SelectedShareDef, new Attrs { { "axes", NormalizeAxes("SelectedShare", x.Shape, axes) }, { "keepDims", false } }, x, y);
+        Dispatcher.Apply1(SelectedShareDef, new Attrs { { "axes", NormalizeAxes(SelectedShareName, x.Shape, axes) }, { "keepDims", false } }, x, y);
 
+    internal const string SelectedShareName = "SelectedShare";
     /// <summary>
     /// (x == y) / (number of such elements in the reduced group), where y is x reduced by max or min over
     /// attrs axes: each element's share of the reduction's gradient. Piecewise constant, so it has no gradient.
     /// </summary>
-    internal static readonly OpDef SelectedShareDef = new("SelectedShare",
+    internal static readonly OpDef SelectedShareDef = new(SelectedShareName,
         (x, a) =>
         {
-            var axes = NormalizeAxes("SelectedShare", x[0].Shape, a.Ints("axes"));
+            var axes = NormalizeAxes(SelectedShareName, x[0].Shape, a.Ints("axes"));
             var reduced = ReducedShape(x[0].Shape, axes, a.Bool("keepDims"));
             if (!reduced.IsCompatibleWith(x[1].Shape) || x[0].DType != x[1].DType || !x[0].DType.IsNumeric)
                 throw new ArgumentException($"SelectedShare: y is {x[1].DType.Name()}{x[1].Shape}; reducing {x[0].DType.Name()}{x[0].Shape} over {ArrayText.Of(axes)} gives {reduced}.");
@@ -121,30 +124,33 @@ internal static partial class ReductionOps
         else ArgReduce.Columns(src, outer, reduce, inner, max, dst);
     }
 
-    internal static readonly OpDef ArgMaxDef = new("ArgMax", (x, a) => ArgInfer("ArgMax", x, a), (x, a) => [ArgCompute("ArgMax", x[0], a, true)])
+    internal const string ArgMaxName = "ArgMax";
+    internal static readonly OpDef ArgMaxDef = new(ArgMaxName, (x, a) => ArgInfer(ArgMaxName, x, a), (x, a) => [ArgCompute(ArgMaxName, x[0], a, true)])
     {
-        Onnx = e => OnnxArg(e, "ArgMax"),
+        Onnx = e => OnnxArg(e, ArgMaxName),
     };
 
-    internal static readonly OpDef ArgMinDef = new("ArgMin", (x, a) => ArgInfer("ArgMin", x, a), (x, a) => [ArgCompute("ArgMin", x[0], a, false)])
+    internal const string ArgMinName = "ArgMin";
+    internal static readonly OpDef ArgMinDef = new(ArgMinName, (x, a) => ArgInfer(ArgMinName, x, a), (x, a) => [ArgCompute(ArgMinName, x[0], a, false)])
     {
-        Onnx = e => OnnxArg(e, "ArgMin"),
+        Onnx = e => OnnxArg(e, ArgMinName),
     };
 
     /// <summary>For each element of x, the product of the other elements in its group over <paramref name="axes"/>.</summary>
     internal static Tensor ProdOthers(Tensor x, int[] axes) => Dispatcher.Apply1(ProdOthersDef, new Attrs { { "axes", axes } }, x);
 
-    internal static readonly OpDef ProdOthersDef = new("ProdOthers",
+    internal const string ProdOthersName = "ProdOthers";
+    internal static readonly OpDef ProdOthersDef = new(ProdOthersName,
         (x, a) =>
         {
             if (!x[0].DType.IsNumeric) throw new ArgumentException($"ProdOthers: bool tensor {x[0].Shape} has no product.");
-            NormalizeAxes("ProdOthers", x[0].Shape, a.Ints("axes"));
+            NormalizeAxes(ProdOthersName, x[0].Shape, a.Ints("axes"));
             return [TensorSpec.Of(x[0])];
         },
         (x, a) =>
         {
             var t = x[0];
-            var axes = NormalizeAxes("ProdOthers", t.Shape, a.Ints("axes"));
+            var axes = NormalizeAxes(ProdOthersName, t.Shape, a.Ints("axes"));
             var kept = Enumerable.Range(0, t.Rank).Where(i => Array.IndexOf(axes, i) < 0).ToArray();
             var perm = kept.Concat(axes).ToArray();
             var (data, rows, len) = ReduceLayout(t, axes);

@@ -69,8 +69,9 @@ internal static partial class ResizeOps
         return (Kernels.Layout.Resize.Map(linear, coord, nearest, input[1], outH, sh), Kernels.Layout.Resize.Map(linear, coord, nearest, input[2], outW, sw));
     }
 
-    internal static readonly OpDef ResizeDef = new("Resize",
-        (x, a) => ResizeInfer("Resize", x[0], a),
+    internal const string ResizeName = "Resize";
+    internal static readonly OpDef ResizeDef = new(ResizeName,
+        (x, a) => ResizeInfer(ResizeName, x[0], a),
         (x, a) =>
         {
             var src = x[0].Contiguous();
@@ -87,7 +88,8 @@ internal static partial class ResizeOps
         Onnx = OnnxResize,
     };
 
-    internal static readonly OpDef ResizeGradDef = new("ResizeGrad",
+    internal const string ResizeGradName = "ResizeGrad";
+    internal static readonly OpDef ResizeGradDef = new(ResizeGradName,
         (x, a) =>
         {
             if (x[1].Rank != 4 || x[0].Rank != 4) throw new ArgumentException($"ResizeGrad: expects rank-4 gradient and input, got {x[0].Shape} and {x[1].Shape}.");

@@ -8,7 +8,7 @@ public static partial class Ops
 {
     /// <summary>A constant tensor (in a graph: a Const node holding a copy of <paramref name="value"/>).</summary>
     public static Tensor Constant(Tensor value, string? name = null) =>
-        Graph.Current is null ? value : Dispatcher.Apply(ConstDef, [], new Attrs { { "value", value } }, name ?? "Const")[0];
+        Graph.Current is null ? value : Dispatcher.Apply(ConstDef, [], new Attrs { { "value", value } }, name ?? ConstName)[0];
 
     /// <summary>Returns its input unchanged (a new graph node when building; useful with control dependencies).</summary>
     public static Tensor Identity(Tensor x, string? name = null) => Dispatcher.Apply(IdentityDef, [x], Attrs.Empty, name)[0];
@@ -50,11 +50,13 @@ public static partial class Ops
 
 internal static partial class StateOps
 {
-    internal static readonly OpDef ConstDef = new("Const",
+    internal const string ConstName = "Const";
+    internal static readonly OpDef ConstDef = new(ConstName,
         (_, a) => [TensorSpec.Of(a.Get<Tensor>("value"))],
         (_, a) => [a.Get<Tensor>("value")]);
 
-    internal static readonly OpDef IdentityDef = new("Identity",
+    internal const string IdentityName = "Identity";
+    internal static readonly OpDef IdentityDef = new(IdentityName,
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [x[0]])
     { Gradient = c => [c.Grad],
@@ -62,7 +64,8 @@ internal static partial class StateOps
         Onnx = OnnxMap.Same("Identity"),
     };
 
-    internal static readonly OpDef StopGradientDef = new("StopGradient",
+    internal const string StopGradientName = "StopGradient";
+    internal static readonly OpDef StopGradientDef = new(StopGradientName,
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [x[0]])
     {
@@ -71,24 +74,28 @@ internal static partial class StateOps
         Onnx = OnnxMap.Same("Identity"),
     };
 
-    internal static readonly OpDef ReadVariableDef = new("ReadVariable",
+    internal const string ReadVariableName = "ReadVariable";
+    internal static readonly OpDef ReadVariableDef = new(ReadVariableName,
         (_, a) => { var v = a.Get<Variable>("variable"); return [new TensorSpec(v.Shape, v.DType)]; },
         (_, a) => [a.Get<Variable>("variable").Value])
     { IsStateful = true };
 
-    internal static readonly OpDef AssignDef = new("Assign",
-        (x, a) => AssignInfer("Assign", x, a),
-        (x, a) => [a.Get<Variable>("variable").SetValue(x[0], "Assign")])
+    internal const string AssignName = "Assign";
+    internal static readonly OpDef AssignDef = new(AssignName,
+        (x, a) => AssignInfer(AssignName, x, a),
+        (x, a) => [a.Get<Variable>("variable").SetValue(x[0], AssignName)])
     { IsStateful = true };
 
-    internal static readonly OpDef AssignAddDef = new("AssignAdd",
-        (x, a) => AssignInfer("AssignAdd", x, a),
-        (x, a) => [UpdateVariable("AssignAdd", a.Get<Variable>("variable"), x[0], Add)])
+    internal const string AssignAddName = "AssignAdd";
+    internal static readonly OpDef AssignAddDef = new(AssignAddName,
+        (x, a) => AssignInfer(AssignAddName, x, a),
+        (x, a) => [UpdateVariable(AssignAddName, a.Get<Variable>("variable"), x[0], Add)])
     { IsStateful = true, KeepsInputs = false };
 
-    internal static readonly OpDef AssignSubDef = new("AssignSub",
-        (x, a) => AssignInfer("AssignSub", x, a),
-        (x, a) => [UpdateVariable("AssignSub", a.Get<Variable>("variable"), x[0], Subtract)])
+    internal const string AssignSubName = "AssignSub";
+    internal static readonly OpDef AssignSubDef = new(AssignSubName,
+        (x, a) => AssignInfer(AssignSubName, x, a),
+        (x, a) => [UpdateVariable(AssignSubName, a.Get<Variable>("variable"), x[0], Subtract)])
     { IsStateful = true, KeepsInputs = false };
 
     private static Tensor UpdateVariable(string op, Variable v, Tensor delta, Func<Tensor, Tensor, Tensor> combine) =>
@@ -99,7 +106,7 @@ internal static partial class StateOps
         var v = a.Get<Variable>("variable");
         if (x[0].DType != v.DType || !v.Shape.IsCompatibleWith(x[0].Shape))
             throw new ArgumentException($"{op}: variable '{v.Name}' is {v.DType.Name()}{v.Shape}; the value is {x[0].DType.Name()}{x[0].Shape}. Shapes and dtypes must match.");
-        if (op != "Assign" && v.DType == DType.Bool)
+        if (op != AssignName && v.DType == DType.Bool)
             throw new ArgumentException($"{op}: variable '{v.Name}' is bool{v.Shape}; bool variables have no arithmetic, use Assign.");
         return [new TensorSpec(v.Shape, v.DType)];
     }

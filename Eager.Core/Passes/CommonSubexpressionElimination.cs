@@ -15,7 +15,8 @@ public sealed class CommonSubexpressionElimination : GraphPass
 
     private static readonly HashSet<string> Commutative = new(StringComparer.Ordinal)
     {
-        "Add", "Multiply", "Maximum", "Minimum", "Equal", "NotEqual", "LogicalAnd", "LogicalOr", "SquaredDifference",
+        MathOps.AddName, MathOps.MultiplyName, MathOps.MaximumName, MathOps.MinimumName, MathOps.SquaredDifferenceName,
+        CompareOps.EqualName, CompareOps.NotEqualName, CompareOps.LogicalAndName, CompareOps.LogicalOrName,
     };
 
     /// <inheritdoc/>

@@ -157,11 +157,11 @@ public sealed partial class Tensor
 
     /// <summary>Normal samples; the same seed gives the same numbers on every machine.</summary>
     public static Tensor RandomNormal(Shape shape, double mean = 0, double stddev = 1, int? seed = null, DType dtype = DType.Float32)
-        => Random(shape, seed, dtype, "RandomNormal", (s, d) => Philox.Normal(s, d), mean, stddev);
+        => Random(shape, seed, dtype, RandomOps.RandomNormalName, (s, d) => Philox.Normal(s, d), mean, stddev);
 
     /// <summary>Uniform samples in [minval, maxval).</summary>
     public static Tensor RandomUniform(Shape shape, double minval = 0, double maxval = 1, int? seed = null, DType dtype = DType.Float32)
-        => Random(shape, seed, dtype, "RandomUniform", (s, d) => Philox.Uniform(s, d), minval, maxval - minval);
+        => Random(shape, seed, dtype, RandomOps.RandomUniformName, (s, d) => Philox.Uniform(s, d), minval, maxval - minval);
 
     /// <summary>Normal samples redrawn outside two standard deviations.</summary>
     public static Tensor TruncatedNormal(Shape shape, double mean = 0, double stddev = 1, int? seed = null, DType dtype = DType.Float32)

@@ -147,18 +147,18 @@ internal sealed class FusedBlocks<T> where T : unmanaged, INumberBase<T>
             if (s.ScalarFn is { } scalarFn && (isScalar[s.B] || (s.Commutative && isScalar[s.A])))
             {
                 var (a, b) = isScalar[s.B] ? (s.A, s.B) : (s.B, s.A);
-                var args = new LaneArgs<T>(Run(arrays, offsets, a, count), default, default, s.Attr, scalars[b]);
+                var args = new LaneArgs<T>(SpanOf(arrays, offsets, a, count), default, default, s.Attr, scalars[b]);
                 scalarFn(in args, dst);
             }
             else
             {
-                var args = new LaneArgs<T>(Run(arrays, offsets, s.A, count), Run(arrays, offsets, s.B, count), Run(arrays, offsets, s.C, count), s.Attr);
+                var args = new LaneArgs<T>(SpanOf(arrays, offsets, s.A, count), SpanOf(arrays, offsets, s.B, count), SpanOf(arrays, offsets, s.C, count), s.Attr);
                 s.Fn(in args, dst);
             }
         }
         foreach (var (from, to) in Copies)
-            Run(arrays, offsets, from, count).CopyTo(arrays[to].AsSpan(offsets[to], count));
+            SpanOf(arrays, offsets, from, count).CopyTo(arrays[to].AsSpan(offsets[to], count));
     }
 
-    private static ReadOnlySpan<T> Run(T[][] arrays, int[] offsets, int slot, int count) => arrays[slot].AsSpan(offsets[slot], count);
+    private static ReadOnlySpan<T> SpanOf(T[][] arrays, int[] offsets, int slot, int count) => arrays[slot].AsSpan(offsets[slot], count);
 }

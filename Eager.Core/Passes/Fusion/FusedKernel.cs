@@ -59,7 +59,7 @@ internal static class FusedKernel
     {
         var shapes = program.Shapes(inputs);
         var loop = Shape.Scalar;
-        foreach (var s in shapes) loop = Broadcasting.Shape("FusedElementwise", loop, s);
+        foreach (var s in shapes) loop = Broadcasting.Shape(FusedKernelOps.FusedElementwiseName, loop, s);
         bool interpret = dtype is not (DType.Float32 or DType.Float64);
         foreach (var o in outputs) interpret |= shapes[o] != loop;
         var inputShapes = inputs.Select(t => t.Shape).ToArray();
