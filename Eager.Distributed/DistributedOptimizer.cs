@@ -80,18 +80,5 @@ public sealed class DistributedOptimizer
 
     /// <summary>One step: the loss under a tape, gradients averaged over ranks as the backward pass finishes them, then
     /// applied. Returns this rank's loss.</summary>
-    public Tensor Minimize(Func<Tensor> loss, IReadOnlyList<Variable> variables)
-    {
-        ArgumentNullException.ThrowIfNull(loss);
-        ArgumentNullException.ThrowIfNull(variables);
-        Tensor value;
-        Tensor?[] grads;
-        using (var tape = new GradientTape())
-        {
-            value = loss();
-            grads = Gradient(tape, value, variables);
-        }
-        Optimizer.ApplyGradients(grads, variables);
-        return value;
-    }
+    public Tensor Minimize(Func<Tensor> loss, IReadOnlyList<Variable> variables) => Optimizer.Minimize(loss, variables, Gradient);
 }

@@ -28,7 +28,7 @@ public sealed class CategoricalCrossentropy : Loss
         {
             int k = yPred.Shape[-1];
             if (k < 0) throw new ArgumentException("CategoricalCrossentropy: label smoothing needs a known number of classes.");
-            y = Ops.Add(Ops.Multiply(y, C(1 - LabelSmoothing, y)), C(LabelSmoothing / k, y));
+            y = Smooth(y, LabelSmoothing, 1.0 / k);
         }
         if (FromLogits) return Ops.SoftmaxCrossEntropyWithLogits(labels: y, logits: yPred);
         var p = Ops.Divide(yPred, Ops.ReduceSum(yPred, [-1], keepDims: true));
@@ -82,7 +82,7 @@ public sealed class BinaryCrossentropy : Loss
     protected override Tensor PerExample(Tensor yTrue, Tensor yPred)
     {
         var y = SameShapeTargets(yTrue, yPred);
-        if (LabelSmoothing > 0) y = Ops.Add(Ops.Multiply(y, C(1 - LabelSmoothing, y)), C(0.5 * LabelSmoothing, y));
+        y = Smooth(y, LabelSmoothing, 0.5);
         Tensor l;
         if (FromLogits) l = Ops.SigmoidCrossEntropyWithLogits(labels: y, logits: yPred);
         else

@@ -62,6 +62,10 @@ public abstract class Loss
     /// <summary>A scalar like <paramref name="t"/>.</summary>
     protected static Tensor C(double v, Tensor t) => Tensor.Scalar(v, t.DType);
 
+    /// <summary>Label smoothing: the targets moved by <paramref name="amount"/> toward <paramref name="toward"/>.</summary>
+    private protected static Tensor Smooth(Tensor y, double amount, double toward) =>
+        amount > 0 ? Ops.Add(Ops.Multiply(y, C(1 - amount, y)), C(amount * toward, y)) : y;
+
     /// <summary>A label smoothing amount, checked to be in [0, 1].</summary>
     private protected double CheckSmoothing(double labelSmoothing) =>
         labelSmoothing is < 0 or > 1 || double.IsNaN(labelSmoothing)

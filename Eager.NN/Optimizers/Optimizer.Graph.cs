@@ -25,16 +25,27 @@ public abstract partial class Optimizer
     /// One eager (or traced) step: computes <paramref name="loss"/> under a <see cref="GradientTape"/> and applies the
     /// gradients to <paramref name="variables"/>. Returns the loss value.
     /// </summary>
-    public Tensor Minimize(Func<Tensor> loss, IReadOnlyList<Variable> variables)
+    public Tensor Minimize(Func<Tensor> loss, IReadOnlyList<Variable> variables) =>
+        Minimize(loss, variables, static (tape, value, vars) => tape.Gradient(value, vars));
+
+    /// <summary>
+    /// One step as <see cref="Minimize(Func{Tensor}, IReadOnlyList{Variable})"/>, with the gradients taken by
+    /// <paramref name="gradient"/> from the tape, the loss and the variables (one gradient or null per variable), for
+    /// callers that take them differently: a data-parallel wrapper averages them over ranks as the backward pass
+    /// finishes them. Returns the loss value.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="gradient"/> returns a list of the wrong length.</exception>
+    public Tensor Minimize(Func<Tensor> loss, IReadOnlyList<Variable> variables, Func<GradientTape, Tensor, IReadOnlyList<Variable>, Tensor?[]> gradient)
     {
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(variables);
+        ArgumentNullException.ThrowIfNull(gradient);
         Tensor value;
         Tensor?[] grads;
         using (var tape = new GradientTape())
         {
             value = loss();
-            grads = tape.Gradient(value, variables);
+            grads = gradient(tape, value, variables);
         }
         ApplyGradients(grads, variables);
         return value;
