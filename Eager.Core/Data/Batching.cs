@@ -66,6 +66,10 @@ internal static class Batching
             case DType.Int32: CopyAll<int>(items, result, target); break;
             case DType.Int64: CopyAll<long>(items, result, target); break;
             case DType.Bool: CopyAll<bool>(items, result, target); break;
+            case DType.Float16: CopyAll<Half>(items, result, target); break;
+            case DType.BFloat16: CopyAll<BFloat16>(items, result, target); break;
+            case DType.Int8: CopyAll<sbyte>(items, result, target); break;
+            case DType.UInt8: CopyAll<byte>(items, result, target); break;
             default: throw new NotSupportedException($"{what}: dtype {dtype.Name()} cannot be batched.");
         }
         return result;

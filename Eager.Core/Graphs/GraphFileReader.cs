@@ -240,7 +240,7 @@ internal static class GraphFileReader
         public DType DType()
         {
             byte b = U8();
-            return b <= (byte)Eager.DType.Bool ? (DType)b : throw Bad($"unknown dtype code {b}");
+            return b <= (byte)Eager.DType.UInt8 ? (DType)b : throw Bad($"unknown dtype code {b}");
         }
 
         public Shape Shape()
@@ -297,6 +297,7 @@ internal static class GraphFileReader
                     var dst = t.Span<bool>();
                     for (int i = 0; i < dst.Length; i++) dst[i] = src[i] != 0; // never store a non-canonical bool
                     break;
+                default: src.CopyTo(t.WritableBytes()); break; // float16, bfloat16, int8, uint8: every bit pattern is a value
             }
             return t;
         }

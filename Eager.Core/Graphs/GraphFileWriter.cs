@@ -121,7 +121,7 @@ internal static class GraphFileWriter
             case DType.Int32: w.Write(MemoryMarshal.AsBytes(c.Span<int>())); break;
             case DType.Int64: w.Write(MemoryMarshal.AsBytes(c.Span<long>())); break;
             case DType.Bool: w.Write(MemoryMarshal.AsBytes(c.Span<bool>())); break;
-            default: throw new NotSupportedException($"Graph.Save: dtype {c.DType} cannot be stored.");
+            default: w.Write(c.Bytes()); break;
         }
         c.KeepAlive();
     }

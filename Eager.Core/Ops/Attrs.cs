@@ -23,7 +23,35 @@ public sealed class Attrs : IEnumerable<KeyValuePair<string, object>>, IEquatabl
         {
             if (ReferenceEquals(this, Empty)) throw new InvalidOperationException("Attrs.Empty is shared and cannot be changed.");
             values[name] = value;
+            narrow = 0;
         }
+    }
+
+    // Whether a DType attribute names a dtype that computes in a wider one (0 not yet known, 1 no, 2 yes): asked on
+    // every kernel call, so it is worked out once.
+    private int narrow;
+
+    /// <summary>True when an attribute is a dtype that ops compute in a wider one (float16, bfloat16, int8, uint8).</summary>
+    internal bool HasNarrowDType
+    {
+        get
+        {
+            if (narrow == 0)
+            {
+                bool any = false;
+                foreach (var v in values.Values) any |= v is DType d && d.ComputeType != d;
+                narrow = any ? 2 : 1;
+            }
+            return narrow == 2;
+        }
+    }
+
+    /// <summary>A copy with every dtype attribute replaced by its compute dtype.</summary>
+    internal Attrs Widened()
+    {
+        var a = new Attrs();
+        foreach (var kv in values) a.values[kv.Key] = kv.Value is DType d ? d.ComputeType : kv.Value;
+        return a;
     }
 
     /// <summary>Number of attributes.</summary>

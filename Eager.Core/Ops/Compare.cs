@@ -50,8 +50,10 @@ public static partial class Ops
     /// <exception cref="ArgumentException">cond is not bool, x and y dtypes differ, or shapes do not broadcast.</exception>
     public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Dispatcher.Apply1(WhereDef, Attrs.Empty, condition, x, y);
 
-    /// <summary>x converted to <paramref name="dtype"/> (x itself when it already has it). Floats to integers
-    /// truncate toward zero and saturate; numbers to bool give true for non-zero; bool to numbers gives 1 and 0.
+    /// <summary>x converted to <paramref name="dtype"/> (x itself when it already has it). Floats narrow to nearest,
+    /// ties to even (overflow gives infinity, NaN stays NaN). Floats to integers truncate toward zero and saturate (NaN
+    /// gives 0); every cast to int8 or uint8 saturates, while int64 to int32 wraps as in TensorFlow; numbers to bool
+    /// give true for non-zero; bool to numbers gives 1 and 0.
     /// Only float-to-float casts carry a gradient (cast back to x's dtype).</summary>
     public static Tensor Cast(Tensor x, DType dtype)
     {
@@ -214,47 +216,12 @@ internal static partial class CompareOps
         (x, a) => [new TensorSpec(x[0].Shape, a.Get<DType>("dtype"))],
         (x, a) => [CastCompute(x[0], a.Get<DType>("dtype"))])
     {
+        HandlesAllDTypes = true,
         // Only float-to-float casts carry a gradient (TensorFlow returns None for integer and bool ends).
         Gradient = c => [c.X().DType.IsFloating && c.Y.DType.IsFloating ? Cast(c.Grad, c.X().DType) : null],
         Rewrites = [s => s.X(0).DType == s.Output.DType ? Rewrite.To("cast to its own dtype removed", s.X(0)) : null],
         Onnx = e => e.Add("Cast", [e.Input(0)], [e.Output(0)], ("to", (long)OnnxMap.ElemType(e.Node.Outputs[0].DType))),
     };
 
-    private static Tensor CastCompute(Tensor x, DType to)
-    {
-        var src = x.Contiguous();
-        var r = Tensor.Empty(x.Shape, to);
-        switch (src.DType)
-        {
-            case DType.Float32: CastFrom<float>(src.Span<float>(), r); break;
-            case DType.Float64: CastFrom<double>(src.Span<double>(), r); break;
-            case DType.Int32: CastFrom<int>(src.Span<int>(), r); break;
-            case DType.Int64: CastFrom<long>(src.Span<long>(), r); break;
-            case DType.Bool:
-                var b = src.Span<bool>();
-                switch (to)
-                {
-                    case DType.Float32: TypeConvert.FromBool(b, r.Span<float>()); break;
-                    case DType.Float64: TypeConvert.FromBool(b, r.Span<double>()); break;
-                    case DType.Int32: TypeConvert.FromBool(b, r.Span<int>()); break;
-                    case DType.Int64: TypeConvert.FromBool(b, r.Span<long>()); break;
-                    case DType.Bool: b.CopyTo(r.Span<bool>()); break;
-                }
-                break;
-        }
-        src.KeepAlive();
-        return r;
-    }
-
-    private static void CastFrom<TFrom>(ReadOnlySpan<TFrom> s, Tensor r) where TFrom : unmanaged, INumberBase<TFrom>
-    {
-        switch (r.DType)
-        {
-            case DType.Float32: TypeConvert.Numbers(s, r.Span<float>()); break;
-            case DType.Float64: TypeConvert.Numbers(s, r.Span<double>()); break;
-            case DType.Int32: TypeConvert.Numbers(s, r.Span<int>()); break;
-            case DType.Int64: TypeConvert.Numbers(s, r.Span<long>()); break;
-            case DType.Bool: TypeConvert.ToBool(s, r.Span<bool>()); break;
-        }
-    }
+    private static Tensor CastCompute(Tensor x, DType to) => DTypeConvert.Convert(x, to);
 }

@@ -42,6 +42,10 @@ public static class OnnxMap
         DType.Int64 => 7,
         DType.Bool => 9,
         DType.Float64 => 11,
+        DType.UInt8 => 2,
+        DType.Int8 => 3,
+        DType.Float16 => 10,
+        DType.BFloat16 => 16,
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
 

@@ -38,7 +38,8 @@ public sealed class OpDef
     {
         Name = name;
         Infer = infer;
-        Compute = compute;
+        Kernel = compute;
+        Compute = (x, a) => Widening.Compute(this, x, a);
         OpRegistry.Register(this);
     }
 
@@ -48,8 +49,17 @@ public sealed class OpDef
     /// <summary>Shape and dtype inference; the place where bad input is rejected.</summary>
     public InferFn Infer { get; }
 
-    /// <summary>The kernel call.</summary>
+    /// <summary>The kernel call, for inputs of every dtype: float16, bfloat16, int8 and uint8 operands are widened to
+    /// their compute dtype (<c>DType.ComputeType</c>) around <see cref="Kernel"/> unless <see cref="HandlesAllDTypes"/>.</summary>
     public ComputeFn Compute { get; }
+
+    /// <summary>The kernel call as defined, which sees the narrow dtypes only when <see cref="HandlesAllDTypes"/>.</summary>
+    public ComputeFn Kernel { get; }
+
+    /// <summary>The kernel takes tensors of every dtype as they are (Cast, and ops that only move elements). Otherwise
+    /// float16/bfloat16 operands reach it as float32 and int8/uint8 as int32 (dtype attributes likewise), and its
+    /// results are rounded back to the dtypes that inference gave.</summary>
+    public bool HandlesAllDTypes { get; init; }
 
     /// <summary>Gradient rule; null when the op has no gradient (integer ops, comparisons, state).</summary>
     public GradientFn? Gradient { get; init; }

@@ -90,13 +90,13 @@ internal static partial class StateOps
     internal static readonly OpDef AssignAddDef = new(AssignAddName,
         (x, a) => AssignInfer(AssignAddName, x, a),
         (x, a) => [UpdateVariable(AssignAddName, a.Get<Variable>("variable"), x[0], Add)])
-    { IsStateful = true, KeepsInputs = false };
+    { IsStateful = true, KeepsInputs = false, HandlesAllDTypes = true }; // its arithmetic is an op call
 
     internal const string AssignSubName = "AssignSub";
     internal static readonly OpDef AssignSubDef = new(AssignSubName,
         (x, a) => AssignInfer(AssignSubName, x, a),
         (x, a) => [UpdateVariable(AssignSubName, a.Get<Variable>("variable"), x[0], Subtract)])
-    { IsStateful = true, KeepsInputs = false };
+    { IsStateful = true, KeepsInputs = false, HandlesAllDTypes = true }; // its arithmetic is an op call
 
     private static Tensor UpdateVariable(string op, Variable v, Tensor delta, Func<Tensor, Tensor, Tensor> combine) =>
         v.Accumulate(op, delta, op == "AssignSub", combine);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Eager.Kernels.Memory;
 
 namespace Eager;
@@ -33,6 +34,9 @@ public abstract class Storage
     /// <summary>True when the buffer came from the pool with a lease (it goes back when released).</summary>
     internal bool IsPooled => Length >= Kernels.Memory.BufferPool<byte>.MinPooledLength;
 
+    /// <summary>Elements [offset, offset + count) as raw bytes.</summary>
+    internal abstract Span<byte> Bytes(int offset, int count);
+
     /// <summary>A typed storage of fresh (uninitialised) memory.</summary>
     public static Storage Allocate(DType dtype, int length) => dtype switch
     {
@@ -41,6 +45,10 @@ public abstract class Storage
         DType.Int32 => new Storage<int>(length),
         DType.Int64 => new Storage<long>(length),
         DType.Bool => new Storage<bool>(length),
+        DType.Float16 => new Storage<Half>(length),
+        DType.BFloat16 => new Storage<BFloat16>(length),
+        DType.Int8 => new Storage<sbyte>(length),
+        DType.UInt8 => new Storage<byte>(length),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 }
@@ -80,6 +88,8 @@ public sealed class Storage<T> : Storage where T : unmanaged
     public Span<T> Span => Array.AsSpan(0, Length);
 
     internal override bool IsReleased => array is null;
+
+    internal override Span<byte> Bytes(int offset, int count) => MemoryMarshal.AsBytes(Array.AsSpan(offset, count));
 
     internal override bool Release()
     {

@@ -26,15 +26,27 @@ public sealed partial class Tensor
     }
 
     /// <summary>Every element converted to float64 (any dtype), row-major.</summary>
-    public double[] ToDoubleArray() => DType switch
+    public double[] ToDoubleArray()
     {
-        DType.Float32 => Array.ConvertAll(ToArray<float>(), v => (double)v),
-        DType.Float64 => ToArray<double>(),
-        DType.Int32 => Array.ConvertAll(ToArray<int>(), v => (double)v),
-        DType.Int64 => Array.ConvertAll(ToArray<long>(), v => (double)v),
-        DType.Bool => Array.ConvertAll(ToArray<bool>(), v => v ? 1.0 : 0.0),
-        _ => throw new InvalidOperationException(),
-    };
+        RequireStorage("ToDoubleArray");
+        if (DType == DType.Float64) return ToArray<double>();
+        var result = new double[Shape.Size];
+        var src = Contiguous();
+        DTypeConvert.Convert(DType, src.Bytes(), DType.Float64, System.Runtime.InteropServices.MemoryMarshal.AsBytes(result.AsSpan()));
+        src.KeepAlive();
+        return result;
+    }
+
+    /// <summary>The elements of a contiguous tensor as raw bytes (any dtype).</summary>
+    internal ReadOnlySpan<byte> Bytes() => WritableBytes();
+
+    /// <summary>The elements of a contiguous tensor as writable raw bytes, for filling a tensor just made.</summary>
+    internal Span<byte> WritableBytes()
+    {
+        var s = RequireStorage("Bytes");
+        if (!IsContiguous) throw new InvalidOperationException($"Bytes: the tensor of shape {Shape} is a non-contiguous view; call Contiguous() first.");
+        return s.Bytes(Offset, Shape.Size);
+    }
 }
 
 /// <summary>Strided-to-contiguous copies for any dtype.</summary>
@@ -50,6 +62,11 @@ internal static class StridedCopy
             case Storage<int> i: Strided.Gather<int>(i.Array, src.Offset, src.Shape.Span, src.Strides, dst.Span<int>()); break;
             case Storage<long> l: Strided.Gather<long>(l.Array, src.Offset, src.Shape.Span, src.Strides, dst.Span<long>()); break;
             case Storage<bool> b: Strided.Gather<bool>(b.Array, src.Offset, src.Shape.Span, src.Strides, dst.Span<bool>()); break;
+            case Storage<Half> h: Strided.Gather<Half>(h.Array, src.Offset, src.Shape.Span, src.Strides, dst.Span<Half>()); break;
+            case Storage<BFloat16> h: Strided.Gather<BFloat16>(h.Array, src.Offset, src.Shape.Span, src.Strides, dst.Span<BFloat16>()); break;
+            case Storage<sbyte> i8: Strided.Gather<sbyte>(i8.Array, src.Offset, src.Shape.Span, src.Strides, dst.Span<sbyte>()); break;
+            case Storage<byte> u8: Strided.Gather<byte>(u8.Array, src.Offset, src.Shape.Span, src.Strides, dst.Span<byte>()); break;
+            default: throw new NotSupportedException($"Copy: no strided copy for dtype {src.DType.Name()}.");
         }
         GC.KeepAlive(s);
     }

@@ -8,7 +8,8 @@ public sealed partial class Tensor
 {
     private static long unseededCounter = Environment.TickCount64;
 
-    /// <summary>A rank-1 tensor copied from <paramref name="data"/> (float, double, int, long or bool).</summary>
+    /// <summary>A rank-1 tensor copied from <paramref name="data"/> (float, double, Half, BFloat16, int, long, sbyte,
+    /// byte or bool; the dtype follows the element type).</summary>
     public static Tensor From<T>(T[] data) where T : unmanaged => FromSpan<T>(data, new Shape(data.Length));
 
     /// <summary>A tensor of the given shape copied from flat row-major <paramref name="data"/>.</summary>
@@ -71,6 +72,18 @@ public sealed partial class Tensor
     /// <summary>A rank-0 bool tensor.</summary>
     public static Tensor Scalar(bool value) => FromSpan<bool>([value], Shape.Scalar);
 
+    /// <summary>A rank-0 float16 tensor.</summary>
+    public static Tensor Scalar(Half value) => FromSpan<Half>([value], Shape.Scalar);
+
+    /// <summary>A rank-0 bfloat16 tensor.</summary>
+    public static Tensor Scalar(BFloat16 value) => FromSpan<BFloat16>([value], Shape.Scalar);
+
+    /// <summary>A rank-0 int8 tensor.</summary>
+    public static Tensor Scalar(sbyte value) => FromSpan<sbyte>([value], Shape.Scalar);
+
+    /// <summary>A rank-0 uint8 tensor.</summary>
+    public static Tensor Scalar(byte value) => FromSpan<byte>([value], Shape.Scalar);
+
     /// <summary>A rank-0 tensor of <paramref name="dtype"/> holding <paramref name="value"/> converted.</summary>
     public static Tensor Scalar(double value, DType dtype) => Full(Shape.Scalar, value, dtype);
 
@@ -120,6 +133,13 @@ public sealed partial class Tensor
             case DType.Int32: t.Span<int>().Fill((int)value); break;
             case DType.Int64: t.Span<long>().Fill((long)value); break;
             case DType.Bool: t.Span<bool>().Fill(value != 0); break;
+            default:
+                // The narrow dtypes: convert the one value by the Cast rules, then repeat its bytes.
+                Span<byte> one = stackalloc byte[8];
+                DTypeConvert.Convert(DType.Float64, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<double>(in value)), dtype, one[..dtype.Size()]);
+                var bytes = t.WritableBytes();
+                for (int i = 0; i < bytes.Length; i += dtype.Size()) one[..dtype.Size()].CopyTo(bytes[i..]);
+                break;
         }
         return t;
     }
@@ -191,6 +211,7 @@ public sealed partial class Tensor
             case DType.Int32: { var d = t.Span<int>(); for (int i = 0; i < d.Length; i++) d[i] = (int)values[i]; break; }
             case DType.Int64: { var d = t.Span<long>(); for (int i = 0; i < d.Length; i++) d[i] = (long)values[i]; break; }
             case DType.Bool: { var d = t.Span<bool>(); for (int i = 0; i < d.Length; i++) d[i] = values[i] != 0; break; }
+            default: DTypeConvert.Convert(DType.Float64, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values), dtype, t.WritableBytes()); break;
         }
         return t;
     }

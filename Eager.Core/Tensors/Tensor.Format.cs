@@ -53,9 +53,26 @@ public sealed partial class Tensor
     private string FormatValue(double x) => DType switch
     {
         DType.Bool => x != 0 ? "True" : "False",
-        DType.Int32 or DType.Int64 => ((long)x).ToString(CultureInfo.InvariantCulture),
+        DType.Int32 or DType.Int64 or DType.Int8 or DType.UInt8 => ((long)x).ToString(CultureInfo.InvariantCulture),
         _ => double.IsNaN(x) ? "nan" : double.IsInfinity(x) ? (x > 0 ? "inf" : "-inf")
             : x == Math.Floor(x) && Math.Abs(x) < 1e16 ? x.ToString("0", CultureInfo.InvariantCulture) + "."
-            : x.ToString(DType == DType.Float32 ? "G7" : "G15", CultureInfo.InvariantCulture),
+            : DType switch
+            {
+                DType.Float16 => ((Half)x).ToString(CultureInfo.InvariantCulture),
+                DType.BFloat16 => Shortest(x),
+                DType.Float32 => x.ToString("G7", CultureInfo.InvariantCulture),
+                _ => x.ToString("G15", CultureInfo.InvariantCulture),
+            },
     };
+
+    // The fewest digits that read back as the same bfloat16 (what Half.ToString does for float16).
+    private static string Shortest(double x)
+    {
+        var b = (BFloat16)x;
+        for (int digits = 1; ; digits++)
+        {
+            var text = x.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            if (digits >= 9 || ((BFloat16)double.Parse(text, CultureInfo.InvariantCulture)).Bits == b.Bits) return text;
+        }
+    }
 }
