@@ -14,6 +14,10 @@ public static class OnnxTensors
         DType.Int32 => (int)TensorProto.Types.DataType.Int32,
         DType.Int64 => (int)TensorProto.Types.DataType.Int64,
         DType.Bool => (int)TensorProto.Types.DataType.Bool,
+        DType.Float16 => (int)TensorProto.Types.DataType.Float16,
+        DType.BFloat16 => (int)TensorProto.Types.DataType.Bfloat16,
+        DType.Int8 => (int)TensorProto.Types.DataType.Int8,
+        DType.UInt8 => (int)TensorProto.Types.DataType.Uint8,
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
 
@@ -25,7 +29,11 @@ public static class OnnxTensors
         TensorProto.Types.DataType.Int32 => DType.Int32,
         TensorProto.Types.DataType.Int64 => DType.Int64,
         TensorProto.Types.DataType.Bool => DType.Bool,
-        var other => throw new NotSupportedException($"ONNX {where}: element type {other} is not supported (float, double, int32, int64 and bool are)."),
+        TensorProto.Types.DataType.Float16 => DType.Float16,
+        TensorProto.Types.DataType.Bfloat16 => DType.BFloat16,
+        TensorProto.Types.DataType.Int8 => DType.Int8,
+        TensorProto.Types.DataType.Uint8 => DType.UInt8,
+        var other => throw new NotSupportedException($"ONNX {where}: element type {other} is not supported (float, double, float16, bfloat16, int8, uint8, int32, int64 and bool are)."),
     };
 
     /// <summary>A TensorProto holding a copy of <paramref name="t"/> (raw little-endian data).</summary>
@@ -40,6 +48,10 @@ public static class OnnxTensors
             DType.Int32 => ToBytes(t.ToArray<int>()),
             DType.Int64 => ToBytes(t.ToArray<long>()),
             DType.Bool => t.ToArray<bool>().Select(b => b ? (byte)1 : (byte)0).ToArray(),
+            DType.Float16 => ToBytes(t.ToArray<Half>()),
+            DType.BFloat16 => ToBytes(t.ToArray<BFloat16>()),
+            DType.Int8 => ToBytes(t.ToArray<sbyte>()),
+            DType.UInt8 => t.ToArray<byte>(),
             _ => throw new ArgumentOutOfRangeException(nameof(t)),
         };
         p.RawData = ByteString.CopyFrom(raw);
@@ -81,6 +93,10 @@ public static class OnnxTensors
                 DType.Float64 => Tensor.From(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(raw).ToArray(), shape),
                 DType.Int32 => Tensor.From(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(raw).ToArray(), shape),
                 DType.Int64 => Tensor.From(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(raw).ToArray(), shape),
+                DType.Float16 => Tensor.From(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(raw), shape),
+                DType.BFloat16 => Tensor.From(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, BFloat16>(raw), shape),
+                DType.Int8 => Tensor.From(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(raw), shape),
+                DType.UInt8 => Tensor.From(raw, shape),
                 _ => Tensor.From(raw.ToArray().Select(b => b != 0).ToArray(), shape),
             };
         }
@@ -95,6 +111,11 @@ public static class OnnxTensors
             DType.Float64 => Tensor.From(Check(p.DoubleData.ToArray()), shape),
             DType.Int32 => Tensor.From(Check(p.Int32Data.ToArray()), shape),
             DType.Int64 => Tensor.From(Check(p.Int64Data.ToArray()), shape),
+            // onnx.proto keeps the 16-bit floats' bit patterns and the 8-bit integers' values in int32_data.
+            DType.Float16 => Tensor.From(Check(p.Int32Data.Select(v => BitConverter.UInt16BitsToHalf((ushort)v)).ToArray()), shape),
+            DType.BFloat16 => Tensor.From(Check(p.Int32Data.Select(v => BFloat16.FromBits((ushort)v)).ToArray()), shape),
+            DType.Int8 => Tensor.From(Check(p.Int32Data.Select(v => (sbyte)v).ToArray()), shape),
+            DType.UInt8 => Tensor.From(Check(p.Int32Data.Select(v => (byte)v).ToArray()), shape),
             _ => Tensor.From(Check(p.Int32Data.Select(v => v != 0).ToArray()), shape),
         };
     }

@@ -143,6 +143,7 @@ internal static partial class NNOps
         })
     {
         IsStateful = true,
+        KeepsInputs = false,
         // The mask (already scaled by 1 / (1 - rate)) is output 1, so the gradient reuses exactly the forward mask.
         Gradient = c => [Multiply(c.GradOf(0), c.Outputs[1])],
     };

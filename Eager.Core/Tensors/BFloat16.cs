@@ -101,8 +101,19 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
         _ => throw new ArgumentException("BFloat16.CompareTo: the object is not a BFloat16.", nameof(obj)),
     };
 
-    /// <summary>The shortest text that reads back as the same float32 value.</summary>
-    public override string ToString() => ((float)this).ToString(CultureInfo.InvariantCulture);
+    /// <summary>The fewest digits that read back as this bfloat16 (as <see cref="Half.ToString()"/> does for float16):
+    /// 0.1 rather than the exact 0.10009765625.</summary>
+    public override string ToString()
+    {
+        float x = this;
+        if (!float.IsFinite(x)) return x.ToString(CultureInfo.InvariantCulture);
+        for (int digits = 1; ; digits++)
+        {
+            var text = x.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            var shortest = double.Parse(text, CultureInfo.InvariantCulture);
+            if (digits >= 9 || ((BFloat16)shortest).bits == bits) return shortest.ToString(CultureInfo.InvariantCulture); // "1230", not "1.23E+03"
+        }
+    }
 
     /// <inheritdoc/>
     public string ToString(string? format, IFormatProvider? formatProvider) => ((float)this).ToString(format, formatProvider);

@@ -59,20 +59,9 @@ public sealed partial class Tensor
             : DType switch
             {
                 DType.Float16 => ((Half)x).ToString(CultureInfo.InvariantCulture),
-                DType.BFloat16 => Shortest(x),
+                DType.BFloat16 => ((BFloat16)x).ToString(),
                 DType.Float32 => x.ToString("G7", CultureInfo.InvariantCulture),
                 _ => x.ToString("G15", CultureInfo.InvariantCulture),
             },
     };
-
-    // The fewest digits that read back as the same bfloat16 (what Half.ToString does for float16).
-    private static string Shortest(double x)
-    {
-        var b = (BFloat16)x;
-        for (int digits = 1; ; digits++)
-        {
-            var text = x.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-            if (digits >= 9 || ((BFloat16)double.Parse(text, CultureInfo.InvariantCulture)).Bits == b.Bits) return text;
-        }
-    }
 }

@@ -8,8 +8,8 @@ namespace Eager.NN;
 /// <summary>
 /// The safetensors format (Hugging Face; what most published weights use): an 8-byte little-endian header
 /// length N, N bytes of JSON <c>{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}}</c>,
-/// then the data, row-major little-endian. F32, F64, I32, I64 and BOOL load as themselves; F16 and BF16 as
-/// float32; I8, U8 and I16 as int32. The file is untrusted: the header size is limited, and every offset,
+/// then the data, row-major little-endian. F32, F64, F16, BF16, I64, I32, I8, U8 and BOOL load as themselves
+/// (float16, bfloat16, int8, uint8 included); I16, which has no dtype here, as int32. The file is untrusted: the header size is limited, and every offset,
 /// shape and dtype is checked against the file before anything is read.
 /// </summary>
 public static class SafeTensors
@@ -58,7 +58,11 @@ public static class SafeTensors
             {
                 long len = (long)t.Shape.Size * t.DType.Size();
                 json.WriteStartObject(name);
-                json.WriteString("dtype", t.DType switch { DType.Float32 => "F32", DType.Float64 => "F64", DType.Int32 => "I32", DType.Int64 => "I64", _ => "BOOL" });
+                json.WriteString("dtype", t.DType switch
+                {
+                    DType.Float32 => "F32", DType.Float64 => "F64", DType.Int32 => "I32", DType.Int64 => "I64",
+                    DType.Float16 => "F16", DType.BFloat16 => "BF16", DType.Int8 => "I8", DType.UInt8 => "U8", _ => "BOOL",
+                });
                 json.WriteStartArray("shape");
                 foreach (var d in t.Shape) json.WriteNumberValue(d);
                 json.WriteEndArray();
@@ -146,19 +150,12 @@ public static class SafeTensors
             case "I32": return TensorFile.FromBytes(bytes, shape, DType.Int32);
             case "I64": return TensorFile.FromBytes(bytes, shape, DType.Int64);
             case "BOOL": return TensorFile.FromBytes(bytes, shape, DType.Bool);
-            case "F16":
-                return Tensor.From<float>([.. MemoryMarshal.Cast<byte, Half>(bytes).ToArray().Select(h => (float)h)], shape);
-            case "BF16":
-            {
-                // bfloat16 is the top half of a float32.
-                var src = MemoryMarshal.Cast<byte, ushort>(bytes);
-                var f = new float[src.Length];
-                for (int i = 0; i < f.Length; i++) f[i] = BitConverter.Int32BitsToSingle(src[i] << 16);
-                return Tensor.From<float>(f, shape);
-            }
+            case "F16": return TensorFile.FromBytes(bytes, shape, DType.Float16);
+            case "BF16": return TensorFile.FromBytes(bytes, shape, DType.BFloat16);
+            case "I8": return TensorFile.FromBytes(bytes, shape, DType.Int8);
+            case "U8": return TensorFile.FromBytes(bytes, shape, DType.UInt8);
             case "I16": return Tensor.From<int>([.. MemoryMarshal.Cast<byte, short>(bytes).ToArray().Select(v => (int)v)], shape);
-            case "I8": return Tensor.From<int>([.. bytes.Select(b => (int)(sbyte)b)], shape);
-            default: return Tensor.From<int>([.. bytes.Select(b => (int)b)], shape);
+            default: throw new InvalidDataException($"safetensors: dtype '{dtype}' has no reader.");
         }
     }
 

@@ -136,12 +136,14 @@ public static class TensorFile
     internal static byte DTypeCode(DType d) => d switch
     {
         DType.Float32 => 0, DType.Float64 => 1, DType.Int32 => 2, DType.Int64 => 3, DType.Bool => 4,
+        DType.Float16 => 5, DType.BFloat16 => 6, DType.Int8 => 7, DType.UInt8 => 8,
         _ => throw new ArgumentException($"Checkpoint: dtype {d} cannot be stored."),
     };
 
     private static DType? DTypeOf(byte code) => code switch
     {
-        0 => DType.Float32, 1 => DType.Float64, 2 => DType.Int32, 3 => DType.Int64, 4 => DType.Bool, _ => null,
+        0 => DType.Float32, 1 => DType.Float64, 2 => DType.Int32, 3 => DType.Int64, 4 => DType.Bool,
+        5 => DType.Float16, 6 => DType.BFloat16, 7 => DType.Int8, 8 => DType.UInt8, _ => null,
     };
 
     /// <summary>The raw little-endian bytes of a contiguous tensor.</summary>
@@ -151,6 +153,10 @@ public static class TensorFile
         DType.Float64 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<double>()),
         DType.Int32 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<int>()),
         DType.Int64 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<long>()),
+        DType.Float16 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<Half>()),
+        DType.BFloat16 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<BFloat16>()),
+        DType.Int8 => MemoryMarshal.AsBytes(t.AsReadOnlySpan<sbyte>()),
+        DType.UInt8 => t.AsReadOnlySpan<byte>(),
         _ => MemoryMarshal.AsBytes(t.AsReadOnlySpan<bool>()),
     };
 
@@ -163,6 +169,10 @@ public static class TensorFile
             case DType.Float64: return Tensor.From(MemoryMarshal.Cast<byte, double>(data), shape);
             case DType.Int32: return Tensor.From(MemoryMarshal.Cast<byte, int>(data), shape);
             case DType.Int64: return Tensor.From(MemoryMarshal.Cast<byte, long>(data), shape);
+            case DType.Float16: return Tensor.From(MemoryMarshal.Cast<byte, Half>(data), shape);
+            case DType.BFloat16: return Tensor.From(MemoryMarshal.Cast<byte, BFloat16>(data), shape);
+            case DType.Int8: return Tensor.From(MemoryMarshal.Cast<byte, sbyte>(data), shape);
+            case DType.UInt8: return Tensor.From(data, shape);
             default:
                 var b = new bool[data.Length];
                 for (int i = 0; i < b.Length; i++) b[i] = data[i] != 0;

@@ -154,9 +154,17 @@ public class DataFileTests
         var p = Path.Combine(dir, "h.safetensors");
         File.WriteAllBytes(p, [.. BitConverter.GetBytes((ulong)hb.Length), .. hb, .. data]);
         var t = SafeTensors.Read(p);
-        Assert.That(t["a"].ToArray<float>(), Is.EqualTo(new[] { 1.5f, -2f }));
-        Assert.That(t["b"].ToArray<float>(), Is.EqualTo(new[] { 1f }));
-        Assert.That(t["c"].ToArray<int>(), Is.EqualTo(new[] { 7, 255 }));
+        Assert.That(t["a"].ToArray<Half>(), Is.EqualTo(new[] { (Half)1.5f, (Half)(-2f) }));
+        Assert.That(t["b"].ToArray<BFloat16>(), Is.EqualTo(new[] { BFloat16.One }));
+        Assert.That(t["c"].ToArray<byte>(), Is.EqualTo(new byte[] { 7, 255 }));
+        var back = Path.Combine(dir, "h2.safetensors");
+        SafeTensors.Write(back, t);
+        var again = SafeTensors.Read(back);
+        foreach (var k in t.Keys)
+        {
+            Assert.That(again[k].DType, Is.EqualTo(t[k].DType), k);
+            Assert.That(again[k].ToDoubleArray(), Is.EqualTo(t[k].ToDoubleArray()), k);
+        }
     }
 
     [Test]

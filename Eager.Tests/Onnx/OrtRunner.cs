@@ -1,5 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OrtBFloat16 = Microsoft.ML.OnnxRuntime.BFloat16;
+using OrtFloat16 = Microsoft.ML.OnnxRuntime.Float16;
 
 namespace Eager.Tests.Onnx;
 
@@ -47,6 +49,10 @@ internal static class OrtRunner
             DType.Int32 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<int>(t.ToArray<int>(), dims)),
             DType.Int64 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(t.ToArray<long>(), dims)),
             DType.Bool => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<bool>(t.ToArray<bool>(), dims)),
+            DType.Int8 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<sbyte>(t.ToArray<sbyte>(), dims)),
+            DType.UInt8 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<byte>(t.ToArray<byte>(), dims)),
+            DType.Float16 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<OrtFloat16>(t.ToArray<Half>().Select(h => new OrtFloat16(BitConverter.HalfToUInt16Bits(h))).ToArray(), dims)),
+            DType.BFloat16 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<OrtBFloat16>(t.ToArray<BFloat16>().Select(b => new OrtBFloat16(b.Bits)).ToArray(), dims)),
             _ => throw new ArgumentOutOfRangeException(nameof(t)),
         };
     }
@@ -58,6 +64,10 @@ internal static class OrtRunner
         DenseTensor<int> i => Tensor.From(i.ToArray(), new Shape(i.Dimensions.ToArray())),
         DenseTensor<long> l => Tensor.From(l.ToArray(), new Shape(l.Dimensions.ToArray())),
         DenseTensor<bool> b => Tensor.From(b.ToArray(), new Shape(b.Dimensions.ToArray())),
+        DenseTensor<sbyte> i8 => Tensor.From(i8.ToArray(), new Shape(i8.Dimensions.ToArray())),
+        DenseTensor<byte> u8 => Tensor.From(u8.ToArray(), new Shape(u8.Dimensions.ToArray())),
+        DenseTensor<OrtFloat16> h => Tensor.From(h.ToArray().Select(x => BitConverter.UInt16BitsToHalf(x.value)).ToArray(), new Shape(h.Dimensions.ToArray())),
+        DenseTensor<OrtBFloat16> bf => Tensor.From(bf.ToArray().Select(x => BFloat16.FromBits(x.value)).ToArray(), new Shape(bf.Dimensions.ToArray())),
         var other => throw new NotSupportedException($"ONNX Runtime returned {other?.GetType().Name}."),
     };
 }

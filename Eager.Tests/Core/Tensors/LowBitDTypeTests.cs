@@ -68,7 +68,9 @@ public class LowBitDTypeTests
             Is.EqualTo("tf.Tensor([0.1 -3.], shape=(2,), dtype=bfloat16)"));
         Assert.That(Tensor.From(new sbyte[] { -5, 7 }).ToString(), Is.EqualTo("tf.Tensor([-5 7], shape=(2,), dtype=int8)"));
         Assert.That(Tensor.From(new byte[] { 255 }).ToString(), Is.EqualTo("tf.Tensor([255], shape=(1,), dtype=uint8)"));
-        Assert.That(((BFloat16)0.1f).ToString(), Is.EqualTo("0.10009766"));
+        Assert.That(((BFloat16)0.1f).ToString(), Is.EqualTo("0.1"));
+        Assert.That(((BFloat16)1234.5f).ToString(), Is.EqualTo("1230"));
+        Assert.That(BFloat16.NaN.ToString(), Is.EqualTo("NaN"));
     }
 
     /// <summary>Values that probe the cast rules, each first made exact in the source dtype.</summary>
