@@ -23,13 +23,14 @@ public sealed class Attrs : IEnumerable<KeyValuePair<string, object>>, IEquatabl
         {
             if (ReferenceEquals(this, Empty)) throw new InvalidOperationException("Attrs.Empty is shared and cannot be changed.");
             values[name] = value;
-            narrow = 0;
+            if (value is DType d && d.ComputeType != d) narrow = 2;
+            else if (narrow == 2) narrow = 0; // the narrow dtype may have been overwritten: work it out again when asked
         }
     }
 
-    // Whether a DType attribute names a dtype that computes in a wider one (0 not yet known, 1 no, 2 yes): asked on
-    // every kernel call, so it is worked out once.
-    private int narrow;
+    // Whether a DType attribute names a dtype that computes in a wider one (0 not known, 1 no, 2 yes): asked on every
+    // kernel call, so it is kept up to date as attributes are set rather than found by walking the sorted dictionary.
+    private int narrow = 1;
 
     /// <summary>True when an attribute is a dtype that ops compute in a wider one (float16, bfloat16, int8, uint8).</summary>
     internal bool HasNarrowDType
@@ -94,6 +95,7 @@ public sealed class Attrs : IEnumerable<KeyValuePair<string, object>>, IEquatabl
         var a = new Attrs();
         foreach (var kv in values) a.values[kv.Key] = kv.Value;
         a.values[name] = value;
+        a.narrow = 0;
         return a;
     }
 
