@@ -35,7 +35,7 @@ public static partial class Ops
             t = v.Value;
         }
         if (GradientTape.AnyActive) GradientTape.OnVariableRead(v, t);
-        return t;
+        return Variable.CastRead(v, t);
     }
 
     /// <summary>Sets a variable to <paramref name="value"/> (shape and dtype must match); returns the new value.</summary>

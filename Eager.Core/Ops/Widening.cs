@@ -25,7 +25,26 @@ internal static class Widening
         {
             if (outputs[i].DType != specs[i].DType) outputs[i] = DTypeConvert.Convert(outputs[i], specs[i].DType);
         }
+        ReleaseTemporaries(inputs, wide, outputs);
         return outputs;
+    }
+
+    // The float32 copies of the inputs die here: give their buffers back now rather than when the GC finds them, so a
+    // step on 16-bit tensors reuses them at once. (Kernel results are left to the GC: a kernel may hand back a buffer
+    // it shares with something else, such as a cached constant.) A copy that a result still views is kept.
+    private static void ReleaseTemporaries(Tensor[] inputs, Tensor[] wide, Tensor[] outputs)
+    {
+        HashSet<Storage>? live = null;
+        for (int i = 0; i < wide.Length; i++)
+        {
+            if (ReferenceEquals(wide[i], inputs[i]) || wide[i].Storage is not { } s) continue;
+            if (live is null)
+            {
+                live = new HashSet<Storage>(ReferenceEqualityComparer.Instance);
+                foreach (var t in outputs) if (t.Storage is { } o) live.Add(o);
+            }
+            if (!live.Contains(s)) s.Release();
+        }
     }
 
     private static bool Needed(Tensor[] inputs, Attrs attrs)

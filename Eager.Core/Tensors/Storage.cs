@@ -95,7 +95,11 @@ public sealed class Storage<T> : Storage where T : unmanaged
     {
         var a = Interlocked.Exchange(ref array, null);
         if (a is null) return false;
-        lease?.Disarm();
+        if (lease is not null)
+        {
+            lease.Disarm();
+            TensorMemory.Remove(PoolLease<T>.Bytes(a));
+        }
         return BufferPool<T>.ReturnLive(a);
     }
 }
@@ -104,9 +108,17 @@ public sealed class Storage<T> : Storage where T : unmanaged
 /// Returns a pooled array when the <see cref="Storage{T}"/> holding it is unreachable: the storage is the
 /// lease's only owner, so the lease is finalised only once no tensor can reach the array.
 /// </summary>
-internal sealed class PoolLease<T>(T[] array) where T : unmanaged
+internal sealed class PoolLease<T> where T : unmanaged
 {
-    private T[]? array = array;
+    private T[]? array;
+
+    public PoolLease(T[] array)
+    {
+        this.array = array;
+        TensorMemory.Add(Bytes(array));
+    }
+
+    public static long Bytes(T[] a) => (long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     /// <summary>The owner returned the array itself: nothing to do when finalised.</summary>
     public void Disarm()
@@ -119,6 +131,10 @@ internal sealed class PoolLease<T>(T[] array) where T : unmanaged
     {
         var a = array;
         array = null;
-        if (a != null) BufferPool<T>.Return(a);
+        if (a != null)
+        {
+            TensorMemory.Remove(Bytes(a));
+            BufferPool<T>.Return(a);
+        }
     }
 }

@@ -48,8 +48,30 @@ public abstract partial class Layer
     /// <summary>The shape of the last output (batch dimension as seen); null until called.</summary>
     public Shape? OutputShape { get; private set; }
 
-    /// <summary>The dtype of the weights: the input's floating dtype at build time (float32 for integer inputs).</summary>
+    /// <summary>The dtype of the weights: the policy's variable dtype under a mixed policy, else the input's floating
+    /// dtype at build time (float32 for integer inputs).</summary>
     public DType DType { get; private set; } = DType.Float32;
+
+    /// <summary>This layer's dtype policy; null (the default) takes <see cref="Precision.GlobalPolicy"/> when the layer
+    /// is built. Set it before the first call (for example <see cref="Policy.Float32"/> on a model's last layer).</summary>
+    public Policy? Policy
+    {
+        get => policy;
+        set
+        {
+            if (Built && value != policy) throw new InvalidOperationException($"{GetType().Name} '{Name}': the policy cannot change after the layer is built.");
+            policy = value;
+        }
+    }
+
+    private Policy? policy;
+
+    /// <summary>The dtype the layer computes in: the policy's compute dtype under a mixed policy, else <see cref="DType"/>.</summary>
+    public DType ComputeDType => policy is { IsMixed: true } p && !ComputesInFloat32 ? p.ComputeDType : DType;
+
+    /// <summary>True for layers that compute in float32 even under a mixed policy, for numerical stability (the
+    /// normalisations, as in Keras): their input is widened and their output narrowed back.</summary>
+    protected virtual bool ComputesInFloat32 => false;
 
     /// <summary>Direct sub-layers, in the order they were tracked.</summary>
     public IReadOnlyList<Layer> Layers { get { Discover(); return layers; } }
@@ -93,7 +115,19 @@ public abstract partial class Layer
         ArgumentNullException.ThrowIfNull(x);
         EnsureBuilt(x.Shape, x.DType);
         Tensor y;
-        using (Graph.Current?.NameScope(Name)) y = Forward(x, training);
+        if (policy is { IsMixed: true } mixed && !FixedDType.HasValue)
+        {
+            var compute = ComputeDType;
+            var input = x.DType.IsFloating && x.DType != compute ? Ops.Cast(x, compute) : x;
+            using (Graph.Current?.NameScope(Name))
+            using (Variable.AutoCast(compute))
+                y = Forward(input, training);
+            if (y.DType.IsFloating && y.DType != mixed.ComputeDType) y = Ops.Cast(y, mixed.ComputeDType);
+        }
+        else
+        {
+            using (Graph.Current?.NameScope(Name)) y = Forward(x, training);
+        }
         OutputShape = y.Shape;
         return y;
     }
@@ -200,7 +234,8 @@ public abstract partial class Layer
         lock (gate)
         {
             if (Built) return;
-            DType = FixedDType ?? (dtype.IsFloating ? dtype : DType.Float32);
+            policy ??= Precision.GlobalPolicy;
+            DType = FixedDType ?? (policy.IsMixed ? policy.VariableDType : dtype.IsFloating ? dtype : DType.Float32);
             InputShape = shape;
             OnBuild(shape);
             Built = true;

@@ -61,6 +61,9 @@ public sealed class BatchNormalization : Layer
     }
 
     /// <inheritdoc/>
+    protected override bool ComputesInFloat32 => true;
+
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         Tensor mean, variance;
@@ -133,6 +136,9 @@ public sealed class LayerNormalization : Layer
         if (Scale) Gamma = AddWeight("gamma", s, new Ones());
         if (Center) Beta = AddWeight("beta", s, new Zeros());
     }
+
+    /// <inheritdoc/>
+    protected override bool ComputesInFloat32 => true;
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)

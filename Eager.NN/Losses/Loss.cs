@@ -15,7 +15,8 @@ public enum Reduction
 
 /// <summary>
 /// A loss: <see cref="Call"/> computes per-example losses with <see cref="PerExample"/>, multiplies by optional
-/// sample weights, and reduces them. Built from ops, so it is differentiable and traceable.
+/// sample weights, and reduces them. Built from ops, so it is differentiable and traceable. Float16 and bfloat16
+/// predictions are widened first: losses compute in float32, as Keras' do under a mixed precision policy.
 /// </summary>
 public abstract class Loss
 {
@@ -34,6 +35,8 @@ public abstract class Loss
         ArgumentNullException.ThrowIfNull(yPred);
         if (!yPred.DType.IsFloating)
             throw new ArgumentException($"{GetType().Name}: predictions must be floating, got {yPred.DType.Name()}{yPred.Shape}.");
+        // A model computing in 16 bits (a mixed policy) still gets its loss, and so the start of its gradients, in float32.
+        if (yPred.DType.IsHalfPrecision) yPred = Ops.Cast(yPred, DType.Float32);
         var losses = PerExample(yTrue, yPred);
         if (sampleWeight is not null)
         {

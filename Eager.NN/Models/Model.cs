@@ -137,7 +137,7 @@ public abstract partial class Model : Layer
             yPred = Call(x, training: true);
             value = loss.Call(y, yPred);
             vars = TrainableVariables;
-            grads = tape.Gradient(value, vars);
+            grads = tape.Gradient(optimizer.ScaleLoss(value), vars);
         }
         optimizer.ApplyGradients(grads, vars);
         return [value, yPred];

@@ -17,7 +17,7 @@ public abstract partial class Optimizer
                 "Eagerly, use Minimize(() => loss, variables) or a GradientTape with ApplyGradients.");
         var vars = variables ?? [.. graph.Variables.Where(v => v.Trainable)];
         if (vars.Count == 0) throw new InvalidOperationException($"{GetType().Name}.Minimize: there are no trainable variables to minimise over.");
-        var grads = Ops.Gradients(loss, vars);
+        var grads = Ops.Gradients(ScaleLoss(loss), vars);
         return ApplyGradients(grads, vars)!;
     }
 
@@ -45,7 +45,7 @@ public abstract partial class Optimizer
         using (var tape = new GradientTape())
         {
             value = loss();
-            grads = gradient(tape, value, variables);
+            grads = gradient(tape, ScaleLoss(value), variables);
         }
         ApplyGradients(grads, variables);
         return value;

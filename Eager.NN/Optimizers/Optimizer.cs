@@ -122,7 +122,7 @@ public abstract partial class Optimizer
     /// every update) is what a Session runs. Returns null eagerly.
     /// </summary>
     /// <exception cref="ArgumentException">The lists differ in length, or a gradient's shape or dtype does not match its variable.</exception>
-    public Operation? ApplyGradients(IReadOnlyList<Tensor?> gradients, IReadOnlyList<Variable> variables)
+    public virtual Operation? ApplyGradients(IReadOnlyList<Tensor?> gradients, IReadOnlyList<Variable> variables)
     {
         ArgumentNullException.ThrowIfNull(gradients);
         ArgumentNullException.ThrowIfNull(variables);
@@ -173,6 +173,11 @@ public abstract partial class Optimizer
                 return counter.AssignAdd(Tensor.Scalar(1L)).Op;
         }
     }
+
+    /// <summary>The loss whose gradients <see cref="ApplyGradients"/> expects: the loss itself, except for a
+    /// <see cref="LossScaleOptimizer"/>, which multiplies it by its loss scale. Training loops (Model.Fit,
+    /// <see cref="Minimize(Func{Tensor}, IReadOnlyList{Variable})"/>) differentiate this instead of the loss.</summary>
+    public virtual Tensor ScaleLoss(Tensor loss) => loss;
 
     /// <summary>The update for one variable; returns the tensor of its final assignment.</summary>
     /// <param name="grad">The (clipped) gradient.</param>

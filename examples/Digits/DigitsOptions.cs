@@ -12,6 +12,7 @@ internal sealed class DigitsOptions
     public bool Help { get; private set; }
     public bool Distributed { get; private set; }
     public int? TrainLimit { get; private set; }
+    public string Precision { get; private set; } = "fp32";
     public string? DataDir { get; private set; }
     public string OutDir { get; private set; } = Path.Combine(RepoRoot(), "out", "digits");
 
@@ -27,6 +28,8 @@ internal sealed class DigitsOptions
           --fashion        train and report on Fashion-MNIST instead
           --eager          run the training step eagerly (default: a traced Function, about 2.5x faster)
           --limit N        use only N training images (quick runs)
+          --precision P    fp32 (default), bf16 (mixed_bfloat16) or fp16 (mixed_float16 with loss scaling); prints
+                           the activation memory of a training step in float32 and in P
           --data DIR       data folder (default data/mnist, or the Debian Fashion-MNIST folder)
           --out DIR        where the best checkpoint, the TensorBoard logs and the PNG go (default out/digits)
           --distributed    data-parallel on the ranks of an MPI job: scripts/mpirun.sh -np 2 dotnet Digits.dll --distributed
@@ -47,6 +50,10 @@ internal sealed class DigitsOptions
                     case "--lr": o.LearningRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--seed": o.Seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--limit": o.TrainLimit = Positive(Next()); break;
+                    case "--precision":
+                        o.Precision = Next();
+                        if (o.Precision is not ("fp32" or "bf16" or "fp16")) throw new ArgumentException($"--precision takes fp32, bf16 or fp16, not '{o.Precision}'");
+                        break;
                     case "--data": o.DataDir = Next(); break;
                     case "--out": o.OutDir = Next(); break;
                     case "--fashion": o.Fashion = true; break;

@@ -35,13 +35,24 @@ if (options.Distributed) return DistributedTraining.Run(options, data, title); /
 var (trainX, trainY) = DigitsData.Images(data.TrainImages, data.TrainLabels, options.TrainLimit);
 var (testX, testY) = DigitsData.Images(data.TestImages, data.TestLabels, null);
 AnsiConsole.MarkupLine($"[bold]{title}[/]: {trainX.Shape[0]} training and {testX.Shape[0]} test images, {options.Epochs} epochs, " +
-                       $"batch {options.BatchSize}, {(options.Traced ? "traced" : "eager")} training step");
+                       $"batch {options.BatchSize}, {(options.Traced ? "traced" : "eager")} training step, precision {options.Precision}");
 
+var policy = Policy.Parse(options.Precision);
+if (policy.IsMixed)
+{
+    var (f32, mixed) = (PrecisionProbe.StepActivationBytes(Policy.Float32, trainX, trainY, options.BatchSize),
+                        PrecisionProbe.StepActivationBytes(policy, trainX, trainY, options.BatchSize));
+    AnsiConsole.MarkupLine($"Activation memory of a training step (batch {options.BatchSize}, held for the backward pass): " +
+                           $"float32 {f32 / 1048576.0:F1} MiB, {policy.Name} {mixed / 1048576.0:F1} MiB ([bold]{1 - (double)mixed / f32:P0} less[/])");
+}
+Precision.SetGlobalPolicy(policy);
 var model = DigitsModel.Create();
 model.Build(new Shape(-1, 28, 28, 1));
 model.Summary();
 int steps = (int)Math.Ceiling(trainX.Shape[0] * (1 - DigitsOptions.ValidationSplit) / options.BatchSize) * options.Epochs;
-model.Compile(new Adam(new CosineDecay(options.LearningRate, steps, alpha: 0.05)),
+Optimizer optimizer = new Adam(new CosineDecay(options.LearningRate, steps, alpha: 0.05));
+if (policy.ComputeDType == DType.Float16) optimizer = new LossScaleOptimizer(optimizer); // float16 gradients underflow without it
+model.Compile(optimizer,
               new SparseCategoricalCrossentropy(fromLogits: true), ["accuracy"], runEagerly: !options.Traced);
 
 Directory.CreateDirectory(options.OutDir);
