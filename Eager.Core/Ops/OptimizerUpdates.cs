@@ -37,8 +37,8 @@ internal static partial class OptimizerOps
     private static TensorSpec[] ApplyAdamInfer(Tensor[] x, Attrs a)
     {
         var w = a.Get<Variable>("variable");
-        if (!w.DType.IsFloating)
-            throw new ArgumentException($"ApplyAdam: variable '{w.Name}' is {w.DType.Name()}{w.Shape}; Adam updates only floating variables.");
+        if (w.DType is not (DType.Float32 or DType.Float64))
+            throw new ArgumentException($"ApplyAdam: variable '{w.Name}' is {w.DType.Name()}{w.Shape}; the in-place update takes float32 and float64 variables (keep 16-bit models' weights in float32 with a mixed precision policy).");
         foreach (var slot in new[] { a.Get<Variable>("m"), a.Get<Variable>("v") })
         {
             if (slot.DType != w.DType || slot.Shape != w.Shape)

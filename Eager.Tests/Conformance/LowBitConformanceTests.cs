@@ -19,7 +19,13 @@ public partial class ConformanceTests
         var narrow = x64.Select(t => Ops.Cast(t, dtype)).ToArray();
         var wide = narrow.Select(t => Ops.Cast(t, DType.Float32)).ToArray();
         var y32 = sample.Call(wide);
-        var y16 = sample.Call(narrow);
+        Tensor y16;
+        try { y16 = sample.Call(narrow); }
+        catch (ArgumentException e) when (e.Message.Contains(dtype.Name(), StringComparison.Ordinal))
+        {
+            Assert.Ignore($"{sample} refuses {dtype.Name()} with a clear error: {e.Message}");
+            return;
+        }
         Assert.That(y16.Shape, Is.EqualTo(y32.Shape), $"{sample}: shapes");
         var expectType = y32.DType == DType.Float32 ? dtype : y32.DType;
         Assert.That(y16.DType, Is.EqualTo(expectType), $"{sample}: a float32 result is {dtype.Name()} when the inputs are");
@@ -38,7 +44,17 @@ public partial class ConformanceTests
         var x = sample.MakeInputs().Select(t => Ops.Cast(t, dtype)).ToArray();
         var wide = x.Select(t => Ops.Cast(t, DType.Float32)).ToArray();
         Tensor?[] g16, g32;
-        using (var tape = new GradientTape()) { tape.Watch(x); g16 = tape.Gradient(Ops.ReduceSum(Ops.Cast(sample.Call(x), DType.Float32)), x); }
+        try
+        {
+            using var tape = new GradientTape();
+            tape.Watch(x);
+            g16 = tape.Gradient(Ops.ReduceSum(Ops.Cast(sample.Call(x), DType.Float32)), x);
+        }
+        catch (ArgumentException e) when (e.Message.Contains(dtype.Name(), StringComparison.Ordinal))
+        {
+            Assert.Ignore($"{sample} refuses {dtype.Name()} with a clear error: {e.Message}");
+            return;
+        }
         using (var tape = new GradientTape()) { tape.Watch(wide); g32 = tape.Gradient(Ops.ReduceSum(sample.Call(wide)), wide); }
         double ulp = dtype == DType.Float16 ? 1.0 / 1024 : 1.0 / 128;
         for (int i = 0; i < x.Length; i++)
