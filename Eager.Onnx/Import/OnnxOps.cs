@@ -18,6 +18,7 @@ internal static partial class OnnxOps
         AddNN(h);
         AddModelOps(h);
         AddIndexing(h);
+        AddQuantization(h);
         return h;
     }
 
