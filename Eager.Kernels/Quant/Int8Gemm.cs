@@ -77,7 +77,13 @@ public static class Int8Gemm
 
     private static Int8GemmPath Choose(int m, int n, int k)
     {
-        var p = Path == Int8GemmPath.Auto ? ((long)m * n * k < 4096 ? Int8GemmPath.Portable : BestPath) : Path;
+        var p = Path;
+        if (p == Int8GemmPath.Auto)
+        {
+            p = (long)m * n * k < 4096 ? Int8GemmPath.Portable : BestPath;
+            // The 512-bit tile is 32 columns wide: a narrower output (a small convolution's channels) wastes most of it.
+            if (p == Int8GemmPath.Avx512BW && n <= 16 && Avx2.IsSupported) p = Int8GemmPath.Avx2;
+        }
         return IsSupported(p) ? p : Int8GemmPath.Portable;
     }
 

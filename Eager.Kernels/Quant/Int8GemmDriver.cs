@@ -147,15 +147,14 @@ internal static unsafe class Int8GemmDriver
                 int* src = tile + r * nr, dst = x.C + i * x.Ldc + j0;
                 int* bj = betaP + j0, adj = adjP + j0;
                 int j = 0;
-                if (nv == nr)
+                // Whole vectors even in an edge tile: reading single ints back from the kernel's wide stores stalls
+                // store forwarding, which made narrow outputs (8 channels) slower than wide ones.
+                var vrs = new Vector<int>(rs);
+                var vai = new Vector<int>(ai);
+                for (; j + w <= nv; j += w)
                 {
-                    var vrs = new Vector<int>(rs);
-                    var vai = new Vector<int>(ai);
-                    for (; j + w <= nv; j += w)
-                    {
-                        var v = Vector.Load(src + j) - vrs * Vector.Load(bj + j) - vai * Vector.Load(adj + j);
-                        v.Store(dst + j);
-                    }
+                    var v = Vector.Load(src + j) - vrs * Vector.Load(bj + j) - vai * Vector.Load(adj + j);
+                    v.Store(dst + j);
                 }
                 for (; j < nv; j++) dst[j] = src[j] - rs * bj[j] - ai * adj[j];
             }

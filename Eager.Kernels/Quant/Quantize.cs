@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Eager.Kernels.Quant;
 
@@ -70,7 +72,17 @@ public static class Quantize
             {
                 float s = scale[ch];
                 int z = zero[ch];
-                for (int i = 0; i < inner; i++) y[at + i] = (float)(Widen(x[at + i]) - z) * s;
+                var dst = y.Slice(at, inner);
+                if (typeof(TQ) != typeof(int) && inner >= 16)
+                {
+                    // Exactly (x - z) * s: the difference of two small integers is exact in float32.
+                    if (typeof(TQ) == typeof(byte)) TensorPrimitives.ConvertChecked(MemoryMarshal.Cast<TQ, byte>(x.Slice(at, inner)), dst);
+                    else TensorPrimitives.ConvertChecked(MemoryMarshal.Cast<TQ, sbyte>(x.Slice(at, inner)), dst);
+                    TensorPrimitives.Add(dst, -z, dst);
+                    TensorPrimitives.Multiply(dst, s, dst);
+                    continue;
+                }
+                for (int i = 0; i < inner; i++) dst[i] = (float)(Widen(x[at + i]) - z) * s;
             }
         }
     }
@@ -89,9 +101,31 @@ public static class Quantize
         var (lo, hi) = Range<TQ>(allowInt: false);
         CheckRows(acc.Length, y.Length, rows, cols, bias.Length, multiplier.Length);
         if (relu) lo = Math.Max(lo, zero);
+        int w = Vector<float>.Count;
+        float[]? mult = null;
+        int[]? add = null;
+        if (cols >= w)
+        {
+            mult = multiplier.Length == cols ? multiplier.ToArray() : Enumerable.Repeat(multiplier[0], cols).ToArray();
+            add = bias.Length == cols ? bias.ToArray() : new int[cols];
+        }
+        var vz = new Vector<float>(zero);
+        var vlo = new Vector<float>(lo);
+        var vhi = new Vector<float>(hi);
         for (int i = 0; i < rows; i++)
         {
-            for (int j = 0; j < cols; j++)
+            int j0 = 0;
+            if (mult is not null)
+            {
+                for (; j0 + w <= cols; j0 += w)
+                {
+                    var a = new Vector<int>(acc.Slice(i * cols + j0, w)) + new Vector<int>(add!, j0);
+                    var v = Vector.Round(Vector.ConvertToSingle(a) * new Vector<float>(mult, j0)) + vz;
+                    var q = Vector.ConvertToInt32(Vector.Min(Vector.Max(v, vlo), vhi));
+                    for (int l = 0; l < w; l++) y[i * cols + j0 + l] = Narrow<TQ>(q[l]);
+                }
+            }
+            for (int j = j0; j < cols; j++)
             {
                 int a = acc[i * cols + j] + (bias.Length == 0 ? 0 : bias[j]);
                 float v = MathF.Round(a * multiplier[multiplier.Length == 1 ? 0 : j]) + zero;
