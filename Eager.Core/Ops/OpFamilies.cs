@@ -24,6 +24,7 @@ internal static class OpFamilies
         GC.KeepAlive(NNOps.BiasAddDef);
         GC.KeepAlive(OptimizerOps.AdamStepDef);
         GC.KeepAlive(PoolingOps.MaxPoolWithArgmaxDef);
+        GC.KeepAlive(QuantizationOps.QuantizeLinearDef);
         GC.KeepAlive(QueueOps.QueueEnqueueDef);
         GC.KeepAlive(RandomOps.RandomNormalDef);
         GC.KeepAlive(ReductionOps.ReduceMaxDef);

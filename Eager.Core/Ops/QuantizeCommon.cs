@@ -4,7 +4,7 @@ namespace Eager;
 /// What the quantisation ops share: reading scales and zero points (per tensor, or one per channel along an axis)
 /// and checking them with errors that name the op, the shapes and the dtypes.
 /// </summary>
-internal static class QuantizeCommon
+internal static partial class QuantizationOps
 {
     /// <summary>True for int8 and uint8.</summary>
     public static bool IsQuantized(DType d) => d is DType.Int8 or DType.UInt8;

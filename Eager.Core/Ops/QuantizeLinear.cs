@@ -2,8 +2,41 @@ using Eager.Kernels.Quant;
 
 namespace Eager;
 
+public static partial class Ops
+{
+    /// <summary>
+    /// ONNX's QuantizeLinear: y = saturate(round_half_even(x / scale) + zeroPoint), as int8 or uint8 (the zero point's
+    /// dtype; uint8 0 when omitted). <paramref name="scale"/> (float32) and <paramref name="zeroPoint"/> are scalars (per
+    /// tensor) or 1-D with one value per index of <paramref name="axis"/> (per channel).
+    /// </summary>
+    /// <exception cref="ArgumentException">x is not float32, the scale is not float32, the zero point is not int8/uint8,
+    /// or their lengths do not match x's axis.</exception>
+    public static Tensor QuantizeLinear(Tensor x, Tensor scale, Tensor? zeroPoint = null, int axis = 1) =>
+        Dispatcher.Apply1(QuantizationOps.QuantizeLinearDef, new Attrs { { "axis", axis } }, x, scale, zeroPoint ?? QuantizationOps.DefaultZero());
+
+    /// <summary>
+    /// ONNX's DequantizeLinear: y = (x - zeroPoint) * scale in float32, for int8, uint8 or int32 x (the zero point has
+    /// x's dtype; 0 when omitted). Scale and zero point per tensor or per index of <paramref name="axis"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Dtypes or lengths do not match.</exception>
+    public static Tensor DequantizeLinear(Tensor x, Tensor scale, Tensor? zeroPoint = null, int axis = 1) =>
+        Dispatcher.Apply1(QuantizationOps.DequantizeLinearDef, new Attrs { { "axis", axis } }, x, scale,
+            zeroPoint ?? (x.DType == DType.Int32 ? Tensor.Scalar(0) : QuantizationOps.DefaultZero(x.DType)));
+
+    /// <summary>
+    /// ONNX's DynamicQuantizeLinear: quantises float32 x to uint8 over the range [min(x, 0), max(x, 0)]; returns
+    /// (y, scale, zeroPoint), the scale and zero point as scalars.
+    /// </summary>
+    /// <exception cref="ArgumentException">x is not float32.</exception>
+    public static (Tensor Y, Tensor Scale, Tensor ZeroPoint) DynamicQuantizeLinear(Tensor x)
+    {
+        var r = Dispatcher.Apply(QuantizationOps.DynamicQuantizeLinearDef, [x], Attrs.Empty);
+        return (r[0], r[1], r[2]);
+    }
+}
+
 /// <summary>ONNX's QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear.</summary>
-internal static class QuantizeLinearOps
+internal static partial class QuantizationOps
 {
     private static int AxisOf(Attrs a) => a.Has("axis") ? a.Int("axis") : 1;
 
@@ -19,16 +52,16 @@ internal static class QuantizeLinearOps
         {
             const string op = "QuantizeLinear";
             if (x[0].DType != DType.Float32) throw new ArgumentException($"{op}: the input must be float32, got {x[0].DType.Name()} {x[0].Shape}.");
-            QuantizeCommon.Require8Bit(op, "the zero point", x[2]);
-            QuantizeCommon.CheckScaleZero(op, "the", x[1], x[2], null, ChannelsOf(x[0], x[1], AxisOf(a)));
+            Require8Bit(op, "the zero point", x[2]);
+            CheckScaleZero(op, "the", x[1], x[2], null, ChannelsOf(x[0], x[1], AxisOf(a)));
             return [new TensorSpec(x[0].Shape, x[2].DType)];
         },
         (x, a) =>
         {
             var input = x[0].Contiguous();
-            var scales = QuantizeCommon.Scales(x[1]);
-            var zeros = QuantizeCommon.Zeros(x[2]);
-            var (channels, inner) = QuantizeCommon.Layout("QuantizeLinear", input.Shape, AxisOf(a), scales.Length);
+            var scales = Scales(x[1]);
+            var zeros = Zeros(x[2]);
+            var (channels, inner) = Layout("QuantizeLinear", input.Shape, AxisOf(a), scales.Length);
             var y = Tensor.Empty(input.Shape, x[2].DType);
             if (y.DType == DType.UInt8) Quantize.Linear<byte>(input.AsReadOnlySpan<float>(), y.AsSpan<byte>(), channels, inner, scales, zeros);
             else Quantize.Linear<sbyte>(input.AsReadOnlySpan<float>(), y.AsSpan<sbyte>(), channels, inner, scales, zeros);
@@ -44,17 +77,17 @@ internal static class QuantizeLinearOps
         (x, a) =>
         {
             const string op = "DequantizeLinear";
-            if (!QuantizeCommon.IsQuantized(x[0].DType) && x[0].DType != DType.Int32)
+            if (!IsQuantized(x[0].DType) && x[0].DType != DType.Int32)
                 throw new ArgumentException($"{op}: the input must be int8, uint8 or int32, got {x[0].DType.Name()} {x[0].Shape}.");
-            QuantizeCommon.CheckScaleZero(op, "the", x[1], x[2], x[0].DType, ChannelsOf(x[0], x[1], AxisOf(a)));
+            CheckScaleZero(op, "the", x[1], x[2], x[0].DType, ChannelsOf(x[0], x[1], AxisOf(a)));
             return [new TensorSpec(x[0].Shape, DType.Float32)];
         },
         (x, a) =>
         {
             var input = x[0].Contiguous();
-            var scales = QuantizeCommon.Scales(x[1]);
-            var zeros = QuantizeCommon.Zeros(x[2]);
-            var (channels, inner) = QuantizeCommon.Layout("DequantizeLinear", input.Shape, AxisOf(a), scales.Length);
+            var scales = Scales(x[1]);
+            var zeros = Zeros(x[2]);
+            var (channels, inner) = Layout("DequantizeLinear", input.Shape, AxisOf(a), scales.Length);
             var y = Tensor.Empty(input.Shape, DType.Float32);
             var dst = y.AsSpan<float>();
             switch (input.DType)
@@ -100,40 +133,4 @@ internal static class QuantizeLinearOps
         HandlesAllDTypes = true,
         Onnx = OnnxMap.Same("DynamicQuantizeLinear"),
     };
-}
-
-public static partial class Ops
-{
-    internal static readonly OpDef[] QuantizeLinearDefs =
-        [QuantizeLinearOps.QuantizeLinearDef, QuantizeLinearOps.DequantizeLinearDef, QuantizeLinearOps.DynamicQuantizeLinearDef];
-
-    /// <summary>
-    /// ONNX's QuantizeLinear: y = saturate(round_half_even(x / scale) + zeroPoint), as int8 or uint8 (the zero point's
-    /// dtype; uint8 0 when omitted). <paramref name="scale"/> (float32) and <paramref name="zeroPoint"/> are scalars (per
-    /// tensor) or 1-D with one value per index of <paramref name="axis"/> (per channel).
-    /// </summary>
-    /// <exception cref="ArgumentException">x is not float32, the scale is not float32, the zero point is not int8/uint8,
-    /// or their lengths do not match x's axis.</exception>
-    public static Tensor QuantizeLinear(Tensor x, Tensor scale, Tensor? zeroPoint = null, int axis = 1) =>
-        Dispatcher.Apply1(QuantizeLinearOps.QuantizeLinearDef, new Attrs { { "axis", axis } }, x, scale, zeroPoint ?? QuantizeCommon.DefaultZero());
-
-    /// <summary>
-    /// ONNX's DequantizeLinear: y = (x - zeroPoint) * scale in float32, for int8, uint8 or int32 x (the zero point has
-    /// x's dtype; 0 when omitted). Scale and zero point per tensor or per index of <paramref name="axis"/>.
-    /// </summary>
-    /// <exception cref="ArgumentException">Dtypes or lengths do not match.</exception>
-    public static Tensor DequantizeLinear(Tensor x, Tensor scale, Tensor? zeroPoint = null, int axis = 1) =>
-        Dispatcher.Apply1(QuantizeLinearOps.DequantizeLinearDef, new Attrs { { "axis", axis } }, x, scale,
-            zeroPoint ?? (x.DType == DType.Int32 ? Tensor.Scalar(0) : QuantizeCommon.DefaultZero(x.DType)));
-
-    /// <summary>
-    /// ONNX's DynamicQuantizeLinear: quantises float32 x to uint8 over the range [min(x, 0), max(x, 0)]; returns
-    /// (y, scale, zeroPoint), the scale and zero point as scalars.
-    /// </summary>
-    /// <exception cref="ArgumentException">x is not float32.</exception>
-    public static (Tensor Y, Tensor Scale, Tensor ZeroPoint) DynamicQuantizeLinear(Tensor x)
-    {
-        var r = Dispatcher.Apply(QuantizeLinearOps.DynamicQuantizeLinearDef, [x], Attrs.Empty);
-        return (r[0], r[1], r[2]);
-    }
 }

@@ -3,8 +3,37 @@ using Eager.Kernels.Quant;
 
 namespace Eager;
 
+public static partial class Ops
+{
+    /// <summary>
+    /// ONNX's ConvInteger on NHWC input [N, H, W, C] and HWIO filter [KH, KW, C, O], both int8/uint8: int32
+    /// sum (x - xZeroPoint) * (w - wZeroPoint[o]). Padding as <see cref="Conv2D"/> ("SAME"/"VALID"), or explicit
+    /// <paramref name="pads"/> [top, left, bottom, right]; padding taps hold the input's zero point.
+    /// </summary>
+    /// <exception cref="ArgumentException">Ranks, channels, dtypes or zero-point lengths do not match.</exception>
+    public static Tensor ConvInteger(Tensor input, Tensor filter, Tensor? inputZeroPoint = null, Tensor? filterZeroPoint = null,
+        Size2? strides = null, string padding = "VALID", Size2? dilations = null, int[]? pads = null) =>
+        Dispatcher.Apply1(QuantizationOps.ConvIntegerDef, QuantizationOps.ConvAttrs("ConvInteger", strides, padding, dilations, pads),
+            input, filter, inputZeroPoint ?? QuantizationOps.DefaultZero(input.DType), filterZeroPoint ?? QuantizationOps.DefaultZero(filter.DType));
+
+    /// <summary>
+    /// ONNX's QLinearConv on NHWC input and HWIO filter: the int32 convolution of <see cref="ConvInteger"/>, plus the
+    /// optional int32 <paramref name="bias"/> (one per output channel, scale inputScale * filterScale[o]), requantised
+    /// with inputScale * filterScale[o] / outputScale to the output zero point's dtype. The filter's scale and zero point
+    /// may have one value per output channel.
+    /// </summary>
+    /// <exception cref="ArgumentException">Ranks, channels, dtypes or scale/zero-point lengths do not match.</exception>
+    public static Tensor QLinearConv(Tensor input, Tensor inputScale, Tensor inputZeroPoint, Tensor filter, Tensor filterScale,
+        Tensor filterZeroPoint, Tensor outputScale, Tensor outputZeroPoint, Tensor? bias = null,
+        Size2? strides = null, string padding = "VALID", Size2? dilations = null, int[]? pads = null) =>
+        Dispatcher.Apply1(QuantizationOps.QLinearConvDef, QuantizationOps.ConvAttrs("QLinearConv", strides, padding, dilations, pads),
+            bias is null
+                ? [input, inputScale, inputZeroPoint, filter, filterScale, filterZeroPoint, outputScale, outputZeroPoint]
+                : [input, inputScale, inputZeroPoint, filter, filterScale, filterZeroPoint, outputScale, outputZeroPoint, bias]);
+}
+
 /// <summary>ONNX's ConvInteger and QLinearConv on Eager's NHWC layout with HWIO filters (the ONNX mapping transposes).</summary>
-internal static class QuantizedConvOps
+internal static partial class QuantizationOps
 {
     /// <summary>The geometry: padding "SAME"/"VALID" as Conv2D, or "EXPLICIT" with pads [top, left, bottom, right].</summary>
     private static ConvGeometry Geometry(string op, Shape x, Shape w, Attrs a)
@@ -26,8 +55,8 @@ internal static class QuantizedConvOps
 
     private static Shape OutShape(string op, Tensor x, Tensor w, Attrs a)
     {
-        QuantizeCommon.Require8Bit(op, "the input", x);
-        QuantizeCommon.Require8Bit(op, "the filter", w);
+        Require8Bit(op, "the input", x);
+        Require8Bit(op, "the filter", w);
         Window.Rank4(op, "input", x, "NHWC");
         Window.Rank4(op, "filter", w, "HWIO");
         if (Window.Differ(x.Shape[3], w.Shape[2]))
@@ -73,7 +102,7 @@ internal static class QuantizedConvOps
             CheckZero(op, "the filter zero point", x[3], x[1], x[1].Shape[3]);
             return [new TensorSpec(shape, DType.Int32)];
         },
-        (x, a) => [Accumulate("ConvInteger", x[0], x[1], QuantizeCommon.Zeros(x[2])[0], QuantizeCommon.Zeros(x[3]), a)])
+        (x, a) => [Accumulate("ConvInteger", x[0], x[1], Zeros(x[2])[0], Zeros(x[3]), a)])
     {
         HandlesAllDTypes = true,
         Onnx = e => OnnxConv(e, "ConvInteger", [0, 1, 2, 3], filterInput: 1, bias: null),
@@ -85,21 +114,21 @@ internal static class QuantizedConvOps
         {
             const string op = "QLinearConv";
             var shape = OutShape(op, x[0], x[3], a);
-            QuantizeCommon.CheckScaleZero(op, "the input", x[1], x[2], x[0].DType, 1);
-            QuantizeCommon.CheckScaleZero(op, "the filter", x[4], x[5], x[3].DType, x[3].Shape[3]);
-            QuantizeCommon.Require8Bit(op, "the output zero point", x[7]);
-            QuantizeCommon.CheckScaleZero(op, "the output", x[6], x[7], null, 1);
+            CheckScaleZero(op, "the input", x[1], x[2], x[0].DType, 1);
+            CheckScaleZero(op, "the filter", x[4], x[5], x[3].DType, x[3].Shape[3]);
+            Require8Bit(op, "the output zero point", x[7]);
+            CheckScaleZero(op, "the output", x[6], x[7], null, 1);
             if (x.Length > 8 && (x[8].DType != DType.Int32 || x[8].Rank != 1 || Window.Differ(x[8].Shape[0], shape[3])))
                 throw new ArgumentException($"{op}: the bias must be int32 with {shape[3]} values, got {x[8].DType.Name()} {x[8].Shape}.");
             return [new TensorSpec(shape, x[7].DType)];
         },
         (x, a) =>
         {
-            var acc = Accumulate("QLinearConv", x[0], x[3], QuantizeCommon.Zeros(x[2])[0], QuantizeCommon.Zeros(x[5]), a);
+            var acc = Accumulate("QLinearConv", x[0], x[3], Zeros(x[2])[0], Zeros(x[5]), a);
             int n = acc.Shape[3];
-            var multiplier = QuantizedMatMulOps.Multipliers(x[1], x[4], x[6], n);
+            var multiplier = Multipliers(x[1], x[4], x[6], n);
             int[] bias = x.Length > 8 ? x[8].Contiguous().ToArray<int>() : [];
-            return [QuantizedMatMulOps.Requantize(acc, n, bias, multiplier, QuantizeCommon.Zeros(x[7])[0], x[7].DType)];
+            return [Requantize(acc, n, bias, multiplier, Zeros(x[7])[0], x[7].DType)];
         })
     {
         HandlesAllDTypes = true,
@@ -154,7 +183,7 @@ internal static class QuantizedConvOps
             var biasScale = e.Temp("bias_scale");
             e.Add("Mul", [e.Input(1), e.Input(4)], [biasScale]);
             var bf = e.Temp("bias_dq");
-            e.Add("DequantizeLinear", [e.Input(8), biasScale, QuantizedMatMulOps.BiasZero(e)], [bf], ("axis", 0L));
+            e.Add("DequantizeLinear", [e.Input(8), biasScale, BiasZero(e)], [bf], ("axis", 0L));
             convInputs.Add(bf);
         }
         var yf = e.Temp("y_nchw");
@@ -178,35 +207,4 @@ internal static class QuantizedConvOps
         a["pads"] = pads;
         return a;
     }
-}
-
-public static partial class Ops
-{
-    internal static readonly OpDef[] QuantizedConvDefs = [QuantizedConvOps.ConvIntegerDef, QuantizedConvOps.QLinearConvDef];
-
-    /// <summary>
-    /// ONNX's ConvInteger on NHWC input [N, H, W, C] and HWIO filter [KH, KW, C, O], both int8/uint8: int32
-    /// sum (x - xZeroPoint) * (w - wZeroPoint[o]). Padding as <see cref="Conv2D"/> ("SAME"/"VALID"), or explicit
-    /// <paramref name="pads"/> [top, left, bottom, right]; padding taps hold the input's zero point.
-    /// </summary>
-    /// <exception cref="ArgumentException">Ranks, channels, dtypes or zero-point lengths do not match.</exception>
-    public static Tensor ConvInteger(Tensor input, Tensor filter, Tensor? inputZeroPoint = null, Tensor? filterZeroPoint = null,
-        Size2? strides = null, string padding = "VALID", Size2? dilations = null, int[]? pads = null) =>
-        Dispatcher.Apply1(QuantizedConvOps.ConvIntegerDef, QuantizedConvOps.ConvAttrs("ConvInteger", strides, padding, dilations, pads),
-            input, filter, inputZeroPoint ?? QuantizeCommon.DefaultZero(input.DType), filterZeroPoint ?? QuantizeCommon.DefaultZero(filter.DType));
-
-    /// <summary>
-    /// ONNX's QLinearConv on NHWC input and HWIO filter: the int32 convolution of <see cref="ConvInteger"/>, plus the
-    /// optional int32 <paramref name="bias"/> (one per output channel, scale inputScale * filterScale[o]), requantised
-    /// with inputScale * filterScale[o] / outputScale to the output zero point's dtype. The filter's scale and zero point
-    /// may have one value per output channel.
-    /// </summary>
-    /// <exception cref="ArgumentException">Ranks, channels, dtypes or scale/zero-point lengths do not match.</exception>
-    public static Tensor QLinearConv(Tensor input, Tensor inputScale, Tensor inputZeroPoint, Tensor filter, Tensor filterScale,
-        Tensor filterZeroPoint, Tensor outputScale, Tensor outputZeroPoint, Tensor? bias = null,
-        Size2? strides = null, string padding = "VALID", Size2? dilations = null, int[]? pads = null) =>
-        Dispatcher.Apply1(QuantizedConvOps.QLinearConvDef, QuantizedConvOps.ConvAttrs("QLinearConv", strides, padding, dilations, pads),
-            bias is null
-                ? [input, inputScale, inputZeroPoint, filter, filterScale, filterZeroPoint, outputScale, outputZeroPoint]
-                : [input, inputScale, inputZeroPoint, filter, filterScale, filterZeroPoint, outputScale, outputZeroPoint, bias]);
 }

@@ -2,14 +2,39 @@ using Eager.Kernels.Quant;
 
 namespace Eager;
 
+public static partial class Ops
+{
+    /// <summary>
+    /// ONNX's MatMulInteger: (a - aZeroPoint) x (b - bZeroPoint) in int32, for int8/uint8 a [batch..., M, K] and b
+    /// [batch..., K, N] (batch dims broadcast). A's zero point is a scalar or has M values (one per row); B's a scalar
+    /// or N values (one per column); each has its operand's dtype, and 0 when omitted.
+    /// </summary>
+    /// <exception cref="ArgumentException">Dtypes are not 8-bit, inner dimensions differ, or a zero point has the wrong length.</exception>
+    public static Tensor MatMulInteger(Tensor a, Tensor b, Tensor? aZeroPoint = null, Tensor? bZeroPoint = null) =>
+        Dispatcher.Apply1(QuantizationOps.MatMulIntegerDef, Attrs.Empty, a, b,
+            aZeroPoint ?? QuantizationOps.DefaultZero(a.DType), bZeroPoint ?? QuantizationOps.DefaultZero(b.DType));
+
+    /// <summary>
+    /// ONNX's QLinearMatMul: y = saturate(round((a - aZero)(b - bZero) * aScale * bScale / yScale) + yZero) with int32
+    /// accumulation; B's scale and zero point may have one value per column (per-channel weights). The optional
+    /// <paramref name="bias"/> (int32, N values, scale aScale * bScale) is added to the accumulator first, which makes
+    /// this a quantised Dense layer. The output dtype is the output zero point's.
+    /// </summary>
+    /// <exception cref="ArgumentException">Dtypes, shapes or scale/zero-point lengths do not match.</exception>
+    public static Tensor QLinearMatMul(Tensor a, Tensor aScale, Tensor aZeroPoint, Tensor b, Tensor bScale, Tensor bZeroPoint,
+        Tensor yScale, Tensor yZeroPoint, Tensor? bias = null) =>
+        Dispatcher.Apply1(QuantizationOps.QLinearMatMulDef, Attrs.Empty,
+            bias is null ? [a, aScale, aZeroPoint, b, bScale, bZeroPoint, yScale, yZeroPoint] : [a, aScale, aZeroPoint, b, bScale, bZeroPoint, yScale, yZeroPoint, bias]);
+}
+
 /// <summary>ONNX's MatMulInteger and QLinearMatMul: 8-bit matrix products with zero points, int32 accumulation.</summary>
-internal static class QuantizedMatMulOps
+internal static partial class QuantizationOps
 {
     /// <summary>Shapes of an 8-bit matrix product: [batch..., M, K] x [batch..., K, N] with broadcast batch dims.</summary>
     private static Shape ProductShape(string op, Tensor a, Tensor b)
     {
-        QuantizeCommon.Require8Bit(op, "A", a);
-        QuantizeCommon.Require8Bit(op, "B", b);
+        Require8Bit(op, "A", a);
+        Require8Bit(op, "B", b);
         if (a.Rank < 2 || b.Rank < 2)
             throw new ArgumentException($"{op}: both inputs need rank >= 2, got A {a.Shape} and B {b.Shape}.");
         if (Window.Differ(a.Shape[-1], b.Shape[-2]))
@@ -39,7 +64,7 @@ internal static class QuantizedMatMulOps
         {
             var shape = ProductShape("MatMulInteger", x[0], x[1]);
             var y = Tensor.Empty(shape, DType.Int32);
-            Product(x[0], x[1], QuantizeCommon.Zeros(x[2]), QuantizeCommon.Zeros(x[3]), y);
+            Product(x[0], x[1], Zeros(x[2]), Zeros(x[3]), y);
             return [y];
         })
     {
@@ -54,10 +79,10 @@ internal static class QuantizedMatMulOps
         {
             const string op = "QLinearMatMul";
             var shape = ProductShape(op, x[0], x[3]);
-            QuantizeCommon.CheckScaleZero(op, "A's", x[1], x[2], x[0].DType, 1);
-            QuantizeCommon.CheckScaleZero(op, "B's", x[4], x[5], x[3].DType, x[3].Shape[-1]);
-            QuantizeCommon.Require8Bit(op, "the output zero point", x[7]);
-            QuantizeCommon.CheckScaleZero(op, "the output", x[6], x[7], null, 1);
+            CheckScaleZero(op, "A's", x[1], x[2], x[0].DType, 1);
+            CheckScaleZero(op, "B's", x[4], x[5], x[3].DType, x[3].Shape[-1]);
+            Require8Bit(op, "the output zero point", x[7]);
+            CheckScaleZero(op, "the output", x[6], x[7], null, 1);
             if (x.Length > 8 && (x[8].DType != DType.Int32 || x[8].Rank != 1 || Window.Differ(x[8].Shape[0], shape[-1])))
                 throw new ArgumentException($"{op}: the bias must be int32 with {shape[-1]} values, got {x[8].DType.Name()} {x[8].Shape}.");
             return [new TensorSpec(shape, x[7].DType)];
@@ -66,11 +91,11 @@ internal static class QuantizedMatMulOps
         {
             var shape = ProductShape("QLinearMatMul", x[0], x[3]);
             var acc = Tensor.Empty(shape, DType.Int32);
-            Product(x[0], x[3], QuantizeCommon.Zeros(x[2]), QuantizeCommon.Zeros(x[5]), acc);
+            Product(x[0], x[3], Zeros(x[2]), Zeros(x[5]), acc);
             int n = shape[-1];
             var multiplier = Multipliers(x[1], x[4], x[6], n);
             int[] bias = x.Length > 8 ? x[8].Contiguous().ToArray<int>() : [];
-            return [Requantize(acc, n, bias, multiplier, QuantizeCommon.Zeros(x[7])[0], x[7].DType)];
+            return [Requantize(acc, n, bias, multiplier, Zeros(x[7])[0], x[7].DType)];
         })
     {
         HandlesAllDTypes = true,
@@ -80,11 +105,11 @@ internal static class QuantizedMatMulOps
     /// <summary>aScale * bScale[j] / yScale in float32, as ONNX Runtime computes the requantisation factor.</summary>
     internal static float[] Multipliers(Tensor aScale, Tensor bScale, Tensor yScale, int n)
     {
-        float sa = QuantizeCommon.Scales(aScale)[0], sy = QuantizeCommon.Scales(yScale)[0];
-        var sb = QuantizeCommon.Scales(bScale);
+        float sa = Scales(aScale)[0], sy = Scales(yScale)[0];
+        var sb = Scales(bScale);
         var m = new float[sb.Length];
         for (int j = 0; j < m.Length; j++) m[j] = sa * sb[j] / sy;
-        return m.Length == 1 || m.Length == n ? m : QuantizeCommon.Spread(m, n);
+        return m.Length == 1 || m.Length == n ? m : Spread(m, n);
     }
 
     /// <summary>Rows x n accumulator to int8/uint8.</summary>
@@ -185,31 +210,4 @@ internal static class QuantizedMatMulOps
         bool perChannel = filterScale.Rank == 1 && filterScale.Shape[0] > 1;
         return e.Constant(perChannel ? Tensor.From(new int[filterScale.Shape[0]]) : Tensor.Scalar(0), "bias_zero");
     }
-}
-
-public static partial class Ops
-{
-    internal static readonly OpDef[] QuantizedMatMulDefs = [QuantizedMatMulOps.MatMulIntegerDef, QuantizedMatMulOps.QLinearMatMulDef];
-
-    /// <summary>
-    /// ONNX's MatMulInteger: (a - aZeroPoint) x (b - bZeroPoint) in int32, for int8/uint8 a [batch..., M, K] and b
-    /// [batch..., K, N] (batch dims broadcast). A's zero point is a scalar or has M values (one per row); B's a scalar
-    /// or N values (one per column); each has its operand's dtype, and 0 when omitted.
-    /// </summary>
-    /// <exception cref="ArgumentException">Dtypes are not 8-bit, inner dimensions differ, or a zero point has the wrong length.</exception>
-    public static Tensor MatMulInteger(Tensor a, Tensor b, Tensor? aZeroPoint = null, Tensor? bZeroPoint = null) =>
-        Dispatcher.Apply1(QuantizedMatMulOps.MatMulIntegerDef, Attrs.Empty, a, b,
-            aZeroPoint ?? QuantizeCommon.DefaultZero(a.DType), bZeroPoint ?? QuantizeCommon.DefaultZero(b.DType));
-
-    /// <summary>
-    /// ONNX's QLinearMatMul: y = saturate(round((a - aZero)(b - bZero) * aScale * bScale / yScale) + yZero) with int32
-    /// accumulation; B's scale and zero point may have one value per column (per-channel weights). The optional
-    /// <paramref name="bias"/> (int32, N values, scale aScale * bScale) is added to the accumulator first, which makes
-    /// this a quantised Dense layer. The output dtype is the output zero point's.
-    /// </summary>
-    /// <exception cref="ArgumentException">Dtypes, shapes or scale/zero-point lengths do not match.</exception>
-    public static Tensor QLinearMatMul(Tensor a, Tensor aScale, Tensor aZeroPoint, Tensor b, Tensor bScale, Tensor bZeroPoint,
-        Tensor yScale, Tensor yZeroPoint, Tensor? bias = null) =>
-        Dispatcher.Apply1(QuantizedMatMulOps.QLinearMatMulDef, Attrs.Empty,
-            bias is null ? [a, aScale, aZeroPoint, b, bScale, bZeroPoint, yScale, yZeroPoint] : [a, aScale, aZeroPoint, b, bScale, bZeroPoint, yScale, yZeroPoint, bias]);
 }
