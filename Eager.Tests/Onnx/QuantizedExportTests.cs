@@ -97,4 +97,28 @@ public class QuantizedExportTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void QuantizedWeightsAreAQuarterOnDisk()
+    {
+        Initializer.SetGlobalSeed(13);
+        var model = new Sequential(new Dense(256, activation: Ops.Relu), new Dense(256, activation: Ops.Relu), new Dense(10));
+        model.Build(new Shape(-1, 256));
+        Initializer.SetGlobalSeed(null);
+        var x = Tensor.RandomNormal(new Shape(8, 256), seed: 1);
+        var q = Quantization.QuantizeStatic(model, [x]);
+        var floatPath = Export(model.Call, new Shape(8, 256), "size-f32");
+        var intPath = Export(q.Call, new Shape(8, 256), "size-int8");
+        try
+        {
+            long f = new FileInfo(floatPath).Length, i = new FileInfo(intPath).Length;
+            TestContext.Out.WriteLine($"float32 {f} bytes, int8 {i} bytes ({(double)i / f:P1})");
+            Assert.That(i, Is.LessThan(f * 0.3), $"float32 {f} bytes, int8 {i} bytes");
+        }
+        finally
+        {
+            File.Delete(floatPath);
+            File.Delete(intPath);
+        }
+    }
 }
