@@ -178,7 +178,7 @@ public sealed partial class Graph
         {
             var ins = new Tensor[inputs.Length];
             for (int i = 0; i < inputs.Length; i++) ins[i] = Capture(inputs[i], op.Name);
-            var specs = outputSpecs ?? (AnyUnknownRank(ins) ? UnknownRankSpecs(op, ins, attrs) : op.Infer(ins, attrs));
+            var specs = outputSpecs ?? InferSpecs(op, ins, attrs);
             var ctrl = controlScopes.Count == 0 ? [] : controlScopes.SelectMany(c => c).Distinct().ToArray();
             var node = new Node(this, nodes.Count, UniqueName(name ?? op.Name), op, ins, attrs, ctrl, specs);
             nodes.Add(node);
@@ -186,6 +186,11 @@ public sealed partial class Graph
             return node;
         }
     }
+
+    /// <summary>The output specs of <paramref name="op"/> on <paramref name="ins"/>: its own inference, or all of unknown rank
+    /// when an input's rank is unknown (see <see cref="UnknownRankSpecs"/>).</summary>
+    internal static TensorSpec[] InferSpecs(OpDef op, Tensor[] ins, Attrs attrs) =>
+        AnyUnknownRank(ins) ? UnknownRankSpecs(op, ins, attrs) : op.Infer(ins, attrs);
 
     private static bool AnyUnknownRank(Tensor[] ins)
     {

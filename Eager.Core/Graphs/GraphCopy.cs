@@ -74,7 +74,11 @@ internal static class GraphCopy
             }
             else if (n.Outputs.Any(o => o.Shape.IsUnknownRank))
             {
-                try { specs = n.Op.Infer(inputs, attrs); }
+                try
+                {
+                    if (inputs.Length > 0) attrs = PendingAxes.Resolve(n.Op.Name, inputs[0].Shape, attrs);
+                    specs = n.Op.Infer(inputs, attrs);
+                }
                 catch (ArgumentException e)
                 {
                     throw new ArgumentException($"Session.Run: node '{n.Name}' ({n.Op.Name}) refuses its inputs " +

@@ -150,7 +150,7 @@ internal static class GraphFileReader
         }
         // The op checks what the file claims: wrong attributes or inputs are refused here, not in a kernel later.
         TensorSpec[] inferred;
-        try { inferred = op.Infer(inputs, attrs); }
+        try { inferred = Graph.InferSpecs(op, inputs, attrs); }
         catch (IndexOutOfRangeException)
         {
             // Inference reads inputs by position, as the op's own API supplies them: too few show up as an index error.

@@ -76,7 +76,7 @@ public static class GraphVerifier
     {
         if (n.Inputs.Any(t => t is null)) return;
         TensorSpec[] inferred;
-        try { inferred = n.Op.Infer(n.Inputs, n.Attrs); }
+        try { inferred = Graph.InferSpecs(n.Op, n.Inputs, n.Attrs); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidCastException or KeyNotFoundException or IndexOutOfRangeException)
         {
             problems.Add(Context(n, $"its op rejects its inputs and attributes: {e.Message}"));

@@ -93,8 +93,10 @@ internal static partial class ArrayOps
     {
         Gradient = c =>
         {
-            int axis = c.X(0).Shape.NormalizeAxis(c.Attrs.Int("axis"), ConcatName);
             if (c.Inputs.Length == 1) return [c.Grad];
+            // With a rank unknown the axis is resolved at run time, by SplitLike.
+            if (c.Inputs.Any(t => t.Shape.IsUnknownRank)) return SplitLike(c.Grad, c.Inputs, c.Attrs.Int("axis"));
+            int axis = c.X(0).Shape.NormalizeAxis(c.Attrs.Int("axis"), ConcatName);
             var sizes = c.Inputs.Select(t => t.Shape[axis]).ToArray();
             // Split needs the sizes (one may be -1); with more unknown, split by the inputs' run-time sizes.
             if (sizes.Count(s => s < 0) > 1) return SplitLike(c.Grad, c.Inputs, axis);

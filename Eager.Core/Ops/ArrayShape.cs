@@ -12,6 +12,8 @@ public static partial class Ops
     public static Tensor Transpose(Tensor x, int[]? perm = null)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (perm is null && x.Shape.IsUnknownRank)
+            throw new ArgumentException($"Transpose: the input {x.DType.Name()}{x.Shape} has unknown rank (a placeholder made without a shape), so the axes to reverse are unknown; pass perm, or give the placeholder a shape.");
         perm ??= Enumerable.Range(0, x.Rank).Reverse().ToArray();
         return Dispatcher.Apply1(TransposeDef, new Attrs { { "perm", (int[])perm.Clone() } }, x);
     }
@@ -22,6 +24,12 @@ public static partial class Ops
     public static Tensor Squeeze(Tensor x, int[]? axes = null)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (x.Shape.IsUnknownRank)
+        {
+            if (axes is null)
+                throw new ArgumentException($"Squeeze: the input {x.DType.Name()}{x.Shape} has unknown rank (a placeholder made without a shape), so its size-1 axes are unknown; pass the axes, or give the placeholder a shape.");
+            return Dispatcher.Apply1(SqueezeDef, PendingAxes.List(axes), x);
+        }
         // Resolved now, from the static shape, so a graph's unknown dims are never squeezed by surprise.
         var resolved = axes is null
             ? Enumerable.Range(0, x.Rank).Where(i => x.Shape[i] == 1).ToArray()
@@ -72,7 +80,10 @@ internal static partial class ArrayOps
     {
         Gradient = c =>
         {
-            var perm = CheckPerm(c.X(0).Shape, c.Attrs.Ints("perm"));
+            var raw = c.Attrs.Ints("perm");
+            // perm's length is the rank, also when the input's rank was unknown as the graph was built.
+            var shape = c.X(0).Shape.IsUnknownRank ? new Shape([.. Enumerable.Repeat(-1, raw.Length)]) : c.X(0).Shape;
+            var perm = CheckPerm(shape, raw);
             var inverse = new int[perm.Length];
             for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
             return [Transpose(c.Grad, inverse)];

@@ -82,6 +82,7 @@ internal static class Broadcasting
     public static Tensor UnBroadcast(Tensor grad, Tensor input)
     {
         if (grad.Shape == input.Shape && input.Shape.IsFullyDefined) return grad;
+        if (grad.Shape.IsUnknownRank || input.Shape.IsUnknownRank) return ReductionOps.SumToLike(grad, input);
         int r = grad.Rank, off = r - input.Rank;
         var axes = new List<int>();
         for (int i = 0; i < r; i++)

@@ -17,12 +17,12 @@ public static partial class Ops
     /// <summary>exp(x) / sum(exp(x)) along <paramref name="axis"/> (default the last), computed stably.</summary>
     /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
     public static Tensor Softmax(Tensor x, int axis = -1) =>
-        Dispatcher.Apply1(SoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, SoftmaxName) } }, x);
+        Dispatcher.Apply1(SoftmaxDef, x.Shape.IsUnknownRank ? PendingAxes.Axis(axis) : new Attrs { { "axis", x.Shape.NormalizeAxis(axis, SoftmaxName) } }, x);
 
     /// <summary>x - log(sum(exp(x))) along <paramref name="axis"/> (default the last), computed stably.</summary>
     /// <exception cref="ArgumentException">A non-float dtype or an axis out of range.</exception>
     public static Tensor LogSoftmax(Tensor x, int axis = -1) =>
-        Dispatcher.Apply1(LogSoftmaxDef, new Attrs { { "axis", x.Shape.NormalizeAxis(axis, LogSoftmaxName) } }, x);
+        Dispatcher.Apply1(LogSoftmaxDef, x.Shape.IsUnknownRank ? PendingAxes.Axis(axis) : new Attrs { { "axis", x.Shape.NormalizeAxis(axis, LogSoftmaxName) } }, x);
 
     /// <summary>
     /// Inverted dropout: while <paramref name="training"/>, each element is zeroed with probability <paramref name="rate"/>

@@ -76,6 +76,13 @@ internal static partial class ReductionOps
     /// <summary>Restores the reduced axes of a gradient as size-1 dims, then broadcasts to x's shape.</summary>
     internal static Tensor ReduceGradBroadcast(Tensor grad, Tensor x, Attrs a)
     {
+        if (PendingAxes.IsPending(a))
+        {
+            // The reduced axes are known only at run time: a keepDims reduction of ones has the shape to restore.
+            var axesOrAll = PendingAxes.Axes(a);
+            var kept = a.Bool("keepDims") || axesOrAll is null ? grad : ReshapeLike(grad, ReduceSum(OnesLike(x), axesOrAll, keepDims: true));
+            return BroadcastLike(kept, x);
+        }
         var axes = NormalizeAxes("Reduce", x.Shape, a.Ints("axes"));
         var g = grad;
         if (!a.Bool("keepDims"))
@@ -121,6 +128,7 @@ internal static partial class ReductionOps
     internal static Tensor Reduction(OpDef op, Tensor x, int[]? axes, bool keepDims)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (x.Shape.IsUnknownRank) return Dispatcher.Apply1(op, PendingAxes.Reduction(axes, keepDims), x);
         return Dispatcher.Apply1(op, new Attrs { { "axes", NormalizeAxes(op.Name, x.Shape, axes) }, { "keepDims", keepDims } }, x);
     }
 
@@ -156,6 +164,7 @@ internal static partial class ReductionOps
         {
             var x = c.X(0);
             var g = ReduceGradBroadcast(c.Grad, x, c.Attrs);
+            if (PendingAxes.IsPending(c.Attrs)) return [Divide(g, ReduceSum(OnesLike(x), PendingAxes.Axes(c.Attrs), keepDims: true))];
             var axes = c.Attrs.Ints("axes");
             if (axes.All(ax => x.Shape[ax] >= 0))
                 return [Divide(g, MathOps.ScalarLike(g, axes.Aggregate(1, (n, ax) => n * x.Shape[ax])))];
@@ -171,7 +180,7 @@ internal static partial class ReductionOps
         (x, a) => [ReduceWith<ProdOp<float>, ProdOp<double>, ProdOp<int>, ProdOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
         // d prod / d x_i is the product of the other elements; computed directly so zeros are handled exactly.
-        Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), c.Attrs.Ints("axes")))],
+        Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), PendingAxes.AxesOnly(c.Attrs)))],
         Onnx = e => OnnxReduce(e, ReduceProdName),
     };
 }

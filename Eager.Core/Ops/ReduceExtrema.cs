@@ -70,7 +70,9 @@ internal static partial class ReductionOps
         {
             var axes = NormalizeAxes(SelectedShareName, x[0].Shape, a.Ints("axes"));
             var reduced = ReducedShape(x[0].Shape, axes, a.Bool("keepDims"));
-            if (!reduced.IsCompatibleWith(x[1].Shape) || x[0].DType != x[1].DType || !x[0].DType.IsNumeric)
+            // Pending axes: the inputs are stand-ins of one rank, and only the dtype is asked for.
+            bool shapesKnown = !PendingAxes.IsPending(a);
+            if ((shapesKnown && !reduced.IsCompatibleWith(x[1].Shape)) || x[0].DType != x[1].DType || !x[0].DType.IsNumeric)
                 throw new ArgumentException($"SelectedShare: y is {x[1].DType.Name()}{x[1].Shape}; reducing {x[0].DType.Name()}{x[0].Shape} over {ArrayText.Of(axes)} gives {reduced}.");
             return [TensorSpec.Of(x[0])];
         },
@@ -137,7 +139,10 @@ internal static partial class ReductionOps
     };
 
     /// <summary>For each element of x, the product of the other elements in its group over <paramref name="axes"/>.</summary>
-    internal static Tensor ProdOthers(Tensor x, int[] axes) => Dispatcher.Apply1(ProdOthersDef, new Attrs { { "axes", axes } }, x);
+    internal static Tensor ProdOthers(Tensor x, int[] axes) => ProdOthers(x, new Attrs { { "axes", axes } });
+
+    /// <summary>The same with the axes attributes of a reduction (<see cref="PendingAxes.AxesOnly"/>: pending ones included).</summary>
+    internal static Tensor ProdOthers(Tensor x, Attrs axes) => Dispatcher.Apply1(ProdOthersDef, axes, x);
 
     internal const string ProdOthersName = "ProdOthers";
     internal static readonly OpDef ProdOthersDef = new(ProdOthersName,

@@ -7,6 +7,7 @@ public static partial class OpSamples
     {
         yield return new("ReduceSum", [new(3, 4)], x => Ops.ReduceSum(x[0], 0)) { Label = "columns" };
         yield return new("ReduceSum", [new(2, 3)], x => Ops.ReduceSum(x[0], System.Array.Empty<int>())) { Label = "no-axes" };
+        yield return new("SumToLike", [new(2, 3, 4), new(3, 1)], x => ReductionOps.SumToLike(x[0], x[1]));
         yield return new("ReduceMean", [new(2, 3, 4)], x => Ops.ReduceMean(x[0], [0, 2], keepDims: true));
         yield return new("ReduceMean", [new(3, 5)], x => Ops.ReduceMean(x[0])) { Label = "all" };
         yield return new("ReduceMax", [new(3, 4)], x => Ops.ReduceMax(x[0], 1));
