@@ -14,6 +14,11 @@ internal static partial class OnnxOps
         h["MaxPool"] = c =>
         {
             if (c.Node.Output.Count > 1 && !string.IsNullOrEmpty(c.Node.Output[1])) return MaxPoolWithIndices(c);
+            // Max pooling of 8-bit integers is exact in float32 (every value is representable and max only orders),
+            // so it runs there and casts back; the core op keeps its float-only kernel.
+            var dtype = c.In(0).DType;
+            if (dtype is DType.Int8 or DType.UInt8)
+                return [Ops.Cast(Spatial(c, (x, k) => Pool(c, Ops.Cast(x, DType.Float32), k, isMax: true)), dtype)];
             return [Spatial(c, (x, k) => Pool(c, x, k, isMax: true))];
         };
         h["AveragePool"] = c => [Spatial(c, (x, k) => Pool(c, x, k, isMax: false))];
