@@ -104,9 +104,35 @@ public sealed partial class Variable
         {
             if (Graph is null) return Shown() ?? throw Uninitialized("");
             var s = RunContext.For(this) ?? throw NoSession();
-            return s.TryGet(this, out var v) ? v : throw Uninitialized(" in this session");
+            if (s.TryGet(this, out var v)) return v;
+            if (ValueBeforeInitializer is not { } start) throw Uninitialized(" in this session");
+            lock (s)
+            {
+                if (!s.TryGet(this, out v)) s.Set(this, v = start);
+                return v;
+            }
         }
     }
+
+    /// <summary>
+    /// For a graph variable: the value a session starts it from when it is read before its initializer ran, instead
+    /// of failing. Optimizers set it on their step counters: TensorFlow 1's optimizers keep no counter, so a program
+    /// written for them runs <c>global_variables_initializer()</c> before building the training op and never
+    /// initialises one. Null (the default) keeps TensorFlow's FailedPrecondition.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value's shape or dtype differs from the variable's, or it is a graph tensor.</exception>
+    public Tensor? ValueBeforeInitializer
+    {
+        get => valueBeforeInitializer;
+        set
+        {
+            if (value is not null && (value.IsSymbolic || value.Shape != Shape || value.DType != DType))
+                throw new ArgumentException($"Variable '{Name}': ValueBeforeInitializer must be a concrete {DType.Name()}{Shape} tensor; got {(value.IsSymbolic ? "a graph tensor" : value.DType.Name() + value.Shape)}.", nameof(value));
+            valueBeforeInitializer = value;
+        }
+    }
+
+    private Tensor? valueBeforeInitializer;
 
     private InvalidOperationException Uninitialized(string where) => new(
         $"FailedPrecondition: attempting to use uninitialized value of variable '{Name}'{where}. Run its initializer (Ops.GlobalVariablesInitializer()) first.");

@@ -97,7 +97,7 @@ public abstract partial class Optimizer
             }
             if (!graphIterations.TryGetValue(graph, out var counter))
                 using (graph.InitScope())
-                    graphIterations[graph] = counter = new Variable(Tensor.Scalar(0L), name: $"{Name}/iterations", trainable: false);
+                    graphIterations[graph] = counter = new Variable(Tensor.Scalar(0L), name: $"{Name}/iterations", trainable: false) { ValueBeforeInitializer = Tensor.Scalar(0L) };
             return counter;
         }
     }
