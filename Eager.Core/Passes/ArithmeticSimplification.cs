@@ -18,16 +18,10 @@ public sealed class ArithmeticSimplification : GraphPass
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(context);
-        var rb = new GraphRebuild(graph, context);
-        foreach (var n in graph.Nodes)
+        return GraphRebuild.Rewrite(graph, context, (rb, n, inputs) =>
         {
-            var inputs = rb.MapInputs(n);
             var rewrite = n.ControlInputs.Length == 0 && !n.Op.IsStateful && n.Outputs.Length == 1 ? Simplify(n, inputs, rb) : null;
-            if (rewrite is null)
-            {
-                rb.Copy(n, inputs, rb.MapControls(n));
-                continue;
-            }
+            if (rewrite is null) return false;
             context.Note(Name, $"'{n.Name}' ({n.Op.Name}): {rewrite.What}");
             if (rewrite.Tensor is { } t) rb.Replace(n, t);
             else
@@ -36,11 +30,8 @@ public sealed class ArithmeticSimplification : GraphPass
                 var m = rb.EmitNamed(n.Name, rewrite.Op, rewrite.Inputs!, rewrite.Attrs!, [], specs);
                 rb.Bind(n, m, m.Outputs);
             }
-        }
-        changed = rb.Changed;
-        if (!changed) return graph;
-        GraphUses.RemoveDead(rb.Target, context);
-        return rb.Target;
+            return true;
+        }, out changed);
     }
 
     private static Rewrite? Simplify(Node n, Tensor[] inputs, GraphRebuild rb)

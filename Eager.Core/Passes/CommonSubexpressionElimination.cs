@@ -27,30 +27,21 @@ public sealed class CommonSubexpressionElimination : GraphPass
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(context);
-        var rb = new GraphRebuild(graph, context);
         var seen = new Dictionary<Key, Node>();
-        foreach (var n in graph.Nodes)
+        return GraphRebuild.Rewrite(graph, context, (rb, n, inputs) =>
         {
-            var inputs = rb.MapInputs(n);
+            if (!Mergeable(n, context)) return false;
             var controls = rb.MapControls(n);
-            if (!Mergeable(n, context))
-            {
-                rb.Copy(n, inputs, controls);
-                continue;
-            }
             var key = new Key(n.Op, Canonical(n.Op, inputs), controls, n.Attrs, ConstantText(n));
             if (seen.TryGetValue(key, out var first) && first.Outputs.Length == n.Outputs.Length)
             {
                 context.Note(Name, $"merged '{n.Name}' into '{first.Name}' ({n.Op.Name})");
                 rb.Replace(n, first.Outputs);
-                continue;
+                return true;
             }
             seen[key] = rb.Copy(n, inputs, controls);
-        }
-        changed = rb.Changed;
-        if (!changed) return graph;
-        GraphUses.RemoveDead(rb.Target, context);
-        return rb.Target;
+            return true;
+        }, out changed);
     }
 
     private bool Mergeable(Node n, PassContext context)

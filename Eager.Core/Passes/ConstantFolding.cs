@@ -19,16 +19,10 @@ public sealed class ConstantFolding : GraphPass
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(context);
-        var rb = new GraphRebuild(graph, context);
-        foreach (var n in graph.Nodes)
+        return GraphRebuild.Rewrite(graph, context, (rb, n, inputs) =>
         {
-            var inputs = rb.MapInputs(n);
             var values = Foldable(n, inputs, context) ? Evaluate(n, inputs) : null;
-            if (values is null)
-            {
-                rb.Copy(n, inputs, rb.MapControls(n));
-                continue;
-            }
+            if (values is null) return false;
             var consts = new Tensor[values.Length];
             for (int k = 0; k < values.Length; k++)
             {
@@ -41,11 +35,8 @@ public sealed class ConstantFolding : GraphPass
             context.Note(Name, $"folded '{n.Name}' ({n.Op.Name}) into a constant");
             if (values.Length == 1) BindSameName(rb, n, consts[0]);
             else rb.Replace(n, consts);
-        }
-        changed = rb.Changed;
-        if (!changed) return graph;
-        GraphUses.RemoveDead(rb.Target, context);
-        return rb.Target;
+            return true;
+        }, out changed);
     }
 
     /// <summary>A single-output node becomes a Const of the same name (so a kept node stays kept).</summary>

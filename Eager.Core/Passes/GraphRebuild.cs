@@ -19,6 +19,25 @@ internal sealed class GraphRebuild
         foreach (var n in source.Nodes) taken.Add(n.Name);
     }
 
+    /// <summary>
+    /// Runs a pass that visits each node once, in order: <paramref name="rewrite"/> gets the rebuild, the node and its
+    /// mapped inputs, and either rewrites the node through the rebuild (returning true) or leaves it to be copied
+    /// unchanged. Returns the source graph itself when nothing changed, else the rebuilt graph without dead nodes.
+    /// </summary>
+    public static Graph Rewrite(Graph graph, PassContext context, Func<GraphRebuild, Node, Tensor[], bool> rewrite, out bool changed)
+    {
+        var rb = new GraphRebuild(graph, context);
+        foreach (var n in graph.Nodes)
+        {
+            var inputs = rb.MapInputs(n);
+            if (!rewrite(rb, n, inputs)) rb.Copy(n, inputs, rb.MapControls(n));
+        }
+        changed = rb.Changed;
+        if (!changed) return graph;
+        GraphUses.RemoveDead(rb.Target, context);
+        return rb.Target;
+    }
+
     /// <summary>The graph being built.</summary>
     public Graph Target { get; } = new();
 

@@ -21,31 +21,45 @@ public static unsafe class Pooling
     {
         int c = g.InChannels;
         var geo = g;
+        ForEachOutputRow(g, input, output, (x, xLen, y, n, oh) =>
+        {
+            if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && c >= 2)
+            {
+                MaxRowVector(geo, x, xLen, y, n, oh);
+                return;
+            }
+            var src = new ReadOnlySpan<T>(x, xLen);
+            for (int ow = 0; ow < geo.OutWidth; ow++)
+            {
+                var o = new Span<T>(y + (nint)ow * c, c);
+                bool first = true;
+                foreach (var (off, _) in geo.Taps(n, oh, ow))
+                {
+                    if (first) { src.Slice(off, c).CopyTo(o); first = false; }
+                    else TensorPrimitives.Max(o, src.Slice(off, c), o);
+                }
+                if (first) o.Fill(T.NegativeInfinity);
+            }
+        });
+    }
+
+    private delegate void OutputRow<T>(T* x, int xLen, T* y, int n, int oh) where T : unmanaged;
+
+    /// <summary>Runs <paramref name="row"/> once per output row (image n, output row oh), rows split across the
+    /// workers; y points at the row's first output pixel.</summary>
+    private static void ForEachOutputRow<T>(in ConvGeometry g, ReadOnlySpan<T> input, Span<T> output, OutputRow<T> row)
+        where T : unmanaged
+    {
+        int outHeight = g.OutHeight;
+        nint rowLength = (nint)g.OutWidth * g.InChannels;
         fixed (T* pIn = input, pOut = output)
         {
             T* inP = pIn, outP = pOut;
-            int inLen = input.Length, outLen = output.Length;
-            Workers.ForEach(g.Batch * g.OutHeight, Work(g), row =>
+            int inLen = input.Length;
+            Workers.ForEach(g.Batch * outHeight, Work(g), r =>
             {
-                var src = new ReadOnlySpan<T>(inP, inLen);
-                var dst = new Span<T>(outP, outLen);
-                int n = row / geo.OutHeight, oh = row - n * geo.OutHeight;
-                if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && c >= 2)
-                {
-                    MaxRowVector(geo, inP, inLen, outP + (nint)row * geo.OutWidth * c, n, oh);
-                    return;
-                }
-                for (int ow = 0; ow < geo.OutWidth; ow++)
-                {
-                    var o = dst.Slice((row * geo.OutWidth + ow) * c, c);
-                    bool first = true;
-                    foreach (var (off, _) in geo.Taps(n, oh, ow))
-                    {
-                        if (first) { src.Slice(off, c).CopyTo(o); first = false; }
-                        else TensorPrimitives.Max(o, src.Slice(off, c), o);
-                    }
-                    if (first) o.Fill(T.NegativeInfinity);
-                }
+                int n = r / outHeight;
+                row(inP, inLen, outP + r * rowLength, n, r - n * outHeight);
             });
         }
     }
@@ -223,25 +237,18 @@ public static unsafe class Pooling
     {
         int c = g.InChannels;
         var geo = g;
-        fixed (T* pIn = input, pOut = output)
+        ForEachOutputRow(g, input, output, (x, xLen, y, n, oh) =>
         {
-            T* inP = pIn, outP = pOut;
-            int inLen = input.Length, outLen = output.Length;
-            Workers.ForEach(g.Batch * g.OutHeight, Work(g), row =>
+            var src = new ReadOnlySpan<T>(x, xLen);
+            for (int ow = 0; ow < geo.OutWidth; ow++)
             {
-                var src = new ReadOnlySpan<T>(inP, inLen);
-                var dst = new Span<T>(outP, outLen);
-                int n = row / geo.OutHeight, oh = row - n * geo.OutHeight;
-                for (int ow = 0; ow < geo.OutWidth; ow++)
-                {
-                    var o = dst.Slice((row * geo.OutWidth + ow) * c, c);
-                    o.Clear();
-                    int count = 0;
-                    foreach (var (off, _) in geo.Taps(n, oh, ow)) { TensorPrimitives.Add(o, src.Slice(off, c), o); count++; }
-                    if (count > 1) TensorPrimitives.Multiply(o, T.One / T.CreateChecked(count), o);
-                }
-            });
-        }
+                var o = new Span<T>(y + (nint)ow * c, c);
+                o.Clear();
+                int count = 0;
+                foreach (var (off, _) in geo.Taps(n, oh, ow)) { TensorPrimitives.Add(o, src.Slice(off, c), o); count++; }
+                if (count > 1) TensorPrimitives.Multiply(o, T.One / T.CreateChecked(count), o);
+            }
+        });
     }
 
     /// <summary>inputGrad = d(sum(avgpool(input) * outGrad)) / d input: each outGrad value spread evenly over its window's real cells.</summary>

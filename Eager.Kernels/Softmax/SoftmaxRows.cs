@@ -45,18 +45,29 @@ public static class SoftmaxRows
         for (int r = 0; r < outer; r++)
         {
             var src = x.Slice(r * n * inner, n * inner); var dst = y.Slice(r * n * inner, n * inner);
-            ColumnMax(src, n, inner, max);
-            sum.Clear();
-            for (int i = 0; i < n; i++)
-            {
-                var d = dst.Slice(i * inner, inner);
-                TensorPrimitives.Subtract(src.Slice(i * inner, inner), max, d);
-                TensorPrimitives.Exp(d, d);
-                TensorPrimitives.Add(sum, d, sum);
-            }
+            ShiftedExpSums(src, dst, n, inner, max, sum, exp: default);
             for (int i = 0; i < n; i++) { var d = dst.Slice(i * inner, inner); TensorPrimitives.Divide(d, sum, d); }
         }
         BufferPool<T>.Return(scratch);
+    }
+
+    /// <summary>
+    /// For n rows of <paramref name="inner"/> columns: max = the column maxima, dst = src - max, and sum = the column sums
+    /// of exp(src - max). With an empty <paramref name="exp"/>, dst receives exp(src - max) instead of src - max.
+    /// </summary>
+    private static void ShiftedExpSums<T>(ReadOnlySpan<T> src, Span<T> dst, int n, int inner, Span<T> max, Span<T> sum, Span<T> exp)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ColumnMax(src, n, inner, max);
+        sum.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            var d = dst.Slice(i * inner, inner);
+            var e = exp.IsEmpty ? d : exp;
+            TensorPrimitives.Subtract(src.Slice(i * inner, inner), max, d);
+            TensorPrimitives.Exp(d, e);
+            TensorPrimitives.Add(sum, e, sum);
+        }
     }
 
     private delegate void RowFn<T>(ReadOnlySpan<T> src, Span<T> dst);
@@ -95,15 +106,7 @@ public static class SoftmaxRows
         for (int r = 0; r < outer; r++)
         {
             var src = x.Slice(r * n * inner, n * inner); var dst = y.Slice(r * n * inner, n * inner);
-            ColumnMax(src, n, inner, max);
-            sum.Clear();
-            for (int i = 0; i < n; i++)
-            {
-                var d = dst.Slice(i * inner, inner);
-                TensorPrimitives.Subtract(src.Slice(i * inner, inner), max, d);
-                TensorPrimitives.Exp(d, e);
-                TensorPrimitives.Add(sum, e, sum);
-            }
+            ShiftedExpSums(src, dst, n, inner, max, sum, e);
             TensorPrimitives.Log(sum, sum);
             for (int i = 0; i < n; i++) { var d = dst.Slice(i * inner, inner); TensorPrimitives.Subtract(d, sum, d); }
         }
