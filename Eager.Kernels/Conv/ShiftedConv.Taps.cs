@@ -29,8 +29,9 @@ internal static unsafe partial class ShiftedConv
                 // Packed even for the forward filter, which is already a row-major [taps * cin, cout] matrix:
                 // read in place, its rows (cout apart) miss L1 and the TLB, measured 2x slower at 256 channels.
                 PackFilter(cin, cout, taps, nr, filter, flipped, bp);
-                int rows = BalancedRows(batch, yh, yw, wp, mr, BlockRows(yh, wp, Math.Max(cin, cout), sizeof(T)), (long)yw * kTotal * cout,
-                    typeof(TKernel) == typeof(Kernel256<T>));
+                bool rowTiles = UsesRowTiles<T, TKernel>(yw);
+                int rows = BalancedRows(batch, yh, yw, wp, rowTiles ? Kernel512<T>.RowTileMR : mr, BlockRows(yh, wp, Math.Max(cin, cout), sizeof(T)),
+                    (long)yw * kTotal * cout, rowTiles || typeof(TKernel) == typeof(Kernel256<T>));
                 int perImage = (yh + rows - 1) / rows;
                 nint px = (nint)x, py = (nint)y, pb = (nint)bp;
                 Workers.For(batch * perImage, (long)rows * yw * kTotal * cout, (b0, b1) =>
@@ -81,12 +82,26 @@ internal static unsafe partial class ShiftedConv
         }
     }
 
+    /// <summary>Set false to keep the 512-bit kernel on its 12-row tiles at every width (tests compare the two).</summary>
+    internal static bool RowTilesEnabled { get; set; } = true;
+
+    /// <summary>Whether the 512-bit kernel tiles each output row with <see cref="Kernel512{T}.RunRowMajorATaps14"/>.
+    /// Its 12-row tiles run along the padded-width rows instead: at 56x56 a two-row block then computes 120 pixels
+    /// for 112 (the 2 padding pixels a row and the round-up to 12), 7% of the arithmetic thrown away.</summary>
+    private static bool UsesRowTiles<T, TKernel>(int yw) where T : unmanaged where TKernel : IMicroKernel<T> =>
+        RowTilesEnabled && typeof(TKernel) == typeof(Kernel512<T>) && yw % Kernel512<T>.RowTileMR == 0;
+
     /// <summary>Row blocks [b0, b1) of the correlation (one worker's share).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocks<T, TKernel>(int b0, int b1, int perImage, int rows, int xh, int xw, int cin, T* x, int yh, int yw, int cout, T* y,
         int kh, int kw, int padT, int padL, T* bp)
         where T : unmanaged, INumber<T> where TKernel : IMicroKernel<T>
     {
+        if (UsesRowTiles<T, TKernel>(yw))
+        {
+            RowTileBlocks(b0, b1, perImage, rows, xh, xw, cin, x, yh, yw, cout, y, kh, kw, padT, padL, bp);
+            return;
+        }
         int mr = TKernel.MR, nr = TKernel.NR, taps = kh * kw, kTotal = taps * cin;
         int wp = yw + kw - 1;
         int mMax = ((rows - 1) * wp + yw + mr - 1) / mr * mr;
@@ -172,6 +187,69 @@ internal static unsafe partial class ShiftedConv
         if (gathered) BufferPool<int>.Return(rowOffsets);
     }
 
+    /// <summary>
+    /// <see cref="Blocks"/> for the 512-bit kernel when the output width is a multiple of its 14-row tile: each tile
+    /// is 14 pixels of one output row, so tiles write straight into the output (no scratch, no copy) and compute
+    /// no padding pixels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowTileBlocks<T>(int b0, int b1, int perImage, int rows, int xh, int xw, int cin, T* x, int yh, int yw, int cout, T* y,
+        int kh, int kw, int padT, int padL, T* bp)
+        where T : unmanaged, INumber<T>
+    {
+        const int mr = Kernel512<T>.RowTileMR;
+        int nr = Kernel512<T>.NR, taps = kh * kw, kTotal = taps * cin;
+        int wp = yw + kw - 1;
+        var padded = BufferPool<T>.Rent((rows + kh - 1) * wp * cin);
+        int tapsPerSegment = Math.Max(1, SegmentDepth / cin), chunk = Math.Min(cin, SegmentDepth);
+        if (tapsPerSegment > 1) chunk = cin;
+        int* offsets = stackalloc int[taps];
+        for (int t = 0; t < taps; t++) offsets[t] = (t / kw * wp + t % kw) * cin;
+        T* tile = stackalloc T[mr * nr];
+        fixed (T* pad = padded)
+        {
+            for (int b = b0; b < b1; b++)
+            {
+                int n = b / perImage, y0 = b % perImage * rows, r = Math.Min(rows, yh - y0);
+                PadRows(x, n, xh, xw, cin, y0 - padT, r + kh - 1, padL, wp, pad);
+                T* yBlock = y + ((nint)(n * yh + y0) * yw) * cout;
+                for (int jr = 0; jr < cout; jr += nr)
+                {
+                    int nv = Math.Min(nr, cout - jr);
+                    T* bPanel = bp + (nint)jr * kTotal;
+                    for (int t0 = 0; t0 < taps; t0 += tapsPerSegment)
+                    {
+                        int tn = Math.Min(tapsPerSegment, taps - t0);
+                        for (int c0 = 0; c0 < cin; c0 += chunk)
+                        {
+                            int kc = Math.Min(chunk, cin - c0);
+                            bool more = t0 > 0 || c0 > 0;
+                            T* bSeg = bPanel + ((nint)t0 * cin + c0) * nr;
+                            for (int rr = 0; rr < r; rr++)
+                            {
+                                for (int x0 = 0; x0 < yw; x0 += mr)
+                                {
+                                    T* a = pad + ((nint)rr * wp + x0) * cin + c0;
+                                    T* c = yBlock + ((nint)rr * yw + x0) * cout + jr;
+                                    if (nv == nr)
+                                    {
+                                        Kernel512<T>.RunRowMajorATaps14(tn, offsets + t0, kc, a, cin, bSeg, nr, c, cout, more);
+                                    }
+                                    else
+                                    {
+                                        Kernel512<T>.RunRowMajorATaps14(tn, offsets + t0, kc, a, cin, bSeg, nr, tile, nr, false);
+                                        MergeTile(tile, nr, nv, mr, c, cout, more);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        BufferPool<T>.Return(padded);
+    }
+
     /// <summary>k values per segment: a 256 x NR slice of B is 16 KiB (AVX2, float32), half of L1.</summary>
     internal static int SegmentDepth { get; set; } = 256;
 
@@ -227,8 +305,9 @@ internal static unsafe partial class ShiftedConv
     {
         nint panelStride = (nint)nr * taps * cin;
         nint pf = (nint)filter, pb = (nint)bp;
-        // Taps pack independently (each fills its own k rows of every panel).
-        Workers.For(taps, (long)cin * cout, (t0, t1) =>
+        // Taps pack independently (each fills its own k rows of every panel); copying is memory-bound, so an element
+        // counts as ElementWork: counted as one multiply-add, a 3x3x256x256 filter (0.3 ms from L3) packed on one core.
+        Workers.For(taps, (long)cin * cout * Workers.ElementWork, (t0, t1) =>
         {
             for (int t = t0; t < t1; t++)
             {

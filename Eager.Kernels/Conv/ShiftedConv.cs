@@ -18,7 +18,7 @@ namespace Eager.Kernels.Conv;
 internal static unsafe partial class ShiftedConv
 {
     /// <summary>Target bytes of one block's output scratch (about a quarter of a 512 KiB L2).</summary>
-    private const int BlockBytes = 128 * 1024;
+    internal static int BlockBytes { get; set; } = 128 * 1024;
 
     /// <summary>Set false to force the im2col path (tests compare the two).</summary>
     internal static bool Enabled { get; set; } = true;

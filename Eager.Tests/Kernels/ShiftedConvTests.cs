@@ -17,24 +17,37 @@ public class ShiftedConvTests
         [1, 1, 1, 16, 3, 3, 8, 1, 1, 1, 1],      // a single pixel
         [1, 14, 14, 32, 3, 3, 37, 1, 1, 14, 14], // small image, blocks balanced over workers; a partial last panel
         [3, 14, 14, 16, 3, 3, 48, 1, 1, 14, 14], // batch 3 at 14x14
+        [2, 6, 28, 16, 3, 3, 40, 1, 1, 6, 28],   // two 14-pixel row tiles a row, batch 2, a partial panel
+        [1, 5, 14, 20, 2, 2, 64, 0, 0, 5, 14],   // 2x2 SAME at width 14: padding after only, odd channel count
+        [1, 4, 28, 16, 5, 5, 33, 2, 2, 4, 28],   // 5x5 SAME at width 28
     ];
 
     [TearDown]
     public void Restore()
     {
         ShiftedConv.Enabled = true;
+        ShiftedConv.RowTilesEnabled = true;
         Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Auto;
     }
 
     [Test]
     public void EveryKernelFamilyGivesTheSameResult(
-        [Values(Eager.Kernels.Gemm.GemmPath.Vector512, Eager.Kernels.Gemm.GemmPath.Vector256, Eager.Kernels.Gemm.GemmPath.Simple)] Eager.Kernels.Gemm.GemmPath path)
+        [Values(Eager.Kernels.Gemm.GemmPath.Vector512, Eager.Kernels.Gemm.GemmPath.Vector256, Eager.Kernels.Gemm.GemmPath.Simple)] Eager.Kernels.Gemm.GemmPath path,
+        [Values] bool rowTiles)
     {
-        // Vector512 runs emulated (slowly) where the CPU lacks AVX-512, so its tap kernel is checked everywhere.
+        // Vector512 runs emulated (slowly) where the CPU lacks AVX-512, so its tap kernels are checked everywhere;
+        // widths that are multiples of 14 take its row tiles unless they are switched off.
         Eager.Kernels.Gemm.Gemm.Path = path;
+        ShiftedConv.RowTilesEnabled = rowTiles;
         ForwardMatchesReference(0, false);
         BackpropInputMatchesReference(3, false);
         BackpropFilterMatchesReference(1, true);
+        foreach (int which in new[] { 6, 8, 9, 10 })
+        {
+            ForwardMatchesReference(which, false);
+            ForwardMatchesReference(which, true);
+            BackpropInputMatchesReference(which, false);
+        }
     }
 
     private static ConvGeometry Geometry(int[] c) => new(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[9], c[10], 1, 1, 1, 1, c[7], c[8]);
@@ -50,7 +63,7 @@ public class ShiftedConvTests
     }
 
     [Test]
-    public void ForwardMatchesReference([Range(0, 7)] int which, [Values] bool dbl)
+    public void ForwardMatchesReference([Range(0, 10)] int which, [Values] bool dbl)
     {
         var c = Cases[which];
         var g = Geometry(c);
@@ -69,7 +82,7 @@ public class ShiftedConvTests
     }
 
     [Test]
-    public void BackpropInputMatchesReference([Range(0, 7)] int which, [Values] bool dbl)
+    public void BackpropInputMatchesReference([Range(0, 10)] int which, [Values] bool dbl)
     {
         var g = Geometry(Cases[which]);
         var rnd = new Random(10 + which);
@@ -86,7 +99,7 @@ public class ShiftedConvTests
     }
 
     [Test]
-    public void BackpropFilterMatchesReference([Range(0, 7)] int which, [Values] bool dbl)
+    public void BackpropFilterMatchesReference([Range(0, 10)] int which, [Values] bool dbl)
     {
         var g = Geometry(Cases[which]);
         var rnd = new Random(20 + which);
