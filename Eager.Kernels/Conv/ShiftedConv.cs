@@ -17,7 +17,7 @@ namespace Eager.Kernels.Conv;
 /// </summary>
 internal static unsafe partial class ShiftedConv
 {
-    /// <summary>Target bytes of one block's output scratch (about a quarter of a 512 KiB L2).</summary>
+    /// <summary>Target bytes of one block's output scratch (about a quarter of a 512 KiB L2); settable for tuning runs.</summary>
     internal static int BlockBytes { get; set; } = 128 * 1024;
 
     /// <summary>Set false to force the im2col path (tests compare the two).</summary>
