@@ -194,10 +194,15 @@ public sealed class Vgg19 : Layer
         return status;
     }
 
-    /// <summary>A VGG19 with weights from a safetensors file (see <see cref="LoadWeights"/>).</summary>
-    public static Vgg19 FromSafeTensors(string path, bool includeTop = false)
+    /// <summary>A VGG19 with weights from a safetensors file (see <see cref="LoadWeights"/>), kept in
+    /// <paramref name="dtype"/>: float32, or bfloat16/float16 for half the weight memory (the file's weights are
+    /// rounded to it; the model then takes images of that dtype).</summary>
+    /// <exception cref="ArgumentException"><paramref name="dtype"/> is not a floating dtype.</exception>
+    public static Vgg19 FromSafeTensors(string path, bool includeTop = false, DType dtype = DType.Float32)
     {
+        if (!dtype.IsFloating) throw new ArgumentException($"Vgg19.FromSafeTensors: weights must have a floating dtype, got {dtype.Name()}.", nameof(dtype));
         var m = new Vgg19(includeTop);
+        m.Build(new Shape(-1, 224, 224, 3), dtype);
         m.LoadWeights(path);
         return m;
     }

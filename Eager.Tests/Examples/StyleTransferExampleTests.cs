@@ -60,6 +60,29 @@ public partial class StyleTransferExampleTests
     }
 
     [Test]
+    public void BFloat16VggWeightsHalveTheWeightMemoryAndTheLossStillFalls()
+    {
+        var outPath = Path.Combine(Path.GetTempPath(), $"eager-style-bf16-{Guid.NewGuid():N}.png");
+        try
+        {
+            var (code, output) = Run("--weights", "random", "--precision", "bf16", "--size", "48", "--steps", "3", "--out", outPath);
+            Assert.That(code, Is.EqualTo(0), output);
+            Assert.That(output, Does.Contain("bfloat16 weights (38 MiB)"), "VGG19's 20,024,384 weights at 2 bytes");
+            var m = LossLine().Match(output.Replace("\n", " "));
+            Assert.That(m.Success, Is.True, output);
+            Assert.That(double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Is.LessThan(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
+            var (bad, said) = Run("--precision", "bf16");
+            Assert.That(bad, Is.EqualTo(2));
+            Assert.That(said, Does.Contain("--weights"), "bf16 needs VGG19");
+        }
+        finally
+        {
+            File.Delete(outPath);
+            File.Delete(Path.ChangeExtension(outPath, null) + "-losses.png");
+        }
+    }
+
+    [Test]
     public void BadOptionsExplainThemselves()
     {
         var (code, output) = Run("--optimizer", "sgd");

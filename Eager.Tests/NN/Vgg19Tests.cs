@@ -40,6 +40,35 @@ public class Vgg19Tests
         Assert.Throws<ArgumentException>(() => m.Call(Tensor.Zeros(new Shape(1, 32, 32, 1))));
     }
 
+    [Test, Category("Slow")]
+    public void BFloat16WeightsTakeHalfTheMemoryAndGiveTheFloat32Features()
+    {
+        var f32 = new Vgg19(seed: 1);
+        f32.Build(new Shape(-1, 224, 224, 3));
+        var bf16 = new Vgg19(seed: 1);
+        bf16.Build(new Shape(-1, 224, 224, 3), DType.BFloat16);
+        static long Bytes(Vgg19 m) => m.Variables.Sum(v => v.Shape.Size * (long)v.DType.Size());
+        Assert.That(bf16.Variables.Select(v => v.DType).Distinct(), Is.EqualTo(new[] { DType.BFloat16 }));
+        Assert.That(Bytes(bf16) * 2, Is.EqualTo(Bytes(f32)));
+        // The same weights, rounded: copy the float32 ones so only the precision differs.
+        foreach (var (a, b) in f32.Variables.Zip(bf16.Variables)) b.Assign(Ops.Cast(a.Value, DType.BFloat16));
+        var img = Vgg19.Preprocess(Tensor.RandomUniform(new Shape(1, 32, 32, 3), 0, 255, seed: 2), ImageNetPreprocessing.Caffe);
+        var layers = new[] { "block1_conv1", "block3_conv1", "block5_conv1" };
+        var want = f32.Features(img, layers);
+        var got = bf16.Features(Ops.Cast(img, DType.BFloat16), layers);
+        foreach (var name in layers)
+        {
+            Assert.That(got[name].DType, Is.EqualTo(DType.BFloat16));
+            var w = want[name].ToArray<float>();
+            var g = Ops.Cast(got[name], DType.Float32).ToArray<float>();
+            double err = Math.Sqrt(w.Zip(g).Sum(p => (double)(p.First - p.Second) * (p.First - p.Second)));
+            double norm = Math.Sqrt(w.Sum(x => (double)x * x));
+            // bfloat16 keeps 8 bits of mantissa (relative rounding 2^-9 per op); 16 layers stay within a few percent.
+            Assert.That(err / norm, Is.LessThan(0.03), $"{name}: relative L2 error of the bfloat16 features");
+            TestContext.Out.WriteLine($"{name}: relative L2 error {err / norm:E2}");
+        }
+    }
+
     [Test]
     public void PreprocessingMatchesKerasAndTorchvisionAndInverts()
     {

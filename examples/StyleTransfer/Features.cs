@@ -18,12 +18,30 @@ internal sealed class Vgg19Net : IFeatureNet
 {
     private readonly Vgg19 model;
 
-    /// <summary>VGG19 from a safetensors file, or the ONNX model zoo's VGG-19 from an .onnx file.</summary>
+    /// <summary>VGG19 from a safetensors file, or the ONNX model zoo's VGG-19 from an .onnx file; with
+    /// <paramref name="weights"/> bfloat16 or float16 the safetensors weights are kept in that dtype (half the memory),
+    /// the network computes in it (accumulating in float32) and its features are widened to float32 for the losses.</summary>
     /// <remarks>"random" gives VGG19 with seeded random weights: the same computation, for timing only.</remarks>
-    public static IFeatureNet Load(string path) =>
-        path == "random" ? new Vgg19Net(new Vgg19(seed: 1), "VGG19 with random weights (for timing; the result is not a stylisation)")
-        : path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? new OnnxVgg19Net(path)
-        : new Vgg19Net(Vgg19.FromSafeTensors(path), $"VGG19 with weights from {Path.GetFileName(path)}");
+    public static IFeatureNet Load(string path, DType weights = DType.Float32)
+    {
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            return weights == DType.Float32 ? new OnnxVgg19Net(path) : throw new ArgumentException("--precision bf16 needs VGG19 weights from a safetensors file or 'random', not ONNX.");
+        Vgg19 model;
+        string what;
+        if (path == "random")
+        {
+            model = new Vgg19(seed: 1);
+            model.Build(new Shape(-1, 224, 224, 3), weights);
+            what = "VGG19 with random weights (for timing; the result is not a stylisation)";
+        }
+        else
+        {
+            model = Vgg19.FromSafeTensors(path, dtype: weights);
+            what = $"VGG19 with weights from {Path.GetFileName(path)}";
+        }
+        long bytes = model.Variables.Sum(v => v.Shape.Size * (long)v.DType.Size());
+        return new Vgg19Net(model, $"{what}, {weights.Name()} weights ({bytes / (1 << 20)} MiB)");
+    }
 
     private Vgg19Net(Vgg19 model, string description)
     {
@@ -35,8 +53,11 @@ internal sealed class Vgg19Net : IFeatureNet
     public string ContentLayer => "block4_conv2";
     public IReadOnlyList<string> StyleLayers => Vgg19.StyleLayers;
 
-    public IReadOnlyDictionary<string, Tensor> Extract(Tensor rgb, IEnumerable<string> layers) =>
-        model.Features(model.Preprocess(rgb), layers);
+    public IReadOnlyDictionary<string, Tensor> Extract(Tensor rgb, IEnumerable<string> layers)
+    {
+        var features = model.Features(Ops.Cast(model.Preprocess(rgb), model.DType), layers);
+        return features.ToDictionary(kv => kv.Key, kv => Ops.Cast(kv.Value, DType.Float32));
+    }
 }
 
 /// <summary>

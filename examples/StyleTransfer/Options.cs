@@ -1,3 +1,5 @@
+using Eager;
+
 namespace StyleTransfer;
 
 /// <summary>Command-line options. Users and scripts rely on these names.</summary>
@@ -20,6 +22,7 @@ internal sealed class Options
     public bool Tf1 { get; set; }
     public double Noise { get; set; }
     public int Seed { get; set; } = 1;
+    public DType WeightsDType { get; set; } = DType.Float32;
 
     public const string Usage = """
         Neural style transfer (Gatys, Ecker and Bethge) with Eager.
@@ -34,6 +37,8 @@ internal sealed class Options
                               without it the pretrained ResNet-18 from the NuGet package
                               Microsoft.ML.DnnImageFeaturizer.ResNet18 provides the features;
                               'random' uses VGG19 with seeded random weights (for timing only)
+          --precision P       fp32 (default) or bf16: keep VGG19's weights in bfloat16 (half the memory) and
+                              compute its features in bfloat16 with float32 accumulation (with --weights)
           --optimizer NAME    adam (default) or lbfgs
           --eager             run the step eagerly instead of as a traced graph (and report both speeds)
           --tf1               build it TensorFlow 1 style: placeholders, a Session, an initializer, feed_dict (adam, VGG19)
@@ -68,6 +73,14 @@ internal sealed class Options
                 case "--tf1": o.Tf1 = true; break;
                 case "--noise": o.Noise = NextDouble(); break;
                 case "--seed": o.Seed = NextInt(); break;
+                case "--precision":
+                    o.WeightsDType = Next() switch
+                    {
+                        "fp32" or "float32" => DType.Float32,
+                        "bf16" or "bfloat16" => DType.BFloat16,
+                        var p => throw new ArgumentException($"--precision must be fp32 or bf16, got '{p}'."),
+                    };
+                    break;
                 case "--save-every": o.SaveEvery = NextInt(); break;
                 case "--content-weight": o.ContentWeight = NextDouble(); break;
                 case "--style-weight": o.StyleWeight = NextDouble(); break;
@@ -77,6 +90,8 @@ internal sealed class Options
                 default: throw new ArgumentException($"Unknown option '{args[i]}'. Run with --help for the list.");
             }
         }
+        if (o.WeightsDType != DType.Float32 && o.Weights is null)
+            throw new ArgumentException("--precision bf16 applies to VGG19: pass --weights PATH (or 'random').");
         return o;
     }
 }

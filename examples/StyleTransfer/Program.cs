@@ -30,7 +30,7 @@ static int Run(Options opt)
     var style = ImageIO.Load(opt.Style, opt.Size);
     IFeatureNet net = opt.Weights is null
         ? new ResNet18Net(Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx"), Path.Combine(AppContext.BaseDirectory, "models", "ResNetPreprocess.onnx"))
-        : Vgg19Net.Load(opt.Weights);
+        : Vgg19Net.Load(opt.Weights, opt.WeightsDType);
     AnsiConsole.MarkupLine($"[bold]Features:[/] {Markup.Escape(net.Description)}");
     if (opt.Weights is null)
         AnsiConsole.MarkupLine("[grey]For the classic Gatys et al. look, pass --weights PATH to pretrained VGG19 (torchvision/Keras safetensors or the ONNX model zoo's vgg19).[/]");
