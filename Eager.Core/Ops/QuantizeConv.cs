@@ -93,6 +93,32 @@ internal static partial class QuantizationOps
         return y;
     }
 
+    /// <summary>The requantised convolution, without an int32 tensor in between.</summary>
+    private static Tensor Requantized(string op, Tensor x, Tensor w, int xZero, int[] wZero, int[] bias, float[] multiplier, int yZero, DType yType, Attrs a)
+    {
+        var g = Geometry(op, x.Shape, w.Shape, a);
+        var xc = x.Contiguous();
+        var wc = w.Contiguous();
+        var y = Tensor.Empty(new Shape(g.Batch, g.OutHeight, g.OutWidth, g.OutChannels), yType);
+        if (yType == DType.UInt8) Requantized(g, xc, wc, xZero, wZero, bias, multiplier, yZero, y.AsSpan<byte>());
+        else Requantized(g, xc, wc, xZero, wZero, bias, multiplier, yZero, y.AsSpan<sbyte>());
+        GC.KeepAlive(xc);
+        GC.KeepAlive(wc);
+        return y;
+    }
+
+    private static void Requantized<TY>(in ConvGeometry g, Tensor x, Tensor w, int xZero, int[] wZero, int[] bias, float[] multiplier, int yZero, Span<TY> y)
+        where TY : unmanaged
+    {
+        switch (x.DType, w.DType)
+        {
+            case (DType.UInt8, DType.Int8): Int8Conv.ForwardRequantized(g, x.AsReadOnlySpan<byte>(), xZero, w.AsReadOnlySpan<sbyte>(), wZero, bias, multiplier, yZero, y); break;
+            case (DType.UInt8, _): Int8Conv.ForwardRequantized(g, x.AsReadOnlySpan<byte>(), xZero, w.AsReadOnlySpan<byte>(), wZero, bias, multiplier, yZero, y); break;
+            case (_, DType.Int8): Int8Conv.ForwardRequantized(g, x.AsReadOnlySpan<sbyte>(), xZero, w.AsReadOnlySpan<sbyte>(), wZero, bias, multiplier, yZero, y); break;
+            default: Int8Conv.ForwardRequantized(g, x.AsReadOnlySpan<sbyte>(), xZero, w.AsReadOnlySpan<byte>(), wZero, bias, multiplier, yZero, y); break;
+        }
+    }
+
     public static readonly OpDef ConvIntegerDef = new("ConvInteger",
         (x, a) =>
         {
@@ -124,11 +150,10 @@ internal static partial class QuantizationOps
         },
         (x, a) =>
         {
-            var acc = Accumulate("QLinearConv", x[0], x[3], Zeros(x[2])[0], Zeros(x[5]), a);
-            int n = acc.Shape[3];
+            int n = x[3].Shape[3];
             var multiplier = Multipliers(x[1], x[4], x[6], n);
             int[] bias = x.Length > 8 ? x[8].Contiguous().ToArray<int>() : [];
-            return [Requantize(acc, n, bias, multiplier, Zeros(x[7])[0], x[7].DType)];
+            return [Requantized("QLinearConv", x[0], x[3], Zeros(x[2])[0], Zeros(x[5]), bias, multiplier, Zeros(x[7])[0], x[7].DType, a)];
         })
     {
         HandlesAllDTypes = true,

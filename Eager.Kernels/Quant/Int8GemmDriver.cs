@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using Eager.Kernels.Memory;
 
@@ -137,7 +137,6 @@ internal static unsafe class Int8GemmDriver
     private static void Store(Context x, int i0, int j0, int mr, int nr, int* tile)
     {
         int mv = Math.Min(mr, x.M - i0), nv = Math.Min(nr, x.N - j0);
-        int w = Vector<int>.Count;
         fixed (int* betaP = x.Beta) fixed (int* adjP = x.ColAdj)
         {
             for (int r = 0; r < mv; r++)
@@ -148,12 +147,13 @@ internal static unsafe class Int8GemmDriver
                 int* bj = betaP + j0, adj = adjP + j0;
                 int j = 0;
                 // Whole vectors even in an edge tile: reading single ints back from the kernel's wide stores stalls
-                // store forwarding, which made narrow outputs (8 channels) slower than wide ones.
-                var vrs = new Vector<int>(rs);
-                var vai = new Vector<int>(ai);
-                for (; j + w <= nv; j += w)
+                // store forwarding, which made narrow outputs (8 channels) slower than wide ones. 256-bit vectors so an
+                // 8-column tile is one vector on AVX-512 too.
+                var vrs = Vector256.Create(rs);
+                var vai = Vector256.Create(ai);
+                for (; j + 8 <= nv; j += 8)
                 {
-                    var v = Vector.Load(src + j) - vrs * Vector.Load(bj + j) - vai * Vector.Load(adj + j);
+                    var v = Vector256.Load(src + j) - vrs * Vector256.Load(bj + j) - vai * Vector256.Load(adj + j);
                     v.Store(dst + j);
                 }
                 for (; j < nv; j++) dst[j] = src[j] - rs * bj[j] - ai * adj[j];

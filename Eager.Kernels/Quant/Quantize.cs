@@ -101,37 +101,56 @@ public static class Quantize
         var (lo, hi) = Range<TQ>(allowInt: false);
         CheckRows(acc.Length, y.Length, rows, cols, bias.Length, multiplier.Length);
         if (relu) lo = Math.Max(lo, zero);
-        int w = Vector<float>.Count;
-        float[]? mult = null;
-        int[]? add = null;
-        if (cols >= w)
+        int total = rows * cols;
+        if (total == 0) return;
+        int w = Vector<int>.Count, chunk = 4 * w;
+        int e = 0;
+        if (total >= chunk)
         {
-            mult = multiplier.Length == cols ? multiplier.ToArray() : Enumerable.Repeat(multiplier[0], cols).ToArray();
-            add = bias.Length == cols ? bias.ToArray() : new int[cols];
+            // The matrix is walked flat, four vectors at a time (narrowed to one vector of bytes), so narrow outputs
+            // (8 channels) vectorise too: the per-column values are laid out cols + chunk long, repeating, so the chunk
+            // that starts at column j reads them from j on.
+            var mult = new float[cols + chunk];
+            var add = new int[cols + chunk];
+            for (int t = 0; t < mult.Length; t++)
+            {
+                mult[t] = multiplier[multiplier.Length == 1 ? 0 : t % cols];
+                add[t] = bias.Length == 0 ? 0 : bias[t % cols];
+            }
+            var vz = new Vector<float>(zero);
+            var vlo = new Vector<float>(lo);
+            var vhi = new Vector<float>(hi);
+            ref int src = ref MemoryMarshal.GetReference(acc);
+            ref byte dst = ref Unsafe.As<TQ, byte>(ref MemoryMarshal.GetReference(y));
+            int j = 0;
+            for (; e + chunk <= total; e += chunk)
+            {
+                var q0 = Step(ref src, e, mult, add, j, vz, vlo, vhi);
+                var q1 = Step(ref src, e + w, mult, add, j + w, vz, vlo, vhi);
+                var q2 = Step(ref src, e + 2 * w, mult, add, j + 2 * w, vz, vlo, vhi);
+                var q3 = Step(ref src, e + 3 * w, mult, add, j + 3 * w, vz, vlo, vhi);
+                // Values are already within the type's range, so truncating narrows exactly (as bytes of either sign).
+                var b = Vector.Narrow(Vector.AsVectorUInt16(Vector.Narrow(q0, q1)), Vector.AsVectorUInt16(Vector.Narrow(q2, q3)));
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, e), b);
+                j += chunk;
+                if (j >= cols) j %= cols;
+            }
         }
-        var vz = new Vector<float>(zero);
-        var vlo = new Vector<float>(lo);
-        var vhi = new Vector<float>(hi);
-        for (int i = 0; i < rows; i++)
+        for (; e < total; e++)
         {
-            int j0 = 0;
-            if (mult is not null)
-            {
-                for (; j0 + w <= cols; j0 += w)
-                {
-                    var a = new Vector<int>(acc.Slice(i * cols + j0, w)) + new Vector<int>(add!, j0);
-                    var v = Vector.Round(Vector.ConvertToSingle(a) * new Vector<float>(mult, j0)) + vz;
-                    var q = Vector.ConvertToInt32(Vector.Min(Vector.Max(v, vlo), vhi));
-                    for (int l = 0; l < w; l++) y[i * cols + j0 + l] = Narrow<TQ>(q[l]);
-                }
-            }
-            for (int j = j0; j < cols; j++)
-            {
-                int a = acc[i * cols + j] + (bias.Length == 0 ? 0 : bias[j]);
-                float v = MathF.Round(a * multiplier[multiplier.Length == 1 ? 0 : j]) + zero;
-                y[i * cols + j] = Narrow<TQ>((int)Math.Clamp(v, lo, hi));
-            }
+            int j = e % cols;
+            int a = acc[e] + (bias.Length == 0 ? 0 : bias[j]);
+            float v = MathF.Round(a * multiplier[multiplier.Length == 1 ? 0 : j]) + zero;
+            y[e] = Narrow<TQ>((int)Math.Clamp(v, lo, hi));
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<int> Step(ref int acc, int e, float[] mult, int[] add, int j, Vector<float> vz, Vector<float> vlo, Vector<float> vhi)
+    {
+        var a = Unsafe.ReadUnaligned<Vector<int>>(ref Unsafe.As<int, byte>(ref Unsafe.Add(ref acc, e))) + new Vector<int>(add, j);
+        var v = Vector.Round(Vector.ConvertToSingle(a) * new Vector<float>(mult, j)) + vz;
+        return Vector.ConvertToInt32(Vector.Min(Vector.Max(v, vlo), vhi));
     }
 
     /// <summary>
