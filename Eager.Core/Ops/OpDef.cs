@@ -61,6 +61,10 @@ public sealed class OpDef
     /// results are rounded back to the dtypes that inference gave.</summary>
     public bool HandlesAllDTypes { get; init; }
 
+    /// <summary>The kernel takes int8 and uint8 tensors as they are (ops that only compare or move elements, such as max
+    /// pooling on quantised activations); float16/bfloat16 are still widened unless <see cref="HandlesAllDTypes"/>.</summary>
+    public bool Handles8Bit { get; init; }
+
     /// <summary>Gradient rule; null when the op has no gradient (integer ops, comparisons, state).</summary>
     public GradientFn? Gradient { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Eager.Kernels.Conv;
 using Eager.Kernels.Pool;
+using Eager.Kernels.Quant;
 using static Eager.Ops;
 using static Eager.PoolingOps;
 
@@ -28,12 +29,12 @@ public static partial class Ops
     /// Max pooling over NHWC <paramref name="input"/>: [batch, outHeight, outWidth, channels] with output sizes as
     /// <see cref="Conv2D"/> (the pool as the kernel). Padding cells never win a max.
     /// </summary>
-    /// <param name="input">NHWC, float32 or float64.</param>
+    /// <param name="input">NHWC, floating, or int8/uint8 (quantised activations pool as they are, as ONNX's MaxPool).</param>
     /// <param name="poolSize">Window size: an int or (height, width).</param>
     /// <param name="strides">Window step; default the pool size (as Keras).</param>
     /// <param name="padding">"SAME" or "VALID", any case.</param>
     /// <exception cref="ArgumentException">Rank other than 4, a pool larger than a VALID input, a bad padding string or
-    /// non-positive sizes, a non-float dtype.</exception>
+    /// non-positive sizes, a dtype other than floating, int8 or uint8.</exception>
     public static Tensor MaxPool2D(Tensor input, Size2 poolSize, Size2? strides = null, string padding = "VALID") =>
         Dispatcher.Apply1(MaxPool2DDef, Window.PoolAttrs(MaxPool2DName, poolSize, strides, padding), input);
 
@@ -67,9 +68,9 @@ public static partial class Ops
 
 internal static partial class PoolingOps
 {
-    private static TensorSpec[] PoolInfer(string op, Tensor x, Attrs a)
+    private static TensorSpec[] PoolInfer(string op, Tensor x, Attrs a, bool eightBit = false)
     {
-        Window.Floating(op, x, "input");
+        if (!(eightBit && x.DType is DType.Int8 or DType.UInt8)) Window.Floating(op, x, "input");
         Window.Rank4(op, "the input", x, "NHWC");
         var k = a.Ints("poolSize");
         var (h, w) = Window.OutputSize(op, "pool", x.Shape, k[0], k[1], a);
@@ -114,12 +115,26 @@ internal static partial class PoolingOps
 
     internal const string MaxPool2DName = "MaxPool2D";
     internal static readonly OpDef MaxPool2DDef = new(MaxPool2DName,
-        (x, a) => PoolInfer(MaxPool2DName, x[0], a),
-        (x, a) => [PoolRun(MaxPool2DName, x[0].Shape, x[0], x[0], PoolInfer(MaxPool2DName, x[0], a)[0].Shape, a, MaxFwd, MaxFwd)])
+        (x, a) => PoolInfer(MaxPool2DName, x[0], a, eightBit: true),
+        (x, a) => [x[0].DType is DType.Int8 or DType.UInt8 ? MaxPool8Bit(x[0], a)
+            : PoolRun(MaxPool2DName, x[0].Shape, x[0], x[0], PoolInfer(MaxPool2DName, x[0], a)[0].Shape, a, MaxFwd, MaxFwd)])
     {
+        // Quantised activations pool as they are: the maximum commutes with (monotone) dequantisation.
+        Handles8Bit = true,
         Gradient = c => [MaxPoolGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
         Onnx = e => OnnxPool(e, "MaxPool"),
     };
+
+    private static Tensor MaxPool8Bit(Tensor x, Attrs a)
+    {
+        var g = PoolGeometry(MaxPool2DName, x.Shape, a);
+        var xc = x.Contiguous();
+        var y = Tensor.Empty(PoolInfer(MaxPool2DName, x, a, eightBit: true)[0].Shape, x.DType);
+        if (x.DType == DType.UInt8) Int8Pool.MaxForward(g, xc.AsReadOnlySpan<byte>(), y.AsSpan<byte>());
+        else Int8Pool.MaxForward(g, xc.AsReadOnlySpan<sbyte>(), y.AsSpan<sbyte>());
+        GC.KeepAlive(xc);
+        return y;
+    }
 
     internal const string MaxPoolGradName = "MaxPoolGrad";
     internal static readonly OpDef MaxPoolGradDef = new(MaxPoolGradName,

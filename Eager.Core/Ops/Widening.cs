@@ -12,7 +12,7 @@ internal static class Widening
 {
     public static Tensor[] Compute(OpDef op, Tensor[] inputs, Attrs attrs)
     {
-        if (op.HandlesAllDTypes || op.KeepsInputs || !Needed(inputs, attrs)) return op.Kernel(inputs, attrs);
+        if (op.HandlesAllDTypes || op.KeepsInputs || !Needed(op, inputs, attrs)) return op.Kernel(inputs, attrs);
         var specs = op.Infer(inputs, attrs);
         var wide = new Tensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
@@ -47,10 +47,10 @@ internal static class Widening
         }
     }
 
-    private static bool Needed(Tensor[] inputs, Attrs attrs)
+    private static bool Needed(OpDef op, Tensor[] inputs, Attrs attrs)
     {
         foreach (var t in inputs)
-            if (t.DType.ComputeType != t.DType) return true;
+            if (t.DType.ComputeType != t.DType && !(op.Handles8Bit && t.DType is DType.Int8 or DType.UInt8)) return true;
         return attrs.HasNarrowDType;
     }
 }

@@ -70,39 +70,42 @@ internal static unsafe class Int8ConvDirect
                 B = pb, Bias = pbias, Mult = pmult, Requantize = requantize, YSigned = ySigned, YZero = yZero,
                 Lo = ySigned ? -128 : 0, Hi = ySigned ? 127 : 255, Y = y,
             };
-            int tiles = (m + Rows - 1) / Rows;
-            Workers.For(tiles, (long)Rows * k * n, (t0, t1) => Tiles(c, t0, t1));
+            // One output row of pixels per work item, in tiles of Rows pixels: no division per pixel.
+            Workers.For(g.Batch * g.OutHeight, (long)g.OutWidth * k * n, (r0, r1) => Tiles(c, r0, r1));
         }
     }
 
     private static int Widen<T>(T v) where T : unmanaged =>
         typeof(T) == typeof(sbyte) ? Unsafe.As<T, sbyte>(ref v) : Unsafe.As<T, byte>(ref v);
 
-    private static void Tiles(Context c, int t0, int t1)
+    private static void Tiles(Context c, int r0, int r1)
     {
-        int pairs = c.Pairs, m = c.G.OutPixels;
+        int pairs = c.Pairs, ow = c.G.OutWidth;
         int* a = stackalloc int[Rows * Math.Max(1, pairs)];
-        for (int t = t0; t < t1; t++)
+        for (int r = r0; r < r1; r++)
         {
-            int p0 = t * Rows, rows = Math.Min(Rows, m - p0);
-            for (int r = 0; r < Rows; r++)
+            int n = r / c.G.OutHeight, oh = r - n * c.G.OutHeight;
+            for (int x0 = 0; x0 < ow; x0 += Rows)
             {
-                short* dst = (short*)(a + r * pairs);
-                if (r < rows) Gather(c, p0 + r, dst);
-                else new Span<short>(dst, pairs * 2).Clear();
+                int rows = Math.Min(Rows, ow - x0), p0 = r * ow + x0;
+                for (int t = 0; t < Rows; t++)
+                {
+                    short* dst = (short*)(a + t * pairs);
+                    if (t < rows) Gather(c, n, oh, x0 + t, dst);
+                    else new Span<short>(dst, pairs * 2).Clear();
+                }
+                if (c.Lanes == 16) Tile512(c, a, p0, rows);
+                else if (c.Lanes == 8) Tile256(c, a, p0, rows);
+                else TileScalar(c, a, p0, rows);
             }
-            if (c.Lanes == 16) Tile512(c, a, p0, rows);
-            else if (c.Lanes == 8) Tile256(c, a, p0, rows);
-            else TileScalar(c, a, p0, rows);
         }
     }
 
-    /// <summary>Pixel <paramref name="p"/>'s window as int16 (x - xZero), padding taps 0, padded to whole pairs.</summary>
-    private static void Gather(Context c, int p, short* dst)
+    /// <summary>Output pixel (n, oh, ow)'s window as int16 (x - xZero), padding taps 0, padded to whole pairs.</summary>
+    private static void Gather(Context c, int n, int oh, int ow, short* dst)
     {
         ref readonly var g = ref c.G;
-        int ch = g.InChannels, kw = g.KernelWidth, run = kw * ch, hw = g.OutHeight * g.OutWidth;
-        int n = p / hw, rem = p - n * hw, oh = rem / g.OutWidth, ow = rem - oh * g.OutWidth;
+        int ch = g.InChannels, kw = g.KernelWidth, run = kw * ch;
         int ih0 = oh * g.StrideH - g.PadTop, iw0 = ow * g.StrideW - g.PadLeft;
         bool whole = g.DilationW == 1 && iw0 >= 0 && iw0 + kw <= g.InWidth;
         for (int i = 0; i < g.KernelHeight; i++)
@@ -223,8 +226,13 @@ internal static unsafe class Int8ConvDirect
         v = Vector256.Min(Vector256.Max(v, Vector256.Create((float)c.Lo)), Vector256.Create((float)c.Hi));
         var q = Vector256.ConvertToInt32(v);
         // In range already, so truncating narrows exactly; the first 8 bytes are the 8 lanes.
-        var shorts = Vector256.Narrow(q, q).AsUInt16();
-        ulong eight = Vector256.Narrow(shorts, shorts).AsUInt64().ToScalar();
+        ulong eight;
+        if (Avx512F.VL.IsSupported) eight = Avx512F.VL.ConvertToVector128Byte(q).AsUInt64().ToScalar();
+        else
+        {
+            var shorts = Vector256.Narrow(q, q).AsUInt16();
+            eight = Vector256.Narrow(shorts, shorts).AsUInt64().ToScalar();
+        }
         byte* o = c.Y + (nint)p * n + cb;
         if (valid == 8) *(ulong*)o = eight;
         else for (int j = 0; j < valid; j++) o[j] = (byte)(eight >> (8 * j));

@@ -71,10 +71,24 @@ public static class Quantization
             }
         }
         if (batches == 0) throw new ArgumentException("QuantizeStatic: calibrationData has no batches; give a few representative inputs.", nameof(calibrationData));
+        // A quantised layer whose output reaches the next quantised layer only through layers that pass uint8 values
+        // (pooling, reshaping) hands it on as uint8, and that layer takes its input quantisation from it.
+        var inRange = inputs.Select(o => o?.Range()).ToArray();
+        var keep = new bool[layers.Count];
+        int open = -1;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (inputs[i] is not null)
+            {
+                if (open >= 0) { keep[open] = true; inRange[i] = outputs[open]!.Range(); }
+                open = StaticQuantizedLayer.EndsQuantized((ContractionLayer)layers[i]) ? i : -1;
+            }
+            else if (!StaticQuantizedLayer.PassesQuantized(layers[i])) open = -1;
+        }
         var result = new List<Layer>(layers.Count);
         for (int i = 0; i < layers.Count; i++)
-            result.Add(inputs[i] is { } obs
-                ? new StaticQuantizedLayer((ContractionLayer)layers[i], obs.Range(), outputs[i]!.Range(), options.ReduceRange)
+            result.Add(inputs[i] is not null
+                ? new StaticQuantizedLayer((ContractionLayer)layers[i], inRange[i]!.Value, outputs[i]!.Range(), options.ReduceRange, keep[i])
                 : layers[i]);
         return new Sequential(result, model.Name + "_static_int8");
     }

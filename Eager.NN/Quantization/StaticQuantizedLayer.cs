@@ -4,8 +4,8 @@ namespace Eager.NN;
 /// A <see cref="Dense"/> or <see cref="Conv2D"/> layer quantised with calibrated activation ranges
 /// (<see cref="Quantization.QuantizeStatic"/>): the float input is quantised to uint8 with fixed parameters, one
 /// QLinearMatMul or QLinearConv (int8 per-channel weights, int32 bias, ReLU fused by the output range) computes the
-/// uint8 output, which is dequantised for the next layer. Between two such layers the round trip is exact, so the
-/// model computes the same numbers as a chain of uint8 ops.
+/// uint8 output, which is dequantised, or handed on as uint8 when the next quantised layer reads it
+/// (<see cref="KeepsOutputQuantized"/>).
 /// </summary>
 public sealed class StaticQuantizedLayer : Layer
 {
@@ -15,9 +15,11 @@ public sealed class StaticQuantizedLayer : Layer
     private readonly (Size2 Strides, string Padding, Size2 Dilations)? conv;
     private readonly Func<Tensor, Tensor>? after;
 
-    internal StaticQuantizedLayer(ContractionLayer source, (float Min, float Max) inputRange, (float Min, float Max) outputRange, bool reduceRange)
+    internal StaticQuantizedLayer(ContractionLayer source, (float Min, float Max) inputRange, (float Min, float Max) outputRange, bool reduceRange,
+        bool keepsOutputQuantized = false)
         : base(source.Name + "_int8")
     {
+        KeepsOutputQuantized = keepsOutputQuantized;
         if (source is Conv2D c) conv = (c.Strides, c.Padding.ToUpperInvariant(), c.DilationRate);
         (weights, weightScale, weightZero) = Quantization.QuantizeWeights(source.Kernel!, reduceRange);
         (inputScale, inputZero) = Parameters(inputRange);
@@ -33,7 +35,15 @@ public sealed class StaticQuantizedLayer : Layer
         OutputRange = outputRange;
     }
 
-    /// <summary>The calibrated input range.</summary>
+    /// <summary>
+    /// Whether the layer returns its uint8 output as it is (scale and zero point <see cref="OutputQuantization"/>)
+    /// rather than dequantised: <see cref="Quantization.QuantizeStatic"/> sets it when the next quantised layer reads
+    /// this output through layers that work on 8-bit values as they are (max pooling, flattening, reshaping), so the
+    /// activations stay 8-bit between them, as in ONNX Runtime's QLinearConv chains.
+    /// </summary>
+    public bool KeepsOutputQuantized { get; }
+
+    /// <summary>The calibrated input range (the previous quantised layer's output range when its output arrives as uint8).</summary>
     public (float Min, float Max) InputRange { get; }
 
     /// <summary>The calibrated output range (after a fused ReLU).</summary>
@@ -57,15 +67,29 @@ public sealed class StaticQuantizedLayer : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        if (x.DType != DType.Float32) x = Ops.Cast(x, DType.Float32);
-        var xq = Ops.QuantizeLinear(x, inputScale, inputZero);
+        // uint8 input is the previous quantised layer's output, already in this layer's input quantisation.
+        Tensor xq;
+        if (x.DType == DType.UInt8) xq = x;
+        else
+        {
+            if (x.DType != DType.Float32) x = Ops.Cast(x, DType.Float32);
+            xq = Ops.QuantizeLinear(x, inputScale, inputZero);
+        }
         var yq = conv is null
             ? Ops.QLinearMatMul(xq, inputScale, inputZero, weights, weightScale, weightZero, outputScale, outputZero, bias)
             : Ops.QLinearConv(xq, inputScale, inputZero, weights, weightScale, weightZero, outputScale, outputZero, bias,
                 conv.Value.Strides, conv.Value.Padding, conv.Value.Dilations);
+        if (KeepsOutputQuantized && after is null) return yq;
         var y = Ops.DequantizeLinear(yq, outputScale, outputZero);
         return after is null ? y : after(y);
     }
+
+    /// <summary>Whether the output can stay uint8 for a later layer: no activation runs after it in float32.</summary>
+    internal static bool EndsQuantized(ContractionLayer l) => Fused(l.Activation);
+
+    /// <summary>Layers that give the same result on uint8 values as on the dequantised floats: the maximum commutes with
+    /// the monotone dequantisation, and reshaping moves values without changing them.</summary>
+    internal static bool PassesQuantized(Layer l) => l is MaxPool2D or Flatten or Reshape;
 
     internal static bool CanQuantize(Layer l) => l is (Dense or Conv2D) and ContractionLayer { Kernel: not null };
 

@@ -102,8 +102,10 @@ public class QuantizationTests
             var y = layer.Call(x);
             if (layer is StaticQuantizedLayer s)
             {
-                var want = StaticReference(s, x, (ContractionLayer)model.Layers[i]);
-                var got = y.ToArray<float>();
+                // Between quantised layers the activations stay uint8: compare in the real values they stand for.
+                var xf = x.DType == DType.UInt8 ? Ops.DequantizeLinear(x, s.InputQuantization.Scale, s.InputQuantization.ZeroPoint) : x;
+                var want = StaticReference(s, xf, (ContractionLayer)model.Layers[i]);
+                var got = (y.DType == DType.UInt8 ? Ops.DequantizeLinear(y, s.OutputQuantization.Scale, s.OutputQuantization.ZeroPoint) : y).ToArray<float>();
                 float step = s.OutputQuantization.Scale.Item<float>();
                 for (int e = 0; e < got.Length; e++)
                     Assert.That(got[e], Is.EqualTo(want[e]).Within(step * 1.01), $"layer {i} element {e}");
@@ -175,6 +177,48 @@ public class QuantizationTests
                         y[((b * oh + i) * ow + j) * o + f] = acc;
                     }
         return y;
+    }
+
+    [Test]
+    public void ActivationsStayUint8BetweenQuantisedLayers()
+    {
+        var model = ConvNet();
+        var q = Quantization.QuantizeStatic(model, [Random(new Shape(8, 12, 12, 3), 30)]);
+        var layers = q.Layers.OfType<StaticQuantizedLayer>().ToList();
+        Assert.That(layers.Select(l => l.KeepsOutputQuantized), Is.EqualTo(new[] { true, true, false }));
+        // The next layer reads the uint8 output in the quantisation it was written in.
+        Assert.That(layers[1].InputQuantization.Scale.Item<float>(), Is.EqualTo(layers[0].OutputQuantization.Scale.Item<float>()));
+        Assert.That(layers[2].InputQuantization.ZeroPoint.Item<byte>(), Is.EqualTo(layers[1].OutputQuantization.ZeroPoint.Item<byte>()));
+        var x = Random(new Shape(2, 12, 12, 3), 31);
+        var h = x;
+        var dtypes = new List<DType>();
+        foreach (var l in q.Layers) { h = l.Call(h); dtypes.Add(h.DType); }
+        Assert.That(dtypes, Is.EqualTo(new[] { DType.UInt8, DType.UInt8, DType.UInt8, DType.UInt8, DType.Float32 }));
+
+        // A non-ReLU activation runs in float32, so its layer hands on floats; so does a layer another kind of layer follows.
+        Initializer.SetGlobalSeed(6);
+        var mixed = new Sequential(new Conv2D(4, 3, activation: Ops.Tanh), new MaxPool2D(2), new Conv2D(4, 3, activation: Ops.Relu),
+            new AvgPool2D(2), new Flatten(), new Dense(3));
+        mixed.Build(new Shape(-1, 12, 12, 2));
+        Initializer.SetGlobalSeed(null);
+        var qm = Quantization.QuantizeStatic(mixed, [Random(new Shape(4, 12, 12, 2), 32)]);
+        Assert.That(qm.Layers.OfType<StaticQuantizedLayer>().Select(l => l.KeepsOutputQuantized), Is.All.False);
+        Assert.That(qm.Call(Random(new Shape(2, 12, 12, 2), 33)).DType, Is.EqualTo(DType.Float32));
+    }
+
+    [Test]
+    public void MaxPoolOnQuantisedValuesEqualsTheFloatPool([Values("VALID", "SAME")] string padding, [Values(1, 2)] int stride)
+    {
+        var x = Random(new Shape(2, 7, 6, 19), 40);
+        var u = Ops.QuantizeLinear(x, Tensor.Scalar(0.02f), Tensor.Scalar((byte)120));
+        var s = Ops.QuantizeLinear(x, Tensor.Scalar(0.02f), Tensor.Scalar((sbyte)-5));
+        foreach (var t in new[] { u, s })
+        {
+            var got = Ops.MaxPool2D(t, 3, stride, padding);
+            Assert.That(got.DType, Is.EqualTo(t.DType));
+            var want = Ops.Cast(Ops.MaxPool2D(Ops.Cast(t, DType.Float32), 3, stride, padding), t.DType);
+            Assert.That(Ops.Cast(got, DType.Int32).ToArray<int>(), Is.EqualTo(Ops.Cast(want, DType.Int32).ToArray<int>()), $"{t.DType.Name()}");
+        }
     }
 
     [Test]
