@@ -3,9 +3,20 @@ using Eager.Kernels.Elementwise;
 
 namespace Eager.Tests.Kernels;
 
-/// <summary>The polynomial float32 exp against float64 Math.Exp: about 1 ulp everywhere, exact specials.</summary>
-public class FastExpTests
+/// <summary>The polynomial float32 exp against float64 Math.Exp: about 1 ulp everywhere, exact specials. Each fixture
+/// caps the span loops' vector width (512-bit where the CPU has it, 256-bit, scalar), so every path runs on any machine.</summary>
+[TestFixture(512)]
+[TestFixture(256)]
+[TestFixture(0)]
+[NonParallelizable]
+public class FastExpTests(int vectorBits)
 {
+    [SetUp]
+    public void CapWidth() => FastExp.VectorBits = vectorBits;
+
+    [TearDown]
+    public void Restore() => FastExp.VectorBits = 512;
+
     private static float[] Grid()
     {
         var v = new List<float>();
