@@ -152,11 +152,40 @@ public static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftedSum(ReadOnlySpan<float> x, float shift, Span<float> y)
     {
-        int i = 0, n = x.Length;
+        int i = 0, n = x.Length, bits = VectorBits;
         double sum = 0;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-        if (Vector256.IsHardwareAccelerated && n >= 8)
+        if (bits >= 512 && Vector512.IsHardwareAccelerated && n >= 32)
+        {
+            var s = Vector512.Create(shift);
+            Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero;
+            for (; i <= n - 32; i += 32)
+            {
+                var v = Vector512.LoadUnsafe(ref xs, (nuint)i) - s;
+                var w = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16)) - s;
+                if (IsNormal(v) && IsNormal(w))
+                {
+                    var e = ExpNormal(v);
+                    var f = ExpNormal(w);
+                    e.StoreUnsafe(ref ys, (nuint)i);
+                    f.StoreUnsafe(ref ys, (nuint)(i + 16));
+                    acc += e;
+                    acc2 += f;
+                }
+                else
+                {
+                    var e = ExpFull(v);
+                    var f = ExpFull(w);
+                    e.StoreUnsafe(ref ys, (nuint)i);
+                    f.StoreUnsafe(ref ys, (nuint)(i + 16));
+                    acc += e;
+                    acc2 += f;
+                }
+            }
+            sum = Vector512.Sum(acc + acc2);
+        }
+        if (bits >= 256 && Vector256.IsHardwareAccelerated && n - i >= 8)
         {
             var s = Vector256.Create(shift);
             Vector256<float> acc = Vector256<float>.Zero, acc2 = Vector256<float>.Zero;
@@ -201,7 +230,7 @@ public static class FastExp
                     acc += e;
                 }
             }
-            sum = Vector256.Sum(acc);
+            sum += Vector256.Sum(acc);
         }
         for (; i < n; i++) sum += y[i] = MathF.Exp(x[i] - shift);
         return (float)sum;

@@ -63,7 +63,7 @@ public class FastExpTests(int vectorBits)
     }
 
     [Test]
-    public void EveryLengthAroundTheVectorWidths([Values(0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47)] int n)
+    public void EveryLengthAroundTheVectorWidths([Values(0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 97)] int n)
     {
         var x = Enumerable.Range(0, n).Select(i => (float)(i * 0.37 - 5)).ToArray();
         var y = new float[n]; var s = new float[n]; var e = new float[n];
