@@ -170,10 +170,20 @@ internal static partial class ArrayOps
         },
     };
 
-    private static long RangeLength(double start, double limit, double delta)
+    private static int RangeLength(double start, double limit, double delta)
     {
         if (delta == 0) throw new ArgumentException($"Range: delta is 0 (start {start}, limit {limit}).");
-        return Math.Max(0, (long)Math.Ceiling((limit - start) / delta));
+        double n = Math.Max(0, Math.Ceiling((limit - start) / delta));
+        if (!(n <= int.MaxValue))
+            throw new ArgumentException($"Range: start {start}, limit {limit} and delta {delta} give {n} elements, more than a tensor can hold (2^31-1).");
+        return (int)n;
+    }
+
+    private static T[] RangeValues<T>(int n, T start, T delta) where T : System.Numerics.INumber<T>
+    {
+        var values = new T[n];
+        for (int i = 0; i < n; i++) values[i] = start + T.CreateTruncating(i) * delta;
+        return values;
     }
 
     internal const string RangeName = "Range";
@@ -183,19 +193,19 @@ internal static partial class ArrayOps
             if (x.Any(t => t.Rank != 0) || x[1].DType != x[0].DType || x[2].DType != x[0].DType || x[0].DType == DType.Bool)
                 throw new ArgumentException($"Range: start, limit and delta must be numeric scalars of one dtype, got {string.Join(", ", x.Select(t => t.DType.Name() + t.Shape))}.");
             if (x.Select(ConstantValue).ToArray() is [{ } s, { } l, { } d])
-                return [new TensorSpec(new Shape(checked((int)RangeLength(s.ToDoubleArray()[0], l.ToDoubleArray()[0], d.ToDoubleArray()[0]))), x[0].DType)];
+                return [new TensorSpec(new Shape(RangeLength(s.ToDoubleArray()[0], l.ToDoubleArray()[0], d.ToDoubleArray()[0])), x[0].DType)];
             return [new TensorSpec(new Shape(-1), x[0].DType)];
         },
         (x, _) =>
         {
             double s = x[0].ToDoubleArray()[0], l = x[1].ToDoubleArray()[0], d = x[2].ToDoubleArray()[0];
-            int n = checked((int)RangeLength(s, l, d));
+            int n = RangeLength(s, l, d);
             return [x[0].DType switch
             {
-                DType.Int32 => Tensor.From(Enumerable.Range(0, n).Select(i => x[0].ToArray<int>()[0] + i * x[2].ToArray<int>()[0]).ToArray()),
-                DType.Int64 => Tensor.From(Enumerable.Range(0, n).Select(i => x[0].ToArray<long>()[0] + i * x[2].ToArray<long>()[0]).ToArray()),
-                DType.Float32 => Tensor.From(Enumerable.Range(0, n).Select(i => x[0].ToArray<float>()[0] + i * x[2].ToArray<float>()[0]).ToArray()),
-                _ => Tensor.From(Enumerable.Range(0, n).Select(i => s + i * d).ToArray()),
+                DType.Int32 => Tensor.From(RangeValues(n, x[0].ToArray<int>()[0], x[2].ToArray<int>()[0])),
+                DType.Int64 => Tensor.From(RangeValues(n, x[0].ToArray<long>()[0], x[2].ToArray<long>()[0])),
+                DType.Float32 => Tensor.From(RangeValues(n, x[0].ToArray<float>()[0], x[2].ToArray<float>()[0])),
+                _ => Tensor.From(RangeValues(n, s, d)),
             }];
         })
     {

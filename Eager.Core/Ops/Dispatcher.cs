@@ -33,7 +33,10 @@ public static class Dispatcher
                     "Use it inside 'using (graph.AsDefault())' or run it with a Session.");
         }
         var specs = op.Infer(inputs, attrs);
+        bool limited = OutputLimits.Limited;
+        if (limited) OutputLimits.ChargeKnown(op, inputs, specs);
         outputs = op.Compute(inputs, attrs);
+        if (limited) OutputLimits.ChargeUnknown(op, inputs, specs, outputs);
         if (outputs.Length != specs.Length) throw new InvalidOperationException($"{op.Name}: kernel returned {outputs.Length} outputs, inference said {specs.Length}.");
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -49,6 +52,15 @@ public static class Dispatcher
         GC.KeepAlive(inputs);
         return outputs;
     }
+
+    /// <summary>
+    /// Limits how many elements the ops run eagerly on this thread may produce together until the returned scope is
+    /// disposed: an op whose outputs would pass the limit throws <see cref="ArgumentException"/> before its kernel runs
+    /// (after it, for outputs whose size depends on the data). For computations whose sizes come from untrusted input,
+    /// such as the constants an ONNX importer folds from a file: memory and time then stay bounded. Ops added to a graph
+    /// are not counted. Scopes nest; the innermost one counts.
+    /// </summary>
+    public static IDisposable LimitElements(long elements) => OutputLimits.Begin(elements);
 
     /// <summary>Applies a single-output op.</summary>
     public static Tensor Apply1(OpDef op, Attrs attrs, params Tensor[] inputs) => Apply(op, inputs, attrs)[0];

@@ -37,7 +37,9 @@ public sealed class OpDef
     public OpDef(string name, InferFn infer, ComputeFn compute)
     {
         Name = name;
-        Infer = infer;
+        // Every caller of Infer (eager dispatch, graph building, passes) then rejects an output no tensor can hold
+        // before anything is sized by it.
+        Infer = (x, a) => OutputLimits.CheckFits(name, x, infer(x, a));
         Kernel = compute;
         Compute = (x, a) => Widening.Compute(this, x, a);
         OpRegistry.Register(this);

@@ -48,7 +48,14 @@ internal static partial class ResizeOps
     private static (int H, int W) ResizeSize(Shape x, Attrs a)
     {
         var size = a.Ints("size");
-        int Dim(int given, int input, double scale) => given >= 0 ? given : input < 0 ? -1 : (int)Math.Floor(input * scale + 1e-9);
+        int Dim(int given, int input, double scale)
+        {
+            if (given >= 0) return given;
+            if (input < 0) return -1;
+            double d = Math.Floor(input * scale + 1e-9);
+            return d <= int.MaxValue ? (int)d
+                : throw new ArgumentException($"Resize: scale {scale} makes an input size of {input} {d}, more than a tensor can hold (2^31-1); input {x}.");
+        }
         return (Dim(size[0], x[1], a.Double("scaleH")), Dim(size[1], x[2], a.Double("scaleW")));
     }
 

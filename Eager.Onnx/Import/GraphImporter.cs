@@ -17,6 +17,9 @@ internal sealed class GraphImporter
         this.model = model;
         Opset = (int)(model.OpsetImport.FirstOrDefault(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx")?.Version ?? 13);
         foreach (var init in model.Graph.Initializer) initializers[init.Name] = OnnxTensors.FromProto(init);
+        long stored = initializers.Values.Sum(t => (long)t.Shape.Size)
+            + model.Graph.Node.SelectMany(n => n.Attribute).Where(a => a.T is not null).Sum(a => a.T.Dims.Aggregate(1L, (p, d) => d > 0 ? Math.Min(p * Math.Min(d, int.MaxValue), int.MaxValue) : 0));
+        FoldLimit = MinFoldLimit + FoldPerStoredElement * stored;
         var unsupported = model.Graph.Node
             .Where(n => !(string.IsNullOrEmpty(n.Domain) || n.Domain == "ai.onnx") || !OnnxOps.Handlers.ContainsKey(n.OpType))
             .Select(n => string.IsNullOrEmpty(n.Domain) ? n.OpType : $"{n.Domain}.{n.OpType}").Distinct().ToList();
@@ -29,6 +32,15 @@ internal sealed class GraphImporter
     }
 
     public int Opset { get; }
+
+    /// <summary>
+    /// How many elements the nodes computed at import time (those whose inputs are all constants) may produce
+    /// together. Their sizes come from the file, so a few bytes (a Range to 2^31, a huge Resize scale) could otherwise
+    /// allocate gigabytes: a model may compute a few times what it stores, plus a floor for masks and index tables.
+    /// </summary>
+    public long FoldLimit { get; }
+
+    private const long MinFoldLimit = 1L << 24, FoldPerStoredElement = 4;
 
     /// <summary>The graph inputs that are not initializers, in order.</summary>
     public IReadOnlyList<ValueInfoProto> Inputs { get; }
@@ -58,6 +70,8 @@ internal sealed class GraphImporter
         var values = new Dictionary<string, Tensor>(initializers, StringComparer.Ordinal);
         for (int i = 0; i < inputs.Count; i++) values[Inputs[i].Name] = inputs[i];
         var missing = wanted is null ? null : new HashSet<string>(wanted.Where(w => !values.ContainsKey(w)), StringComparer.Ordinal);
+        // While tracing, whatever runs eagerly is computed from the file alone; run on concrete inputs, the caller chose the sizes.
+        using var foldLimit = Graph.Current is not null ? Dispatcher.LimitElements(FoldLimit) : null;
         foreach (var node in model.Graph.Node)
         {
             if (missing is { Count: 0 }) break;
