@@ -52,6 +52,9 @@ internal sealed class GraphImporter
         // Some exporters write -1 for a dynamic dimension: any negative value is read as unknown.
         var dims = tt.Shape?.Dim.Select(d => !d.HasDimValue || d.DimValue < 0 ? -1 : d.DimValue <= int.MaxValue ? (int)d.DimValue
             : throw new InvalidDataException($"ONNX input '{v.Name}': dimension {d.DimValue} is out of range.")).ToArray() ?? [];
+        long elements = dims.Aggregate(1L, (n, d) => d < 0 ? n : Math.Min(n * d, long.MaxValue / int.MaxValue));
+        if (elements > int.MaxValue)
+            throw new InvalidDataException($"ONNX input '{v.Name}': shape ({string.Join(", ", dims)}) has more elements than a tensor can hold (2^31-1).");
         return new TensorSpec(new Shape(dims), OnnxTensors.FromElemType(tt.ElemType, $"input '{v.Name}'"), v.Name);
     }
 

@@ -41,8 +41,10 @@ internal static partial class OnnxOps
         h["LayerNormalization"] = c =>
         {
             var x = c.In(0);
-            int axis = (int)c.Int("axis", -1);
-            if (axis < 0) axis += x.Rank;
+            long given = c.Int("axis", -1);
+            if (given < -x.Rank || given >= x.Rank)
+                throw new ArgumentException($"LayerNormalization: axis {given} is out of range for the input {x.Shape} of rank {x.Rank}.");
+            int axis = (int)(given < 0 ? given + x.Rank : given);
             double eps = c.Float("epsilon", 1e-5f);
             var axes = Enumerable.Range(axis, x.Rank - axis).ToArray();
             var mean = Ops.ReduceMean(x, axes, keepDims: true);

@@ -128,7 +128,7 @@ internal static partial class OnnxOps
         var kernel = c.Ints("kernel_shape") ?? (c.Opt(1) is { } w ? w.Shape.Skip(2).Select(d => (long)d).ToArray() : throw c.Unsupported("no kernel_shape"));
         var k = new SpatialArgs(
             Pair(kernel, 1, oneD, "kernel_shape"), Pair(c.Ints("strides"), 1, oneD, "strides"), Pair(c.Ints("dilations"), 1, oneD, "dilations"),
-            c.Ints("pads"), c.Str("auto_pad", "NOTSET"), oneD);
+            Pads(c.Ints("pads"), oneD), c.Str("auto_pad", "NOTSET"), oneD);
         var y = Ops.Transpose(f(Ops.Transpose(x, ToNhwc), k), ToNchw);
         return oneD ? Ops.Squeeze(y, 2) : y;
     }
@@ -141,6 +141,16 @@ internal static partial class OnnxOps
         if (v.Length != want || v.Any(e => e is < int.MinValue or > int.MaxValue))
             throw new ArgumentException($"{name} is [{string.Join(", ", v)}]; a {want}-D spatial input needs {want} values in the int32 range.");
         return oneD ? (1, (int)v[0]) : ((int)v[0], (int)v[1]);
+    }
+
+    /// <summary>ONNX pads [begin..., end...]: two values per spatial axis, non-negative and in the int32 range.</summary>
+    private static long[]? Pads(long[]? v, bool oneD)
+    {
+        if (v is null) return null;
+        int want = oneD ? 2 : 4;
+        if (v.Length != want || v.Any(e => e is < 0 or > int.MaxValue))
+            throw new ArgumentException($"pads is [{string.Join(", ", v)}]; a {want / 2}-D spatial input needs {want} non-negative values in the int32 range.");
+        return v;
     }
 
     private sealed record SpatialArgs((int H, int W) Kernel, (int H, int W) Strides, (int H, int W) Dilations, long[]? Pads, string AutoPad, bool OneD);
