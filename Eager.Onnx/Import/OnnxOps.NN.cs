@@ -14,11 +14,6 @@ internal static partial class OnnxOps
         h["MaxPool"] = c =>
         {
             if (c.Node.Output.Count > 1 && !string.IsNullOrEmpty(c.Node.Output[1])) return MaxPoolWithIndices(c);
-            // Max pooling of 8-bit integers is exact in float32 (every value is representable and max only orders),
-            // so it runs there and casts back; the core op keeps its float-only kernel.
-            var dtype = c.In(0).DType;
-            if (dtype is DType.Int8 or DType.UInt8)
-                return [Ops.Cast(Spatial(c, (x, k) => Pool(c, Ops.Cast(x, DType.Float32), k, isMax: true)), dtype)];
             return [Spatial(c, (x, k) => Pool(c, x, k, isMax: true))];
         };
         h["AveragePool"] = c => [Spatial(c, (x, k) => Pool(c, x, k, isMax: false))];
@@ -185,6 +180,16 @@ internal static partial class OnnxOps
         }
     }
 
+    /// <summary>The value a max-pool pad holds: one no element of <paramref name="dtype"/> is below.</summary>
+    private static double Lowest(DType dtype) => dtype switch
+    {
+        DType.Int8 => sbyte.MinValue,
+        DType.UInt8 => 0,
+        DType.Int32 => int.MinValue,
+        DType.Int64 => long.MinValue,
+        _ => double.NegativeInfinity,
+    };
+
     private static Tensor PadNhwc(Tensor x, int[] p, double value) =>
         p.All(v => v == 0) ? x : Ops.Pad(x, new[,] { { 0, 0 }, { p[0], p[2] }, { p[1], p[3] }, { 0, 0 } }, "CONSTANT", value);
 
@@ -240,7 +245,7 @@ internal static partial class OnnxOps
             return isMax ? Ops.MaxPool2D(x, size, strides, padding) : Ops.AvgPool2D(x, size, strides, padding);
         }
         int[] all = [pads[0], pads[1], pads[2] + extra[0], pads[3] + extra[1]];
-        if (isMax) return Ops.MaxPool2D(PadNhwc(x, all, double.NegativeInfinity), size, strides, "VALID");
+        if (isMax) return Ops.MaxPool2D(PadNhwc(x, all, Lowest(x.DType)), size, strides, "VALID");
         var sum = Ops.AvgPool2D(PadNhwc(x, all, 0), size, strides, "VALID");
         if (includePad && extra[0] == 0 && extra[1] == 0) return sum;
         // Average over the cells that count (the input, plus the explicit pads with count_include_pad): divide by

@@ -44,7 +44,7 @@ internal static partial class OnnxOps
         var (pads, padding) = Padding(c, x, a);
         if (padding == "SAME") pads = SamePads(x, a);
         else if (padding == "VALID") pads = [0, 0, 0, 0];
-        var p = PadNhwc(x, pads, double.NegativeInfinity);
+        var p = PadNhwc(x, pads, Lowest(x.DType));
         int reachH = (a.Kernel.H - 1) * a.Dilations.H + 1, reachW = (a.Kernel.W - 1) * a.Dilations.W + 1;
         int outH = (p.Shape[1] - reachH) / a.Strides.H + 1, outW = (p.Shape[2] - reachW) / a.Strides.W + 1;
         if (outH <= 0 || outW <= 0) throw new ArgumentException($"MaxPool: the dilated kernel ({reachH}x{reachW}) is larger than the padded input {p.Shape}.");

@@ -51,6 +51,30 @@ public class LowBitOnnxTests
         finally { File.Delete(path); }
     }
 
+    [TestCase(DType.Int8), TestCase(DType.UInt8)]
+    public void IntegerMaxPoolExportsAndImportsAsItself(DType dtype)
+    {
+        var f = Function.Create((Tensor x) => Ops.MaxPool2D(x, poolSize: (2, 3), strides: (1, 2), padding: "SAME"));
+        var cf = f.GetConcreteFunction(new TensorSpec(new Shape(-1, 4, 5, 3), dtype));
+        var values = Enumerable.Range(0, 2 * 4 * 5 * 3).Select(i => (float)((i * 37 % 251) - (dtype == DType.Int8 ? 128 : 0))).ToArray();
+        var input = Ops.Cast(Tensor.From(values).Reshape(2, 4, 5, 3), dtype);
+        var path = TempPath();
+        try
+        {
+            OnnxExporter.Export(cf, path);
+            var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            Assert.That(model.Graph.Node.Select(n => n.OpType), Does.Contain("MaxPool").And.Not.Contain("Cast"), "pooled in its own dtype");
+            var ours = cf.Invoke(input);
+            Assert.That(ours.DType, Is.EqualTo(dtype));
+            NodeConformanceTests.AssertClose(OrtRunner.Run(path, input)[0], ours, "ONNX Runtime against Eager");
+            var imported = OnnxImporter.Import(path);
+            var back = imported.Invoke(input);
+            Assert.That(back.DType, Is.EqualTo(dtype));
+            Assert.That(back.ToDoubleArray(), Is.EqualTo(ours.ToDoubleArray()));
+        }
+        finally { File.Delete(path); }
+    }
+
     [TestCase(DType.Float16), TestCase(DType.BFloat16)]
     public void HalfPrecisionInitializersAndInputs(DType dtype)
     {

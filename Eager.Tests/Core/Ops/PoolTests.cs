@@ -47,6 +47,25 @@ public class PoolTests
         Assert.That(Ops.MaxPool2D(img, poolSize: 2, padding: "SAME").ToArray<float>(), Is.EqualTo(new float[] { 5, 6, 8, 9 }));
     }
 
+    [TestCase(DType.Int8), TestCase(DType.UInt8)]
+    public void MaxPoolOnIntegersIsExact(DType dtype)
+    {
+        // Odd channel counts around the vector width, SAME windows at the edges, and the dtype's extremes.
+        foreach (var (c, padding) in new[] { (1, "SAME"), (7, "VALID"), (9, "SAME"), (33, "SAME") })
+        {
+            var f = Randn(c, 2, 5, 6, c) * 60.0;
+            if (dtype == DType.UInt8) f = Ops.Abs(f) * 2.0;
+            var x = Ops.Cast(f, dtype);
+            var xs = x.ToDoubleArray();
+            xs[0] = dtype == DType.Int8 ? sbyte.MinValue : 255;
+            x = Ops.Cast(Tensor.From(xs).Reshape(2, 5, 6, c), dtype);
+            var y = Ops.MaxPool2D(x, poolSize: (3, 2), strides: (2, 1), padding: padding);
+            Assert.That(y.DType, Is.EqualTo(dtype));
+            var want = Ops.MaxPool2D(Ops.Cast(x, DType.Float64), poolSize: (3, 2), strides: (2, 1), padding: padding);
+            Assert.That(y.ToDoubleArray(), Is.EqualTo(want.ToDoubleArray()), $"{dtype.Name()} channels {c} {padding}");
+        }
+    }
+
     [Test]
     public void MaxPoolHandlesAllNegativeWindowsUnderSamePadding()
     {
@@ -121,6 +140,7 @@ public class PoolTests
         AssertThrowsWith(() => Ops.AvgPool2D(x, poolSize: 0), "AvgPool2D", "poolSize");
         AssertThrowsWith(() => Ops.AvgPool2D(x, poolSize: 1, strides: (1, 0)), "AvgPool2D", "strides");
         AssertThrowsWith(() => Ops.MaxPool2D(Tensor.Zeros(new Shape(1, 2, 3, 1), DType.Int32), poolSize: 1), "MaxPool2D", "int32");
+        AssertThrowsWith(() => Ops.AvgPool2D(Tensor.Zeros(new Shape(1, 2, 3, 1), DType.Int8), poolSize: 1), "AvgPool2D", "int8");
         AssertThrowsWith(() => Ops.MaxPoolGrad(x, Tensor.Zeros(new Shape(1, 2, 2, 1)), poolSize: 2, padding: "SAME"), "MaxPoolGrad", "(1, 1, 2, 1)", "(1, 2, 2, 1)");
         AssertThrowsWith(() => Ops.MaxPoolGradGrad(x, Tensor.Zeros(new Shape(1, 2, 2, 1)), poolSize: 2), "MaxPoolGradGrad", "(1, 2, 3, 1)");
         AssertThrowsWith(() => Ops.AvgPoolGrad(new Shape(1, 4, 4, 1), Tensor.Zeros(new Shape(1, 3, 3, 1)), poolSize: 2), "AvgPoolGrad", "(1, 2, 2, 1)");
