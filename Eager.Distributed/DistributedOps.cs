@@ -12,6 +12,8 @@ public static class DistributedOps
     public const string AllReduceName = "MpiAllReduce", BroadcastName = "MpiBroadcast", AllGatherName = "MpiAllGather",
         ReduceScatterName = "MpiReduceScatter", AllReduceStartName = "MpiAllReduceStart", AllReduceWaitName = "MpiAllReduceWait";
 
+    private const string NoCollectives = "communication between processes; ONNX has no collective operators (an exported model runs in one process)";
+
     private static Communicator World => Communicator.World;
 
     /// <summary>x reduced over every rank (attr "reduction": sum, mean or max). The gradient of a sum or mean is the same
@@ -20,6 +22,7 @@ public static class DistributedOps
         (x, a) => { Collectives.CheckReducible(x[0].DType, AllReduceName); _ = Reduction(a); return [TensorSpec.Of(x[0])]; },
         (x, a) => [Collectives.AllReduce(x[0], Reduction(a), World.Size)])
     {
+        NoOnnx = NoCollectives,
         IsStateful = true,
         KeepsInputs = false,
         Gradient = ctx => Reduction(ctx.Attrs) == ReduceOp.Max ? [null] : [Dispatcher.Apply1(AllReduce!, ctx.Attrs, ctx.Grad)],
@@ -29,7 +32,7 @@ public static class DistributedOps
     public static readonly OpDef Broadcast = new(BroadcastName,
         (x, a) => { CheckRoot(a.Int("root")); return [TensorSpec.Of(x[0])]; },
         (x, a) => [Collectives.Broadcast(x[0], a.Int("root"), World.Rank, World.Size)])
-    { IsStateful = true, KeepsInputs = false };
+    { NoOnnx = NoCollectives, IsStateful = true, KeepsInputs = false };
 
     /// <summary>Every rank's x concatenated along axis 0 in rank order (a scalar is one row).</summary>
     public static readonly OpDef AllGather = new(AllGatherName,
@@ -40,7 +43,7 @@ public static class DistributedOps
             return [new TensorSpec(new Shape([rows, .. s.Rank == 0 ? [] : s.ToArray()[1..]]), x[0].DType)];
         },
         (x, a) => [Collectives.AllGather(x[0], World.Rank, World.Size)])
-    { IsStateful = true, KeepsInputs = false };
+    { NoOnnx = NoCollectives, IsStateful = true, KeepsInputs = false };
 
     /// <summary>x reduced over ranks, of which this rank keeps its block of rows along axis 0 (blocks as even as possible,
     /// the first ranks one row larger).</summary>
@@ -55,7 +58,7 @@ public static class DistributedOps
             return [new TensorSpec(new Shape([rows, .. s.ToArray()[1..]]), x[0].DType)];
         },
         (x, a) => [Collectives.ReduceScatter(x[0], Reduction(a), World.Rank, World.Size)])
-    { IsStateful = true, KeepsInputs = false };
+    { NoOnnx = NoCollectives, IsStateful = true, KeepsInputs = false };
 
     /// <summary>Starts a non-blocking all-reduce of all the inputs together (one fused buffer) and returns its handle, an
     /// int64 scalar for <see cref="AllReduceWait"/>. The inputs share one dtype.</summary>
@@ -70,7 +73,7 @@ public static class DistributedOps
             return [new TensorSpec(Shape.Scalar, DType.Int64)];
         },
         (x, a) => [Tensor.Scalar(Buckets.Start(x, Reduction(a), World.Size))])
-    { IsStateful = true, KeepsInputs = false };
+    { NoOnnx = NoCollectives, IsStateful = true, KeepsInputs = false };
 
     /// <summary>Waits for the all-reduce started by <see cref="AllReduceStart"/> (its handle, the one input) and returns
     /// the reduced tensors, shaped as attrs "ranks" and "dims" say (<see cref="WaitAttrs"/>), of dtype attr "dtype". The
@@ -83,7 +86,7 @@ public static class DistributedOps
             return WaitSpecs(a);
         },
         (x, a) => Buckets.Wait(x[0].Item<long>(), WaitSpecs(a)))
-    { IsStateful = true, KeepsInputs = false };
+    { NoOnnx = NoCollectives, IsStateful = true, KeepsInputs = false };
 
     /// <summary>The attributes of an <see cref="AllReduceWait"/> returning tensors shaped and typed like <paramref name="like"/>.</summary>
     public static Attrs WaitAttrs(IReadOnlyList<Tensor> like)

@@ -75,5 +75,7 @@ internal static partial class CustomGradientOps
                 throw new InvalidOperationException($"CustomGradient: the backward function returned {grads.Length} gradients for {inputs.Length} inputs; return one (or null) per input.");
             return [.. grads, null];
         },
+        // Forward, the op passes the forward result through; the forward's own ops export as themselves.
+        Onnx = e => e.Add("Identity", [e.Input(e.Node.Inputs.Length - 1)], [e.Output(0)]),
     };
 }

@@ -65,22 +65,9 @@ internal static partial class ArrayOps
     {
         var a = e.Node.Attrs;
         var ind = e.Node.Inputs[0];
-        int depth = a.Int("depth");
+        if (ind.Shape.IsUnknownRank) throw new NotSupportedException("ONNX export of OneHot needs the indices' rank.");
         var dtype = a.Get<DType>("dtype");
-        // TensorFlow leaves a negative index all off; ONNX counts it from the end. Out-of-range indices are all off in both.
-        var idx = e.Temp("indices");
-        var negative = e.Temp("negative");
-        e.Add("Less", [e.Input(0), OnnxMap.Scalar(e, "zero", 0, ind.DType)], [negative]);
-        e.Add("Where", [negative, OnnxMap.Scalar(e, "depth_as_index", depth, ind.DType), e.Input(0)], [idx]);
-        double off = a.Double("offValue"), on = a.Double("onValue");
-        var values = e.Constant(dtype switch
-        {
-            DType.Float32 => Tensor.From(new[] { (float)off, (float)on }),
-            DType.Int32 => Tensor.From(new[] { (int)off, (int)on }),
-            DType.Int64 => Tensor.From(new[] { (long)off, (long)on }),
-            DType.Bool => Tensor.From(new[] { off != 0, on != 0 }),
-            _ => Tensor.From(new[] { off, on }),
-        }, "values");
-        e.Add("OneHot", [idx, OnnxMap.Ints(e, "depth", depth), values], [e.Output(0)], ("axis", (long)a.Int("axis")));
+        OnnxMap.OneHot(e, e.Input(0), ind.DType, ind.Rank, e.Constant(Tensor.Scalar((long)a.Int("depth")), "depth"), a.Int("axis"),
+            OnnxMap.Scalar(e, "on", a.Double("onValue"), dtype), OnnxMap.Scalar(e, "off", a.Double("offValue"), dtype), e.Output(0));
     }
 }

@@ -117,7 +117,33 @@ internal static partial class ArrayOps
         })
     {
         Gradient = c => [Gather(c.Grad, c.X(1), c.Attrs.Int("axis")), null, null],
+        Onnx = OnnxGatherGrad,
     };
+
+    /// <summary>
+    /// Scatter-add as a product with a one-hot matrix, which sums repeated indices (opset 13's ScatterND and
+    /// ScatterElements overwrite them): result[o, j, i] = sum over k of [indices[k] == j] * grad[o, k, i]. Exact for
+    /// integers; floats sum in the product's order.
+    /// </summary>
+    private static void OnnxGatherGrad(IOnnxEmitter e)
+    {
+        var (g, indices, like) = (e.Node.Inputs[0], e.Node.Inputs[1], e.Node.Inputs[2]);
+        if (!like.Shape.IsFullyDefined || !indices.Shape.IsFullyDefined)
+            throw new NotSupportedException($"ONNX export of GatherGrad (scatter-add) needs known shapes; params {like.Shape}, indices {indices.Shape}.");
+        int axis = like.Shape.NormalizeAxis(e.Node.Attrs.Int("axis"), GatherGradName);
+        var dims = like.Shape.ToArray();
+        int outer = dims[..axis].Aggregate(1, (p, d) => p * d), inner = dims[(axis + 1)..].Aggregate(1, (p, d) => p * d);
+        var flat = e.Temp("flat_indices");
+        e.Add("Reshape", [e.Input(1), OnnxMap.Ints(e, "flat", -1)], [flat]);
+        var oneHot = e.Temp("one_hot");
+        OnnxMap.OneHot(e, flat, indices.DType, 1, e.Constant(Tensor.Scalar((long)dims[axis]), "depth"), -1,
+            OnnxMap.Scalar(e, "on", 1, g.DType), OnnxMap.Scalar(e, "off", 0, g.DType), oneHot);
+        var grad3 = e.Temp("grad3");
+        e.Add("Reshape", [e.Input(0), OnnxMap.Ints(e, "grad3_shape", outer, indices.Shape.Size, inner)], [grad3]);
+        var summed = e.Temp("summed");
+        e.Add("MatMul", [OnnxMap.Transpose(e, oneHot, [1, 0], "one_hot_t"), grad3], [summed]);
+        e.Add("Reshape", [summed, OnnxMap.Ints(e, "like_shape", dims)], [e.Output(0)]);
+    }
 
     /// <summary>The gradient of <see cref="Gather"/>: zeros shaped like <paramref name="like"/> with
     /// <paramref name="grad"/> added at the gathered positions (repeats accumulate).</summary>

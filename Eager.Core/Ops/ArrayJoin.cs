@@ -147,6 +147,7 @@ internal static partial class ArrayOps
             return result;
         })
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         Gradient = c => [Concat(Enumerable.Range(0, c.Outputs.Length).Select(c.GradOf), c.Attrs.Int("axis")), .. new Tensor?[c.Outputs.Length]],
     };
 

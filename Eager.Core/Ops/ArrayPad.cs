@@ -157,6 +157,7 @@ internal static partial class ArrayOps
         },
         (x, a) => [MirrorPass(x[0], x[1].Shape, a.Ints("paddings"), a.String("mode") == "REFLECT", scatter: true)])
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         Gradient = c => [Dispatcher.Apply1(PadDef, c.Attrs, c.Grad), null],
     };
 

@@ -229,6 +229,7 @@ internal static partial class ArrayOps
             return [ReductionOps.ReduceWith<Kernels.Reduce.SumOp<float>, Kernels.Reduce.SumOp<double>, Kernels.Reduce.SumOp<int>, Kernels.Reduce.SumOp<long>>(view, copies, false)];
         })
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         Gradient = c => [Tile(c.Grad, c.Attrs.Ints("multiples")), null],
     };
 }

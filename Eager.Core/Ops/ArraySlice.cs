@@ -79,6 +79,7 @@ internal static partial class ArrayOps
             return [result];
         })
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         Gradient = c => [Dispatcher.Apply1(StridedSliceDef, c.Attrs, c.Grad), null],
     };
 

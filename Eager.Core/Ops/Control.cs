@@ -78,10 +78,11 @@ internal static partial class GraphOps
     internal static readonly OpDef PlaceholderDef = new(PlaceholderName,
         (_, a) => [new TensorSpec(a.Get<Shape>("shape"), a.Get<DType>("dtype"))],
         (_, a) => throw new InvalidOperationException(
-            $"Placeholder ({a.Get<DType>("dtype").Name()}{a.Get<Shape>("shape")}) was not fed: give it a value in the FeedDict passed to Session.Run."));
+            $"Placeholder ({a.Get<DType>("dtype").Name()}{a.Get<Shape>("shape")}) was not fed: give it a value in the FeedDict passed to Session.Run."))
+    { NoOnnx = "a fed value: the exporter writes a function's inputs as graph inputs, and a placeholder that is not one cannot be exported" };
 
     internal const string NoOpName = "NoOp";
-    internal static readonly OpDef NoOpDef = new(NoOpName, (_, _) => [], (_, _) => []);
+    internal static readonly OpDef NoOpDef = new(NoOpName, (_, _) => [], (_, _) => []) { NoOnnx = "it computes nothing and only orders other nodes (control dependencies), which ONNX graphs do not have" };
 
     internal static Graph RequireGraph(string op, string hint) => Graph.Current ?? throw new InvalidOperationException(
         $"{op}: no graph is being built on this thread; use it inside 'using (graph.AsDefault())' or Function.Create ({hint}).");

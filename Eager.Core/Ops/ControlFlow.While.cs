@@ -60,11 +60,11 @@ public static partial class Ops
 internal static partial class ControlFlowOps
 {
     internal const string WhileName = "While";
-    internal static readonly OpDef WhileDef = new(WhileName, WhileInfer, WhileCompute) { Gradient = WhileGradient, IsStateful = true };
+    internal static readonly OpDef WhileDef = new(WhileName, WhileInfer, WhileCompute) { NoOnnx = "control flow over Eager subgraphs; ONNX's If and Loop take subgraphs, which the exporter does not write (it writes flat graphs only)", Gradient = WhileGradient, IsStateful = true };
 
     internal const string WhileGradName = "WhileGrad";
     // Runs the loop forward again, keeping every iteration's loop variables, then the body's gradient backwards.
-    internal static readonly OpDef WhileGradDef = new(WhileGradName, WhileGradInfer, WhileGradCompute) { IsStateful = true };
+    internal static readonly OpDef WhileGradDef = new(WhileGradName, WhileGradInfer, WhileGradCompute) { NoOnnx = "the gradient of While: control flow over Eager subgraphs; ONNX's If and Loop take subgraphs, which the exporter does not write (it writes flat graphs only)", IsStateful = true };
 
     internal static Tensor[] CheckBody(Tensor[] vars, Tensor[] next, bool eager)
     {

@@ -47,7 +47,7 @@ public static partial class Ops
 internal static partial class ControlFlowOps
 {
     internal const string IfName = "If";
-    internal static readonly OpDef IfDef = new(IfName, IfInfer, IfCompute) { Gradient = IfGradient, IsStateful = true };
+    internal static readonly OpDef IfDef = new(IfName, IfInfer, IfCompute) { NoOnnx = "control flow over Eager subgraphs; ONNX's If and Loop take subgraphs, which the exporter does not write (it writes flat graphs only)", Gradient = IfGradient, IsStateful = true };
 
     private static TensorSpec[] IfInfer(Tensor[] x, Attrs a)
     {

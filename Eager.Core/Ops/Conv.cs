@@ -88,7 +88,7 @@ internal static partial class ConvolutionOps
         ConvBackpropInputOp(Conv2DBackpropInputName, depthwise: false, Conv2D, Conv2DBackpropFilter, OnnxConvTranspose);
 
     internal static readonly OpDef Conv2DBackpropFilterDef =
-        ConvBackpropFilterOp(Conv2DBackpropFilterName, depthwise: false, Conv2D, Conv2DBackpropInput);
+        ConvBackpropFilterOp(Conv2DBackpropFilterName, depthwise: false, Conv2D, Conv2DBackpropInput).WithoutOnnx(OnnxMap.BackwardOnly);
 
     /// <summary>The input's shape for a backprop-input call built by a gradient rule (an unknown batch is fine).</summary>
     internal static Shape GradInputShape(string op, Tensor input)

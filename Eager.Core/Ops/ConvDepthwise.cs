@@ -42,8 +42,8 @@ internal static partial class ConvolutionOps
         ConvForwardOp(DepthwiseConv2DName, depthwise: true, DepthwiseConv2DBackpropInput, DepthwiseConv2DBackpropFilter, fusedForm: null);
 
     internal static readonly OpDef DepthwiseConv2DBackpropInputDef =
-        ConvBackpropInputOp(DepthwiseConv2DBackpropInputName, depthwise: true, DepthwiseConv2D, DepthwiseConv2DBackpropFilter, onnx: null);
+        ConvBackpropInputOp(DepthwiseConv2DBackpropInputName, depthwise: true, DepthwiseConv2D, DepthwiseConv2DBackpropFilter, onnx: null).WithoutOnnx(OnnxMap.BackwardOnly);
 
     internal static readonly OpDef DepthwiseConv2DBackpropFilterDef =
-        ConvBackpropFilterOp(DepthwiseConv2DBackpropFilterName, depthwise: true, DepthwiseConv2D, DepthwiseConv2DBackpropInput);
+        ConvBackpropFilterOp(DepthwiseConv2DBackpropFilterName, depthwise: true, DepthwiseConv2D, DepthwiseConv2DBackpropInput).WithoutOnnx(OnnxMap.BackwardOnly);
 }

@@ -13,7 +13,7 @@ namespace Eager;
 internal static partial class FusedKernelOps
 {
     internal const string FusedElementwiseName = "FusedElementwise";
-    internal static readonly OpDef FusedElementwiseDef = new(FusedElementwiseName, FusedElementwiseInfer, FusedKernel.Run) { ReusesInputBuffers = true };
+    internal static readonly OpDef FusedElementwiseDef = new(FusedElementwiseName, FusedElementwiseInfer, FusedKernel.Run) { NoOnnx = OnnxMap.FusedOnly, ReusesInputBuffers = true };
 
     private static TensorSpec[] FusedElementwiseInfer(Tensor[] x, Attrs a)
     {
@@ -77,6 +77,7 @@ internal static partial class FusedKernelOps
         (x, a) => FusedContractionInfer(FusedMatMulName, LinalgOps.MatMulDef!, x, a),
         (x, a) => [FusedContraction(LinalgOps.MatMulDef!, x, a)])
     {
+        NoOnnx = OnnxMap.FusedOnly,
         Gradient = c => FusedContractionGradient(LinalgOps.MatMulDef!, c),
     };
 
@@ -85,6 +86,7 @@ internal static partial class FusedKernelOps
         (x, a) => FusedContractionInfer(FusedConv2DName, ConvolutionOps.Conv2DDef!, x, a),
         (x, a) => [FusedContraction(ConvolutionOps.Conv2DDef!, x, a)])
     {
+        NoOnnx = OnnxMap.FusedOnly,
         Gradient = c => FusedContractionGradient(ConvolutionOps.Conv2DDef!, c),
     };
 

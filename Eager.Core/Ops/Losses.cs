@@ -94,6 +94,26 @@ internal static partial class LossOps
             }
             return [dLabels, dLogits];
         },
+        Onnx = e =>
+        {
+            // loss = -sum(labels * log_softmax(logits)); output 1 = softmax(logits) * sum(labels) - labels.
+            var (labels, logits) = (e.Input(0), e.Input(1));
+            var last = OnnxMap.Ints(e, "last_axis", -1);
+            var logP = e.Temp("log_softmax");
+            e.Add("LogSoftmax", [logits], [logP], ("axis", -1L));
+            var weighted = e.Temp("weighted");
+            e.Add("Mul", [labels, logP], [weighted]);
+            var sum = e.Temp("sum");
+            e.Add("ReduceSum", [weighted, last], [sum], ("keepdims", 0L));
+            e.Add("Neg", [sum], [e.Output(0)]);
+            var p = e.Temp("softmax");
+            e.Add("Softmax", [logits], [p], ("axis", -1L));
+            var mass = e.Temp("label_mass");
+            e.Add("ReduceSum", [labels, last], [mass], ("keepdims", 1L));
+            var scaled = e.Temp("scaled");
+            e.Add("Mul", [p, mass], [scaled]);
+            e.Add("Sub", [scaled, labels], [e.Output(1)]);
+        },
     };
 
     private static TensorSpec[] SparseSoftmaxCrossEntropyInfer(Tensor[] x)
@@ -143,6 +163,33 @@ internal static partial class LossOps
             if (c.OutputGrads[1] is { } gb) dLogits = Add(dLogits, SoftmaxJvp(Softmax(c.X(1)), gb)); // output 1 is softmax - onehot
             return [null, dLogits];
         },
+        Onnx = e =>
+        {
+            // loss = -log_softmax(logits) at each label; output 1 = softmax(logits) - one_hot(labels).
+            if (e.Node.Inputs[0].Shape.IsUnknownRank) throw new NotSupportedException("ONNX export of SparseSoftmaxCrossEntropyWithLogits needs the labels' rank.");
+            var (labels, logits) = (e.Input(0), e.Input(1));
+            var dtype = e.Node.Inputs[1].DType;
+            var last = OnnxMap.Ints(e, "last_axis", -1);
+            var logP = e.Temp("log_softmax");
+            e.Add("LogSoftmax", [logits], [logP], ("axis", -1L));
+            var index = e.Temp("label_index");
+            e.Add("Unsqueeze", [labels, last], [index]);
+            var picked = e.Temp("picked");
+            e.Add("GatherElements", [logP, index], [picked], ("axis", -1L));
+            var squeezed = e.Temp("picked_row");
+            e.Add("Squeeze", [picked, last], [squeezed]);
+            e.Add("Neg", [squeezed], [e.Output(0)]);
+            var shape = e.Temp("logits_shape");
+            e.Add("Shape", [logits], [shape]);
+            var classes = e.Temp("classes");
+            e.Add("Gather", [shape, e.Constant(Tensor.Scalar(-1L), "last")], [classes], ("axis", 0L));
+            var oneHot = e.Temp("one_hot");
+            OnnxMap.OneHot(e, labels, e.Node.Inputs[0].DType, e.Node.Inputs[0].Rank, classes, -1,
+                OnnxMap.Scalar(e, "on", 1, dtype), OnnxMap.Scalar(e, "off", 0, dtype), oneHot);
+            var p = e.Temp("softmax");
+            e.Add("Softmax", [logits], [p], ("axis", -1L));
+            e.Add("Sub", [p, oneHot], [e.Output(1)]);
+        },
     };
 
     internal const string SigmoidCrossEntropyWithLogitsName = "SigmoidCrossEntropyWithLogits";
@@ -167,6 +214,18 @@ internal static partial class LossOps
             // Output 1 is sigmoid(logits), whose derivative is s * (1 - s).
             if (c.OutputGrads[1] is { } gs) dLogits = Add(dLogits, Multiply(gs, Multiply(s, Subtract(OnesLike(s), s))));
             return [dLabels, dLogits];
+        },
+        Onnx = e =>
+        {
+            // max(x, 0) - x * z + log(1 + exp(-|x|)), the last term as Softplus of a non-positive value (stable).
+            var (labels, logits) = (e.Input(0), e.Input(1));
+            string Unary(string op, string x) { var t = e.Temp(op); e.Add(op, [x], [t]); return t; }
+            var xz = e.Temp("xz");
+            e.Add("Mul", [logits, labels], [xz]);
+            var head = e.Temp("head");
+            e.Add("Sub", [Unary("Relu", logits), xz], [head]);
+            e.Add("Add", [head, Unary("Softplus", Unary("Neg", Unary("Abs", logits)))], [e.Output(0)]);
+            e.Add("Sigmoid", [logits], [e.Output(1)]);
         },
     };
 }

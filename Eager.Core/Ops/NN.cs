@@ -146,7 +146,22 @@ internal static partial class NNOps
         KeepsInputs = false,
         // The mask (already scaled by 1 / (1 - rate)) is output 1, so the gradient reuses exactly the forward mask.
         Gradient = c => [Multiply(c.GradOf(0), c.Outputs[1])],
+        Onnx = OnnxDropout,
     };
+
+    /// <summary>ONNX's Dropout in training mode (a fresh random mask, as ours; the runtime draws its own), its boolean
+    /// mask scaled by 1 / (1 - rate) into our float mask output.</summary>
+    private static void OnnxDropout(IOnnxEmitter e)
+    {
+        var a = e.Node.Attrs;
+        double rate = a.Double("rate");
+        var dtype = e.Node.Inputs[0].DType;
+        var keep = e.Temp("keep");
+        e.Add("Dropout", [e.Input(0), OnnxMap.Scalar(e, "ratio", rate, dtype), e.Constant(Tensor.Scalar(true), "training_mode")], [e.Output(0), keep]);
+        var keepF = e.Temp("keep_float");
+        e.Add("Cast", [keep], [keepF], ("to", (long)OnnxMap.ElemType(dtype)));
+        OnnxMap.WithScalar(e, "Mul", keepF, rate < 1 ? 1 / (1 - rate) : 0, dtype, e.Output(1));
+    }
 
     private static void DropoutApply<T>(ulong seed, double rate, ReadOnlySpan<T> x, Span<T> mask, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -172,5 +187,11 @@ internal static partial class NNOps
         })
     {
         Gradient = c => [Multiply(c.Grad, c.X(0))],
+        Onnx = e =>
+        {
+            var squares = e.Temp("sum_squares");
+            e.Add("ReduceSumSquare", [e.Input(0)], [squares], ("keepdims", 0L));
+            OnnxMap.WithScalar(e, "Mul", squares, 0.5, e.Node.Inputs[0].DType, e.Output(0));
+        },
     };
 }

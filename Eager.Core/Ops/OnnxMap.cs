@@ -6,6 +6,12 @@ namespace Eager;
 /// </summary>
 public static class OnnxMap
 {
+    /// <summary>The <see cref="OpDef.NoOnnx"/> reason of a backward-pass op.</summary>
+    internal const string BackwardOnly = "a backward-pass op that gradient rules build; ONNX's standard opsets have no backward operators, and exported models are inference graphs";
+
+    /// <summary>The <see cref="OpDef.NoOnnx"/> reason of an op that only the fusion pass makes.</summary>
+    internal const string FusedOnly = "made only by the fusion pass in compiled plans; export reads the function's graph, which holds the unfused ops";
+
     /// <summary>The same op in ONNX, inputs and outputs one to one.</summary>
     public static OnnxExportFn Same(string opType, params (string Name, object Value)[] attributes) => e =>
         e.Add(opType, Enumerable.Range(0, e.Node.Inputs.Length).Select(e.Input).ToArray(),
@@ -55,6 +61,45 @@ public static class OnnxMap
         var o = output ?? e.Temp(opType);
         e.Add(opType, [input, Scalar(e, opType + "_c", value, dtype)], [o]);
         return o;
+    }
+
+    /// <summary>
+    /// One-hot written as Equal(indices, Range(0, depth)) choosing <paramref name="on"/> or <paramref name="off"/>
+    /// (scalar names): ONNX Runtime's OneHot kernel covers few dtype pairs, these ops cover every dtype. An index
+    /// outside [0, depth) gives a row all off, TensorFlow's rule (ONNX's OneHot counts a negative one from the end).
+    /// </summary>
+    /// <param name="e">The emitter.</param>
+    /// <param name="indices">Integer indices of rank <paramref name="rank"/>.</param>
+    /// <param name="indexType">Their dtype.</param>
+    /// <param name="rank">Their rank (known).</param>
+    /// <param name="depth">An int64 scalar: the number of classes.</param>
+    /// <param name="axis">Where the classes axis goes; -1 for last.</param>
+    /// <param name="on">The value at the index.</param>
+    /// <param name="off">The value elsewhere.</param>
+    /// <param name="output">The output name.</param>
+    public static void OneHot(IOnnxEmitter e, string indices, DType indexType, int rank, string depth, int axis, string on, string off, string output)
+    {
+        var idx = indices;
+        if (indexType != DType.Int64)
+        {
+            idx = e.Temp("indices_int64");
+            e.Add("Cast", [indices], [idx], ("to", (long)ElemType(DType.Int64)));
+        }
+        int at = axis < 0 ? rank : axis;
+        var expanded = e.Temp("indices_expanded");
+        e.Add("Unsqueeze", [idx, Ints(e, "class_axis", at)], [expanded]);
+        var classes = e.Temp("classes");
+        e.Add("Range", [e.Constant(Tensor.Scalar(0L), "zero"), depth, e.Constant(Tensor.Scalar(1L), "one")], [classes]);
+        if (at < rank)
+        {
+            // [depth, 1, ..., 1] so that broadcasting puts the classes at the axis.
+            var column = e.Temp("classes_at_axis");
+            e.Add("Unsqueeze", [classes, Ints(e, "trailing", Enumerable.Range(1, rank - at).ToArray())], [column]);
+            classes = column;
+        }
+        var hit = e.Temp("hit");
+        e.Add("Equal", [expanded, classes], [hit]);
+        e.Add("Where", [hit, on, off], [output]);
     }
 
     /// <summary>NHWC to NCHW.</summary>

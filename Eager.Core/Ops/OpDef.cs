@@ -73,6 +73,17 @@ public sealed class OpDef
     /// <summary>ONNX mapping; null when the op cannot be exported.</summary>
     public OnnxExportFn? Onnx { get; set; }
 
+    /// <summary>Why the op has no ONNX mapping (state that lives between runs, queues, control flow, a graph input), set
+    /// exactly when <see cref="Onnx"/> is null; the exporter's error quotes it. A test holds every op to one of the two.</summary>
+    public string? NoOnnx { get; set; }
+
+    /// <summary>Sets <see cref="NoOnnx"/> (for definitions built by helper methods) and returns this definition.</summary>
+    public OpDef WithoutOnnx(string why)
+    {
+        NoOnnx = why;
+        return this;
+    }
+
     /// <summary>Sets the ONNX mapping (for definitions built by helper methods) and returns this definition.</summary>
     public OpDef WithOnnx(OnnxExportFn onnx)
     {
@@ -175,6 +186,10 @@ public interface IOnnxEmitter
 
     /// <summary>Adds an initializer holding <paramref name="value"/> and returns its name.</summary>
     string Constant(Tensor value, string hint);
+
+    /// <summary>Makes output <paramref name="output"/> an initializer holding <paramref name="value"/>, with no node
+    /// (constants, and variables' current values).</summary>
+    void Initializer(int output, Tensor value, string hint);
 
     /// <summary>A fresh unique value name.</summary>
     string Temp(string hint);

@@ -32,7 +32,7 @@ public static partial class Ops
 internal static partial class OptimizerOps
 {
     internal static readonly OpDef ApplyAdamDef = new("ApplyAdam", ApplyAdamInfer, ApplyAdamKernel)
-    { IsStateful = true, KeepsInputs = false };
+    { NoOnnx = "an optimizer's in-place update of variables, state that lives between runs; ONNX's standard opsets have no optimizer operators", IsStateful = true, KeepsInputs = false };
 
     private static TensorSpec[] ApplyAdamInfer(Tensor[] x, Attrs a)
     {

@@ -53,5 +53,6 @@ internal static partial class OptimizerOps
                              outs[0].Span<double>(), outs[1].Span<double>(), outs[2].Span<double>());
             w.KeepAlive(); m.KeepAlive(); v.KeepAlive(); g.KeepAlive();
             return outs;
-        });
+        })
+    { NoOnnx = "the fused Adam update that optimizers build for training; ONNX's standard opsets have no optimizer operators (only the preview training domain has one)" };
 }

@@ -147,6 +147,7 @@ internal static partial class PoolingOps
         },
         (x, a) => [PoolRun(MaxPoolGradName, x[0].Shape, x[0], x[1], x[0].Shape, a, Pooling.MaxBackward, Pooling.MaxBackward)])
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         // inputs (input, outGrad): piecewise constant in the input, linear in outGrad.
         Gradient = c => [null, MaxPoolGradGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };
@@ -162,6 +163,7 @@ internal static partial class PoolingOps
         },
         (x, a) => [PoolRun(MaxPoolGradGradName, x[0].Shape, x[0], x[1], PoolInfer(MaxPoolGradGradName, x[0], a)[0].Shape, a, Pooling.MaxBackwardAdjoint, Pooling.MaxBackwardAdjoint)])
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         Gradient = c => [null, MaxPoolGrad(c.X(0), c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };
 
@@ -195,6 +197,7 @@ internal static partial class PoolingOps
             return [PoolRun(AvgPoolGradName, input, x[0], x[0], input, a, AvgBwd, AvgBwd)];
         })
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         // AvgPoolGrad is the adjoint of the (linear) average pool, so its own gradient is the pool.
         Gradient = c => [AvgPool2D(c.Grad, Window.PoolSize(c.Attrs), Window.Strides(c.Attrs), c.Attrs.String("padding"))],
     };

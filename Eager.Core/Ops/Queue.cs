@@ -86,55 +86,55 @@ internal static partial class QueueOps
     internal static readonly OpDef QueueEnqueueDef = new(QueueEnqueueName,
         (x, a) => { QueueOf(a).CheckSymbolicElement(x, QueueEnqueueName, batched: false); return []; },
         (x, a) => { QueueOf(a).Enqueue(x, TimeoutOf(a)); return []; })
-    { IsStateful = true };
+    { NoOnnx = "a queue shared between runs and threads; ONNX has no queues", IsStateful = true };
 
     internal const string QueueEnqueueManyName = "QueueEnqueueMany";
     internal static readonly OpDef QueueEnqueueManyDef = new(QueueEnqueueManyName,
         (x, a) => { QueueOf(a).CheckSymbolicElement(x, QueueEnqueueManyName, batched: true); return []; },
         (x, a) => { QueueOf(a).EnqueueMany(x, TimeoutOf(a)); return []; })
-    { IsStateful = true };
+    { NoOnnx = "a queue shared between runs and threads; ONNX has no queues", IsStateful = true };
 
     internal const string QueueDequeueName = "QueueDequeue";
     internal static readonly OpDef QueueDequeueDef = new(QueueDequeueName,
         (_, a) => QueueOf(a).OutputSpecs(QueueDequeueName, null),
         (_, a) => QueueOf(a).Dequeue(TimeoutOf(a)))
-    { IsStateful = true };
+    { NoOnnx = "a queue shared between runs and threads; ONNX has no queues", IsStateful = true };
 
     internal const string QueueDequeueManyName = "QueueDequeueMany";
     internal static readonly OpDef QueueDequeueManyDef = new(QueueDequeueManyName,
         (_, a) => QueueOf(a).OutputSpecs(QueueDequeueManyName, a.Int("n")),
         (_, a) => QueueOf(a).DequeueMany(a.Int("n"), TimeoutOf(a)))
-    { IsStateful = true };
+    { NoOnnx = "a queue shared between runs and threads; ONNX has no queues", IsStateful = true };
 
     internal const string QueueDequeueUpToName = "QueueDequeueUpTo";
     internal static readonly OpDef QueueDequeueUpToDef = new(QueueDequeueUpToName,
         (_, a) => QueueOf(a).OutputSpecs(QueueDequeueUpToName, -1),
         (_, a) => QueueOf(a).DequeueUpTo(a.Int("n"), TimeoutOf(a)))
-    { IsStateful = true };
+    { NoOnnx = "a queue shared between runs and threads; ONNX has no queues", IsStateful = true };
 
     internal const string QueueCloseName = "QueueClose";
     internal static readonly OpDef QueueCloseDef = new(QueueCloseName,
         (_, a) => { QueueOf(a); return []; },
         (_, a) => { QueueOf(a).Close(a.Bool("cancel_pending_enqueues")); return []; })
-    { IsStateful = true };
+    { NoOnnx = "a queue shared between runs and threads; ONNX has no queues", IsStateful = true };
 
     internal const string QueueSizeName = "QueueSize";
     internal static readonly OpDef QueueSizeDef = new(QueueSizeName,
         (_, a) => { QueueOf(a); return [new TensorSpec(Shape.Scalar, DType.Int32)]; },
         (_, a) => [Tensor.Scalar(QueueOf(a).Size)])
-    { IsStateful = true };
+    { NoOnnx = "a queue shared between runs and threads; ONNX has no queues", IsStateful = true };
 
     internal const string IteratorGetNextName = "IteratorGetNext";
     internal static readonly OpDef IteratorGetNextDef = new(IteratorGetNextName,
         (_, a) => [.. IteratorOf(a).ElementSpec.Select(s => new TensorSpec(s.Shape, s.DType))],
         (_, a) => IteratorOf(a).Next())
-    { IsStateful = true };
+    { NoOnnx = "a dataset iterator's position, state that lives between runs; ONNX has no iterators", IsStateful = true };
 
     internal const string IteratorResetName = "IteratorReset";
     internal static readonly OpDef IteratorResetDef = new(IteratorResetName,
         (_, a) => { IteratorOf(a); return []; },
         (_, a) => { IteratorOf(a).Reset(); return []; })
-    { IsStateful = true };
+    { NoOnnx = "a dataset iterator's position, state that lives between runs; ONNX has no iterators", IsStateful = true };
 
     private static DatasetIterator IteratorOf(Attrs a) => a.Has("iterator") && a["iterator"] is DatasetIterator it
         ? it

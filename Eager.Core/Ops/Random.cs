@@ -89,7 +89,7 @@ internal static partial class RandomOps
     internal static readonly OpDef TruncatedNormalDef = new(TruncatedNormalName,
         (_, a) => RandomInfer(TruncatedNormalName, a, floatOnly: true),
         (_, a) => [Sample(a, (k, d) => Philox.TruncatedNormal(k, d), a.Double("mean"), a.Double("stddev"))])
-    { IsStateful = true };
+    { NoOnnx = "ONNX has no truncated-normal sampler (its RandomNormal cannot redraw values beyond two standard deviations)", IsStateful = true };
 
     internal const string RandomShuffleName = "RandomShuffle";
     internal static readonly OpDef RandomShuffleDef = new(RandomShuffleName,
@@ -99,7 +99,7 @@ internal static partial class RandomOps
             return [TensorSpec.Of(x[0])];
         },
         (x, a) => [Shuffle(x[0], a)])
-    { IsStateful = true, KeepsInputs = false };
+    { NoOnnx = "ONNX has no random permutation operator", IsStateful = true, KeepsInputs = false };
 
     internal const string MultinomialName = "Multinomial";
     internal static readonly OpDef MultinomialDef = new(MultinomialName,
@@ -117,7 +117,17 @@ internal static partial class RandomOps
     {
         IsStateful = true,
         KeepsInputs = false,
-        Onnx = e => e.Add("Multinomial", [e.Input(0)], [e.Output(0)], RandomOnnxAttrs(e, ("sample_size", (long)e.Node.Attrs.Int("num_samples")))),
+        Onnx = e =>
+        {
+            // ONNX Runtime's Multinomial takes float32 logits only.
+            var logits = e.Input(0);
+            if (e.Node.Inputs[0].DType != DType.Float32)
+            {
+                logits = e.Temp("logits_float");
+                e.Add("Cast", [e.Input(0)], [logits], ("to", (long)OnnxMap.ElemType(DType.Float32)));
+            }
+            e.Add("Multinomial", [logits], [e.Output(0)], RandomOnnxAttrs(e, ("sample_size", (long)e.Node.Attrs.Int("num_samples"))));
+        },
     };
 
     internal static Attrs RandomAttrs(Shape shape, DType dtype, int? seed, (string, double) p, (string, double) q)

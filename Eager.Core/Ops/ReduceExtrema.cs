@@ -84,7 +84,8 @@ internal static partial class ReductionOps
             var hits = Broadcasting.Run<EqualIndicatorOp<float>, EqualIndicatorOp<double>, EqualIndicatorOp<int>, EqualIndicatorOp<long>>(t, yb, t.Shape);
             var count = ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(hits, axes, true);
             return [Broadcasting.Run<Kernels.Elementwise.DivideOp<float>, Kernels.Elementwise.DivideOp<double>, Kernels.Elementwise.DivideOp<int>, Kernels.Elementwise.DivideOp<long>>(hits, count, t.Shape)];
-        });
+        })
+    { NoOnnx = OnnxMap.BackwardOnly };
 
     private static TensorSpec[] ArgInfer(string op, Tensor[] x, Attrs a)
     {
@@ -177,6 +178,7 @@ internal static partial class ReductionOps
             return [result];
         })
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         Gradient = _ => throw new NotSupportedException("The second derivative of ReduceProd is not implemented; differentiate a product of fewer factors or use Exp(ReduceSum(Log(x))) for positive x."),
     };
 

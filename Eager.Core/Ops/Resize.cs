@@ -114,6 +114,7 @@ internal static partial class ResizeOps
             return [dst];
         })
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         // Linear in the gradient: its own gradient is the forward resize.
         Gradient = c => [Dispatcher.Apply1(ResizeDef, c.Attrs, c.Grad), null],
     };

@@ -53,7 +53,8 @@ internal static partial class StateOps
     internal const string ConstName = "Const";
     internal static readonly OpDef ConstDef = new(ConstName,
         (_, a) => [TensorSpec.Of(a.Get<Tensor>("value"))],
-        (_, a) => [a.Get<Tensor>("value")]);
+        (_, a) => [a.Get<Tensor>("value")])
+    { Onnx = e => e.Initializer(0, e.Node.Attrs.Get<Tensor>("value"), e.Node.Name) };
 
     internal const string IdentityName = "Identity";
     internal static readonly OpDef IdentityDef = new(IdentityName,
@@ -78,25 +79,29 @@ internal static partial class StateOps
     internal static readonly OpDef ReadVariableDef = new(ReadVariableName,
         (_, a) => { var v = a.Get<Variable>("variable"); return [new TensorSpec(v.Shape, v.DType)]; },
         (_, a) => [a.Get<Variable>("variable").Value])
-    { IsStateful = true };
+    {
+        IsStateful = true,
+        // An exported model is a snapshot: the variable's value now, as an initializer named after it.
+        Onnx = e => { var v = e.Node.Attrs.Get<Variable>("variable"); e.Initializer(0, v.Value, v.Name); },
+    };
 
     internal const string AssignName = "Assign";
     internal static readonly OpDef AssignDef = new(AssignName,
         (x, a) => AssignInfer(AssignName, x, a),
         (x, a) => [a.Get<Variable>("variable").SetValue(x[0], AssignName)])
-    { IsStateful = true };
+    { NoOnnx = "it changes a variable, state that lives between runs; an ONNX graph is a pure function of its inputs (export writes variables' current values as initializers)", IsStateful = true };
 
     internal const string AssignAddName = "AssignAdd";
     internal static readonly OpDef AssignAddDef = new(AssignAddName,
         (x, a) => AssignInfer(AssignAddName, x, a),
         (x, a) => [UpdateVariable(AssignAddName, a.Get<Variable>("variable"), x[0], Add)])
-    { IsStateful = true, KeepsInputs = false, HandlesAllDTypes = true }; // its arithmetic is an op call
+    { NoOnnx = "it changes a variable, state that lives between runs; an ONNX graph is a pure function of its inputs (export writes variables' current values as initializers)", IsStateful = true, KeepsInputs = false, HandlesAllDTypes = true }; // its arithmetic is an op call
 
     internal const string AssignSubName = "AssignSub";
     internal static readonly OpDef AssignSubDef = new(AssignSubName,
         (x, a) => AssignInfer(AssignSubName, x, a),
         (x, a) => [UpdateVariable(AssignSubName, a.Get<Variable>("variable"), x[0], Subtract)])
-    { IsStateful = true, KeepsInputs = false, HandlesAllDTypes = true }; // its arithmetic is an op call
+    { NoOnnx = "it changes a variable, state that lives between runs; an ONNX graph is a pure function of its inputs (export writes variables' current values as initializers)", IsStateful = true, KeepsInputs = false, HandlesAllDTypes = true }; // its arithmetic is an op call
 
     private static Tensor UpdateVariable(string op, Variable v, Tensor delta, Func<Tensor, Tensor, Tensor> combine) =>
         v.Accumulate(op, delta, op == "AssignSub", combine);

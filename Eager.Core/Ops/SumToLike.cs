@@ -29,6 +29,7 @@ internal static partial class ReductionOps
                 return [Broadcasting.UnBroadcast(x[0], x[1])];
         })
     {
+        NoOnnx = OnnxMap.BackwardOnly,
         Gradient = c => [Ops.BroadcastLike(c.Grad, c.X(0)), null],
     };
 }

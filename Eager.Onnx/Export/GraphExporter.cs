@@ -59,20 +59,8 @@ internal sealed class GraphExporter
 
     private void EmitNode(Node node)
     {
-        switch (node.Op.Name)
-        {
-            case "Const":
-                AddInitializer(node.Outputs[0], node.Attrs.Get<Tensor>("value"), node.Name);
-                return;
-            case "ReadVariable":
-                var v = node.Attrs.Get<Variable>("variable");
-                AddInitializer(node.Outputs[0], v.Value, v.Name);
-                return;
-            case "Placeholder":
-                throw new NotSupportedException($"ONNX export: placeholder '{node.Name}' is not one of the function's inputs.");
-        }
         var map = node.Op.Onnx ?? throw new NotSupportedException(
-            $"ONNX export: op '{node.Op.Name}' (node '{node.Name}') has no ONNX mapping. Supported ops: {string.Join(", ", OpRegistry.All.Where(o => o.Onnx is not null).Select(o => o.Name).OrderBy(n => n))}.");
+            $"ONNX export: op '{node.Op.Name}' (node '{node.Name}') has no ONNX mapping: {node.Op.NoOnnx}.");
         map(new Emitter(this, node));
     }
 
@@ -130,6 +118,8 @@ internal sealed class GraphExporter
             owner.graph.Initializer.Add(OnnxTensors.ToProto(value, name));
             return name;
         }
+
+        public void Initializer(int output, Tensor value, string hint) => owner.AddInitializer(node.Outputs[output], value, hint);
 
         public string Temp(string hint) => owner.Unique($"{node.Name}/{hint}");
 

@@ -23,7 +23,10 @@ public class ExportConformanceTests
         catch (ArgumentException) { Assert.Ignore("the sample needs float64 inputs"); return; }
         var specs = inputs.Select((t, i) => new TensorSpec(t.Shape, t.DType, $"x{i}")).ToArray();
         var fn = Function.Create(xs => [sample.Call(xs)]);
-        var cf = fn.GetConcreteFunction(specs);
+        ConcreteFunction cf;
+        // A sample that makes a variable from its input cannot be a function (its value would be symbolic).
+        try { cf = fn.GetConcreteFunction(specs); }
+        catch (InvalidOperationException e) { Assert.Ignore("cannot be traced into a function: " + e.Message); return; }
         var path = Path.Combine(Path.GetTempPath(), $"eager-export-{Guid.NewGuid():N}.onnx");
         try
         {
@@ -31,6 +34,12 @@ public class ExportConformanceTests
             catch (NotSupportedException e) { Assert.Ignore("no ONNX equivalent: " + e.Message); }
             var ort = OrtRunner.Run(path, inputs);
             Assert.That(ort, Has.Length.EqualTo(1));
+            if (OpRegistry.Get(sample.Op).IsStateful)
+            {
+                // A random op: ONNX Runtime draws its own numbers.
+                Assert.That((ort[0].Shape, ort[0].DType), Is.EqualTo((want.Shape, want.DType)), $"{sample} in ONNX Runtime");
+                return;
+            }
             NodeConformanceTests.AssertClose(ort[0], want, $"{sample} in ONNX Runtime");
             var back = OnnxImporter.Import(path).Invoke(inputs);
             NodeConformanceTests.AssertClose(back, want, $"{sample} imported back");

@@ -7,6 +7,9 @@ public static partial class OpSamples
     public static IEnumerable<OpSample> State()
     {
         yield return new("ReadVariable", [new(2, 3)], x => new Variable(x[0], name: "v").Read(), Differentiable: false);
+        // A variable made outside the call, as a model's weights are: functions capture it, export writes its value.
+        var captured = new Variable(Tensor.From(new[,] { { 1.5, -2 }, { 0.25, 3 } }), name: "w");
+        yield return new("ReadVariable", [], _ => captured.Read(), Differentiable: false) { Label = "captured" };
         yield return new("Assign", [new(2, 3), new(2, 3)], x => new Variable(x[0], name: "v").Assign(x[1]), Differentiable: false);
         yield return new("AssignAdd", [new(2, 3), new(2, 3)], x => new Variable(x[0], name: "v").AssignAdd(x[1]), Differentiable: false);
         yield return new("AssignSub", [new(4), new(4)], x => new Variable(x[0], name: "v").AssignSub(x[1]), Differentiable: false);
