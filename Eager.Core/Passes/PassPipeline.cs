@@ -33,12 +33,13 @@ public sealed class PassPipeline
         VerifyAfterEachPass = verify;
     }
 
-    /// <summary>The standard passes in order: clean-up first (pruning, folding, simplification, CSE), then fusion.
+    /// <summary>The standard passes in order: clean-up first (pruning, folding, simplification, layout, CSE), then fusion.
     /// Memory planning follows when a Session lowers the final graph to steps (<see cref="SessionOptions.PlanMemory"/>).</summary>
     public static PassPipeline Default => new(
         new Pruning(),
         new ConstantFolding(),
         new ArithmeticSimplification(),
+        new LayoutPropagation(),
         new CommonSubexpressionElimination(),
         new ContractionFusion(),
         new ElementwiseFusion());
