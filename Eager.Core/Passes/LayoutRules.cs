@@ -2,7 +2,7 @@ namespace Eager;
 
 /// <summary>
 /// Which ops compute the same values in any layout, given their axis attributes permuted, for
-/// <see cref="LayoutPropagation"/>: element-wise ops (the ops with lanes, Cast and Identity) whose operands are
+/// <see cref="LayoutPropagation"/>: element-wise ops (the ops with lanes, and Cast, Identity and HardSigmoid, which have none) whose operands are
 /// scalars, constants or of the same rank; Concat and Split along an axis; Slice; Pad; reductions that keep their
 /// dimensions; Softmax and LogSoftmax.
 /// </summary>
@@ -17,7 +17,8 @@ internal static class LayoutRules
         if (n.Inputs.Length == 0 || n.Outputs.Length == 0 || PendingAxes.IsPending(n.Attrs)) return false;
         foreach (var o in n.Outputs) if (o.Shape.IsUnknownRank || o.Rank != rank) return false;
         var op = n.Op;
-        if (op.Lanes is not null || ReferenceEquals(op, CompareOps.CastDef) || ReferenceEquals(op, StateOps.IdentityDef))
+        if (op.Lanes is not null || ReferenceEquals(op, CompareOps.CastDef) || ReferenceEquals(op, StateOps.IdentityDef)
+            || ReferenceEquals(op, ActivationOps.HardSigmoidDef))
         {
             // Operands from outside the region must be scalars, constants (broadcast after a permute) or full rank.
             foreach (var t in n.Inputs)
