@@ -58,9 +58,43 @@ public class LayoutRealModelTests
         TestContext.Out.WriteLine($"{Path.GetFileName(path)} {shape}: transposes {withoutTransposes} -> {withTransposes}; " +
             $"import (trace + compile) {withoutImportMs:F0} -> {withImportMs:F0} ms; max diff vs ONNX Runtime {Diff(a):G3} -> {Diff(b):G3} (max |ref| {maxRef:G3}); " +
             $"traced run {Spread(times[0])} -> {Spread(times[1])}; eager run {Spread(times[2])} (first {eagerFirstMs:F0} ms); ONNX Runtime 1 thread {ortMs:F0} ms; {runs} runs");
+        TestContext.Out.WriteLine("  time by op without the pass: " + ProfileByOp(without, x, pipeline: PassPipeline.Default.Without("LayoutPropagation")));
+        TestContext.Out.WriteLine("  time by op with the pass: " + ProfileByOp(with, x, pipeline: PassPipeline.Default));
         Assert.That(withTransposes, Is.LessThan(withoutTransposes));
         Assert.That(Diff(a), Is.LessThan(1e-3 * Math.Max(1, maxRef)), "without the layout pass");
         Assert.That(Diff(b), Is.LessThan(1e-3 * Math.Max(1, maxRef)), "with the layout pass");
+    }
+
+    /// <summary>Milliseconds per op over the optimised graph, each node's kernel called in order on the values before it
+    /// (no memory planning, so a little slower than a Session); the median of a few passes, top ops first.</summary>
+    private static string ProfileByOp(ConcreteFunction f, Tensor x, PassPipeline pipeline)
+    {
+        var graph = GraphOptimizer.Optimize(f.Graph, [.. f.Outputs], pipeline);
+        var input = f.Inputs[0].Node!.Name;
+        var passes = new List<Dictionary<string, double>>();
+        var clock = new Stopwatch();
+        for (int pass = 0; pass < 3; pass++)
+        {
+            var values = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+            var ms = new Dictionary<string, double>();
+            foreach (var n in graph.Nodes)
+            {
+                Tensor[] outs;
+                if (n.Name == input) outs = [x];
+                else
+                {
+                    var ins = n.Inputs.Select(t => values[t]).ToArray();
+                    clock.Restart();
+                    outs = n.Op.Compute(ins, n.Attrs);
+                    ms[n.Op.Name] = ms.GetValueOrDefault(n.Op.Name) + clock.Elapsed.TotalMilliseconds;
+                }
+                for (int i = 0; i < outs.Length; i++) values[n.Outputs[i]] = outs[i];
+            }
+            passes.Add(ms);
+        }
+        var median = passes[0].Keys.ToDictionary(k => k, k => passes.Select(p => p[k]).Order().ElementAt(1));
+        double total = median.Values.Sum();
+        return $"total {total:F0} ms; " + string.Join(", ", median.OrderByDescending(p => p.Value).Take(8).Select(p => $"{p.Key} {p.Value:F1} ({100 * p.Value / total:F0}%)"));
     }
 
     /// <summary>The model traced and compiled under <paramref name="pipeline"/>: the function, the transposes its
