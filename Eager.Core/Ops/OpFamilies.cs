@@ -27,6 +27,7 @@ internal static class OpFamilies
         GC.KeepAlive(QuantizationOps.QuantizeLinearDef);
         GC.KeepAlive(QueueOps.QueueEnqueueDef);
         GC.KeepAlive(RandomOps.RandomNormalDef);
+        GC.KeepAlive(RecurrentOps.LstmDef);
         GC.KeepAlive(ReductionOps.ReduceMaxDef);
         GC.KeepAlive(ResizeOps.ResizeDef);
         GC.KeepAlive(StateOps.ConstDef);
