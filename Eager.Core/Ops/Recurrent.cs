@@ -136,7 +136,7 @@ internal static class RecurrentOps
         string direction = a.String("direction");
         int nd = direction == "bidirectional" ? 2 : 1, g = Gates(cell);
         int hid = r.Shape[2] >= 0 ? r.Shape[2] : r.Shape[1] >= 0 ? r.Shape[1] / g : w.Shape[1] >= 0 ? w.Shape[1] / g : -1;
-        if (hid == 0 || hid < 0) throw new ArgumentException($"{op}: the hidden size must be known and positive (from R's shape); got {Describe()}.");
+        if (hid == 0) throw new ArgumentException($"{op}: the hidden size (R's last dimension) is zero; got {Describe()}.");
         int steps = xs.Shape[0], batch = xs.Shape[1], inp = xs.Shape[2];
         bool ok = Fits(w.Shape[0], nd) && Fits(w.Shape[1], g * hid) && Fits(w.Shape[2], inp)
             && Fits(r.Shape[0], nd) && Fits(r.Shape[1], g * hid) && Fits(r.Shape[2], hid);
@@ -247,9 +247,11 @@ internal static class RecurrentOps
             Out(0), Out(1), Out(2), Out(SlotB), Out(SlotH), Out(SlotC), Out(SlotP));
     }
 
-    private static OpDef Define(string name, string gradName, string onnxName)
+    // The gradient ops run the backward pass; they have no gradient themselves (first order only) and no ONNX form.
+    private static OpDef DefineGrad(string name, string gradName) => new(gradName, (x, a) => GradInfer(name, x, a), (x, a) => Backward(name, x, a));
+
+    private static OpDef Define(string name, OpDef grad, string onnxName)
     {
-        var grad = new OpDef(gradName, (x, a) => GradInfer(name, x, a), (x, a) => Backward(name, x, a));
         return new OpDef(name, (x, a) => Infer(name, x, a).Outputs, (x, a) => Forward(name, x, a))
         {
             Gradient = c =>
@@ -277,7 +279,10 @@ internal static class RecurrentOps
         e.Add(onnxName, inputs, outputs, [.. attrs]);
     }
 
-    internal static readonly OpDef LstmDef = Define(LstmName, LstmGradName, "LSTM");
-    internal static readonly OpDef GruDef = Define(GruName, GruGradName, "GRU");
-    internal static readonly OpDef RnnDef = Define(RnnName, RnnGradName, "RNN");
+    internal static readonly OpDef LstmGradDef = DefineGrad(LstmName, LstmGradName);
+    internal static readonly OpDef GruGradDef = DefineGrad(GruName, GruGradName);
+    internal static readonly OpDef RnnGradDef = DefineGrad(RnnName, RnnGradName);
+    internal static readonly OpDef LstmDef = Define(LstmName, LstmGradDef, "LSTM");
+    internal static readonly OpDef GruDef = Define(GruName, GruGradDef, "GRU");
+    internal static readonly OpDef RnnDef = Define(RnnName, RnnGradDef, "RNN");
 }

@@ -19,6 +19,7 @@ internal static partial class OnnxOps
         AddModelOps(h);
         AddIndexing(h);
         AddQuantization(h);
+        AddRecurrent(h);
         return h;
     }
 
