@@ -92,7 +92,8 @@ internal static class RecurrentOps
         for (int s = SlotB; s <= SlotP; s++) if (slots[s] is not null) present |= 1 << s;
         var attrs = new Attrs { { "direction", direction }, { "present", present } };
         if (op == GruDef) attrs.Add("linear_before_reset", linearBeforeReset);
-        var o = Dispatcher.Apply(op, slots.Where(t => t is not null).ToArray()!, attrs);
+        // A copy: the dispatcher's array is the one the tape and the graph node keep.
+        var o = Dispatcher.Apply(op, slots.Where(t => t is not null).ToArray()!, attrs).ToArray();
         if (layout == 1)
         {
             o[0] = Transpose(o[0], [2, 0, 1, 3]);
