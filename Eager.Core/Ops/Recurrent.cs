@@ -249,7 +249,8 @@ internal static class RecurrentOps
     }
 
     // The gradient ops run the backward pass; they have no gradient themselves (first order only) and no ONNX form.
-    private static OpDef DefineGrad(string name, string gradName) => new(gradName, (x, a) => GradInfer(name, x, a), (x, a) => Backward(name, x, a));
+    private static OpDef DefineGrad(string name, string gradName) =>
+        new(gradName, (x, a) => GradInfer(name, x, a), (x, a) => Backward(name, x, a)) { NoOnnx = OnnxMap.BackwardOnly };
 
     private static OpDef Define(string name, OpDef grad, string onnxName)
     {
