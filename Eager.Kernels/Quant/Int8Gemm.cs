@@ -12,12 +12,12 @@ namespace Eager.Kernels.Quant;
 /// A and column sums of B (sum (a - za)(b - zb) = sum ab - zb sum a - za sum b + k za zb). int32 arithmetic wraps,
 /// so the result is exact whenever the true sum fits in int32 (k up to 66,000 at least).</para>
 /// <para>Kernel families: AVX-VNNI's <c>vpdpbusd</c> (four u8 x s8 products summed into each int32 lane, exact);
-/// AVX-512BW or AVX2 <c>vpmaddubsw</c> + <c>vpmaddwd</c>; a portable int32 loop. <c>vpmaddubsw</c> adds two
-/// u8 x s8 products into a saturating int16, which overflows when both weights are large (255 x 127 x 2 &gt; 32767):
-/// ONNX Runtime documents this and recommends 7-bit weights (reduce_range). Here nothing saturates: when every
-/// packed B value lies in [-64, 64] (7-bit weights) the single <c>vpmaddubsw</c> is exact and is used; otherwise
-/// each A byte is split into its top bit and low seven bits and the two halves run separately (exact, about half the
-/// speed). Quantising weights with a reduced range therefore buys speed only on CPUs without VNNI.</para>
+/// AVX-512BW or AVX2; a portable int32 loop. Without VNNI, <c>vpmaddubsw</c> adds two u8 x s8 products into a
+/// <i>saturating</i> int16, which overflows when both weights are large (255 x 127 x 2 &gt; 32767): ONNX Runtime
+/// documents this and recommends 7-bit weights (reduce_range). Here nothing saturates: when every packed B value lies
+/// in [-64, 64] (7-bit weights) <c>vpmaddubsw</c> + <c>vpmaddwd</c> run (exact there); otherwise both operands are
+/// packed as int16 pairs and one <c>vpmaddwd</c> sums two exact products per int32 lane (the same products per multiply
+/// instruction, with operands twice the bytes: about 75% of the 7-bit speed).</para>
 /// </summary>
 public static class Int8Gemm
 {
@@ -114,9 +114,9 @@ public enum Int8GemmPath
     Auto,
     /// <summary>256-bit AVX-VNNI <c>vpdpbusd</c>.</summary>
     AvxVnni,
-    /// <summary>512-bit <c>vpmaddubsw</c> + <c>vpmaddwd</c>.</summary>
+    /// <summary>512-bit <c>vpmaddubsw</c> + <c>vpmaddwd</c> for 7-bit B; the 256-bit int16 <c>vpmaddwd</c> kernel otherwise.</summary>
     Avx512BW,
-    /// <summary>256-bit <c>vpmaddubsw</c> + <c>vpmaddwd</c>.</summary>
+    /// <summary>256-bit <c>vpmaddubsw</c> + <c>vpmaddwd</c> for 7-bit B; int16 <c>vpmaddwd</c> otherwise.</summary>
     Avx2,
     /// <summary>int32 multiply-adds on <see cref="System.Numerics.Vector{T}"/>, no packing.</summary>
     Portable,

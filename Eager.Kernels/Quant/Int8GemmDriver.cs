@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
 using Eager.Kernels.Memory;
 
@@ -29,28 +30,35 @@ internal static unsafe class Int8GemmDriver
         switch (path)
         {
             case Int8GemmPath.AvxVnni: Packed<Int8KernelVnni256>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc); break;
-            case Int8GemmPath.Avx512BW: Packed<Int8KernelMadd512<WholeBytes>, Int8KernelMadd512<SplitBytes>>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc); break;
-            case Int8GemmPath.Avx2: Packed<Int8KernelMadd256<WholeBytes>, Int8KernelMadd256<SplitBytes>>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc); break;
+            case Int8GemmPath.Avx512BW: Packed<Int8KernelMadd512, Int16KernelMadd256>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc); break;
+            case Int8GemmPath.Avx2: Packed<Int8KernelMadd256, Int16KernelMadd256>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc); break;
             default: Portable(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc); break;
         }
     }
 
-    /// <summary>Runs the fast kernel when every B value is a 7-bit weight, where its saturating int16 sums cannot
-    /// overflow, and the exact split kernel otherwise.</summary>
-    private static void Packed<TFast, TSplit>(int m, int n, int k, byte* a, nint lda, byte xa, int[] alpha, byte* b, nint ldb, byte xb, int[] beta, int* c, nint ldc)
-        where TFast : IInt8Kernel where TSplit : IInt8Kernel
+    /// <summary>Runs the vpmaddubsw kernel when every B value is a 7-bit weight, where its saturating int16 sums cannot
+    /// overflow, and the exact kernel (int16 vpmaddwd) otherwise.</summary>
+    private static void Packed<TFast, TExact>(int m, int n, int k, byte* a, nint lda, byte xa, int[] alpha, byte* b, nint ldb, byte xb, int[] beta, int* c, nint ldc)
+        where TFast : IInt8Kernel where TExact : IInt8Kernel
     {
-        if (!SevenBit(k, n, b, ldb, xb)) Packed<TSplit>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc);
+        if (!SevenBit(k, n, b, ldb, xb)) Packed<TExact>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc);
         else Packed<TFast>(m, n, k, a, lda, xa, alpha, b, ldb, xb, beta, c, ldc);
     }
 
     /// <summary>Whether every B value (after the shift to int8) lies in [-64, 64].</summary>
     private static bool SevenBit(int k, int n, byte* b, nint ldb, byte xb)
     {
+        // t in [-64, 64] exactly when the byte t + 64 is at most 128.
+        var vx = Vector128.Create(xb);
+        var off = Vector128.Create((byte)64);
+        var limit = Vector128.Create((byte)128);
         for (int p = 0; p < k; p++)
         {
             byte* row = b + p * ldb;
-            for (int j = 0; j < n; j++)
+            int j = 0;
+            for (; j + 16 <= n; j += 16)
+                if (Vector128.GreaterThanAny((Vector128.Load(row + j) ^ vx) + off, limit)) return false;
+            for (; j < n; j++)
             {
                 int v = (sbyte)(row[j] ^ xb);
                 if (v < -64 || v > 64) return false;
@@ -59,14 +67,41 @@ internal static unsafe class Int8GemmDriver
         return true;
     }
 
+    /// <summary>The sums over k of B's columns j0 .. j0 + count (after the shift to int8).</summary>
+    private static void ColumnSums(int k, byte* b, nint ldb, byte xb, int j0, int count, Span<int> sums)
+    {
+        sums[..count].Clear();
+        int j = 0;
+        if (Avx2.IsSupported)
+        {
+            for (; j + 8 <= count; j += 8)
+            {
+                var acc = Vector256<int>.Zero;
+                byte* col = b + j0 + j;
+                // uint8 B (xb = 0x80) is shifted by -128 per value: add the raw bytes and take 128 k off at the end.
+                if (xb == 0) for (int p = 0; p < k; p++) acc += Avx2.ConvertToVector256Int32((sbyte*)(col + p * ldb));
+                else for (int p = 0; p < k; p++) acc += Avx2.ConvertToVector256Int32(col + p * ldb);
+                if (xb != 0) acc -= Vector256.Create(128 * k);
+                acc.CopyTo(sums.Slice(j, 8));
+            }
+        }
+        for (; j < count; j++)
+        {
+            int sum = 0;
+            for (int p = 0; p < k; p++) sum += (sbyte)(b[p * ldb + j0 + j] ^ xb);
+            sums[j] = sum;
+        }
+    }
+
     private static void Packed<TKernel>(int m, int n, int k, byte* a, nint lda, byte xa, int[] alpha, byte* b, nint ldb, byte xb, int[] beta, int* c, nint ldc)
         where TKernel : IInt8Kernel
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        int kp = (k + 3) & ~3;
+        bool wide = TKernel.Wide;
+        int kp = wide ? (k + 1) & ~1 : (k + 3) & ~3, eb = wide ? 2 : 1;
         int pm = (m + mr - 1) / mr, pn = (n + nr - 1) / nr;
-        var aBuf = BufferPool<byte>.Rent(pm * mr * kp + 64);
-        var bBuf = BufferPool<byte>.Rent(pn * nr * kp + 64);
+        var aBuf = BufferPool<byte>.Rent(pm * mr * kp * eb + 64);
+        var bBuf = BufferPool<byte>.Rent(pn * nr * kp * eb + 64);
         var rowSum = BufferPool<int>.Rent(pm * mr);
         var colAdj = BufferPool<int>.Rent(pn * nr);
         var betaCols = BufferPool<int>.Rent(pn * nr);
@@ -77,11 +112,15 @@ internal static unsafe class Int8GemmDriver
                 nint ap = Align(aPin), bp = Align(bPin), pa = (nint)a, pb = (nint)b;
                 Workers.For(pm, (long)mr * kp, (p0, p1) =>
                 {
-                    for (int p = p0; p < p1; p++) PackA(p, m, k, kp, mr, (byte*)pa, lda, xa, (byte*)ap, rowSum);
+                    for (int p = p0; p < p1; p++)
+                        if (wide) PackA16(p, m, k, kp, mr, (byte*)pa, lda, xa, (short*)ap, rowSum);
+                        else PackA(p, m, k, kp, mr, (byte*)pa, lda, xa, (byte*)ap, rowSum);
                 });
                 Workers.For(pn, (long)nr * kp, (q0, q1) =>
                 {
-                    for (int q = q0; q < q1; q++) PackB(q, n, k, kp, nr, (byte*)pb, ldb, xb, (sbyte*)bp, beta, betaCols, colAdj);
+                    for (int q = q0; q < q1; q++)
+                        if (wide) PackB16(q, n, k, kp, nr, (byte*)pb, ldb, xb, (short*)bp, beta, betaCols, colAdj);
+                        else PackB(q, n, k, kp, nr, (byte*)pb, ldb, xb, (sbyte*)bp, beta, betaCols, colAdj);
                 });
                 var ctx = new Context(m, n, k, kp, (byte*)ap, (sbyte*)bp, rowSum, colAdj, betaCols, alpha, c, ldc);
                 // Split the larger side: each thread then reads all of the smaller packed operand.
@@ -114,18 +153,18 @@ internal static unsafe class Int8GemmDriver
 
     private static void Tiles<TKernel>(Context x, int p0, int p1, int q0, int q1) where TKernel : IInt8Kernel
     {
-        int mr = TKernel.MR, nr = TKernel.NR, kp = x.Kp;
-        int group = Math.Max(1, BBlockBytes / (nr * kp));
+        int mr = TKernel.MR, nr = TKernel.NR, kp = x.Kp, eb = TKernel.Wide ? 2 : 1, steps = TKernel.Wide ? kp >> 1 : kp >> 2;
+        int group = Math.Max(1, BBlockBytes / (nr * kp * eb));
         int* tile = stackalloc int[mr * nr];
         for (int g0 = q0; g0 < q1; g0 += group)
         {
             int g1 = Math.Min(q1, g0 + group);
             for (int p = p0; p < p1; p++)
             {
-                byte* aPanel = x.A + (nint)p * mr * kp;
+                byte* aPanel = x.A + (nint)p * mr * kp * eb;
                 for (int q = g0; q < g1; q++)
                 {
-                    TKernel.Run(kp >> 2, aPanel, x.B + (nint)q * nr * kp, tile);
+                    TKernel.Run(steps, aPanel, x.B + (nint)q * nr * kp * eb, tile);
                     Store(x, p * mr, q * nr, mr, nr, tile);
                 }
             }
@@ -205,33 +244,127 @@ internal static unsafe class Int8GemmDriver
     {
         sbyte* d = dst + (nint)q * nr * kp;
         int j0 = q * nr, nv = Math.Min(nr, n - j0);
-        Span<int> sums = stackalloc int[nr];
-        sums.Clear();
-        for (int p = 0; p < kp; p++)
+        int pFull = 0;
+        if (nv == nr && nr % 16 == 0)
+        {
+            // Four rows of sixteen columns interleave into four bytes per column in two rounds of unpacking.
+            pFull = k & ~3;
+            var vx = Vector128.Create(xb);
+            for (int p = 0; p < pFull; p += 4)
+            {
+                byte* row = b + p * ldb + j0;
+                sbyte* o = d + p * nr;
+                for (int c = 0; c < nr; c += 16, o += 64)
+                {
+                    var r0 = Vector128.Load(row + c) ^ vx;
+                    var r1 = Vector128.Load(row + ldb + c) ^ vx;
+                    var r2 = Vector128.Load(row + 2 * ldb + c) ^ vx;
+                    var r3 = Vector128.Load(row + 3 * ldb + c) ^ vx;
+                    var lo01 = Sse2.UnpackLow(r0, r1).AsInt16();
+                    var hi01 = Sse2.UnpackHigh(r0, r1).AsInt16();
+                    var lo23 = Sse2.UnpackLow(r2, r3).AsInt16();
+                    var hi23 = Sse2.UnpackHigh(r2, r3).AsInt16();
+                    Sse2.UnpackLow(lo01, lo23).AsSByte().Store(o);
+                    Sse2.UnpackHigh(lo01, lo23).AsSByte().Store(o + 16);
+                    Sse2.UnpackLow(hi01, hi23).AsSByte().Store(o + 32);
+                    Sse2.UnpackHigh(hi01, hi23).AsSByte().Store(o + 48);
+                }
+            }
+        }
+        for (int p = pFull; p < kp; p++)
         {
             sbyte* o = d + (p >> 2) * nr * 4 + (p & 3);
-            if (p >= k)
-            {
-                for (int c = 0; c < nr; c++) o[c * 4] = 0;
-                continue;
-            }
             byte* row = b + p * ldb + j0;
-            int c2 = 0;
-            for (; c2 < nv; c2++)
-            {
-                sbyte v = (sbyte)(row[c2] ^ xb);
-                o[c2 * 4] = v;
-                sums[c2] += v;
-            }
-            for (; c2 < nr; c2++) o[c2 * 4] = 0;
+            for (int c = 0; c < nr; c++) o[c * 4] = p < k && c < nv ? (sbyte)(row[c] ^ xb) : (sbyte)0;
         }
+        Finish(q, n, k, nr, b, ldb, xb, beta, betaCols, colAdj);
+    }
+
+    /// <summary>Panel <paramref name="q"/>'s columns: beta and colSum - k * beta (zero for padding columns).</summary>
+    private static void Finish(int q, int n, int k, int nr, byte* b, nint ldb, byte xb, int[] beta, int[] betaCols, int[] colAdj)
+    {
+        int j0 = q * nr, nv = Math.Min(nr, n - j0);
+        Span<int> sums = stackalloc int[nr];
+        ColumnSums(k, b, ldb, xb, j0, nv, sums);
         for (int c = 0; c < nr; c++)
         {
             int j = j0 + c;
             int bt = c < nv ? beta[beta.Length == 1 ? 0 : j] : 0;
             betaCols[j] = bt;
-            colAdj[j] = sums[c] - k * bt;
+            colAdj[j] = c < nv ? sums[c] - k * bt : 0;
         }
+    }
+
+    /// <summary>Packs panel <paramref name="p"/> of A as int16 pairs: for each two k, two int16 per row.</summary>
+    private static void PackA16(int p, int m, int k, int kp, int mr, byte* a, nint lda, byte xa, short* dst, int[] rowSum)
+    {
+        short* d = dst + (nint)p * mr * kp;
+        int k2 = k & ~1;
+        nint step = mr * 2;
+        for (int r = 0; r < mr; r++)
+        {
+            int i = p * mr + r;
+            short* o = d + r * 2;
+            if (i >= m)
+            {
+                for (int g = 0; g < kp; g += 2, o += step) *(uint*)o = 0;
+                rowSum[i] = 0;
+                continue;
+            }
+            byte* src = a + i * lda;
+            int sum = 0, q = 0;
+            for (; q < k2; q += 2, o += step)
+            {
+                uint v0 = (uint)(src[q] ^ xa), v1 = (uint)(src[q + 1] ^ xa);
+                *(uint*)o = v0 | v1 << 16;
+                sum += (int)(v0 + v1);
+            }
+            if (q < kp)
+            {
+                uint v0 = (uint)(src[q] ^ xa);
+                *(uint*)o = v0;
+                sum += (int)v0;
+            }
+            rowSum[i] = sum;
+        }
+    }
+
+    /// <summary>Packs panel <paramref name="q"/> of B as int16 pairs (for each two k, two int16 per column) and fills its
+    /// columns' beta and colSum - k * beta.</summary>
+    private static void PackB16(int q, int n, int k, int kp, int nr, byte* b, nint ldb, byte xb, short* dst, int[] beta, int[] betaCols, int[] colAdj)
+    {
+        short* d = dst + (nint)q * nr * kp;
+        int j0 = q * nr, nv = Math.Min(nr, n - j0);
+        int pFull = 0;
+        if (nv == nr && nr % 16 == 0)
+        {
+            // Two rows of sixteen columns: interleave the bytes, then sign-extend them to int16 pairs.
+            pFull = k & ~1;
+            var vx = Vector128.Create(xb);
+            for (int p = 0; p < pFull; p += 2)
+            {
+                byte* row = b + p * ldb + j0;
+                short* o = d + p * nr;
+                for (int c = 0; c < nr; c += 16, o += 32)
+                {
+                    var r0 = Vector128.Load(row + c) ^ vx;
+                    var r1 = Vector128.Load(row + ldb + c) ^ vx;
+                    var lo = Sse2.UnpackLow(r0, r1).AsSByte();
+                    var hi = Sse2.UnpackHigh(r0, r1).AsSByte();
+                    Vector128.WidenLower(lo).Store(o);
+                    Vector128.WidenUpper(lo).Store(o + 8);
+                    Vector128.WidenLower(hi).Store(o + 16);
+                    Vector128.WidenUpper(hi).Store(o + 24);
+                }
+            }
+        }
+        for (int p = pFull; p < kp; p++)
+        {
+            short* o = d + (p >> 1) * nr * 2 + (p & 1);
+            byte* row = b + p * ldb + j0;
+            for (int c = 0; c < nr; c++) o[c * 2] = p < k && c < nv ? (sbyte)(row[c] ^ xb) : (short)0;
+        }
+        Finish(q, n, k, nr, b, ldb, xb, beta, betaCols, colAdj);
     }
 
     /// <summary>No packing: B minus its zero points widened to int32 once, then each row of C is a sum of scaled rows
