@@ -17,12 +17,13 @@ internal static partial class OnnxOps
             return [Spatial(c, (x, k) => Pool(c, x, k, isMax: true))];
         };
         h["AveragePool"] = c => [Spatial(c, (x, k) => Pool(c, x, k, isMax: false))];
-        h["GlobalAveragePool"] = c => [Ops.ReduceMean(c.In(0), Enumerable.Range(2, c.In(0).Rank - 2).ToArray(), keepDims: true)];
-        h["GlobalMaxPool"] = c => [Ops.ReduceMax(c.In(0), Enumerable.Range(2, c.In(0).Rank - 2).ToArray(), keepDims: true)];
+        h["GlobalAveragePool"] = c => [Ops.ReduceMean(c.In(0), SpatialAxes(c, c.In(0)), keepDims: true)];
+        h["GlobalMaxPool"] = c => [Ops.ReduceMax(c.In(0), SpatialAxes(c, c.In(0)), keepDims: true)];
         h["BatchNormalization"] = c =>
         {
             if (c.Opset < 9 && c.Int("spatial", 1) == 0) throw c.Unsupported("spatial=0");
             var x = c.In(0);
+            _ = SpatialAxes(c, x);
             double eps = c.Float("epsilon", 1e-5f);
             var shape = new int[x.Rank];
             Array.Fill(shape, 1);
@@ -112,6 +113,10 @@ internal static partial class OnnxOps
         }
         return x;
     }
+
+    /// <summary>The axes after (N, C) of an input that must have them.</summary>
+    private static int[] SpatialAxes(ImportContext c, Tensor x) => x.Rank >= 2 ? Enumerable.Range(2, x.Rank - 2).ToArray()
+        : throw new ArgumentException($"{c.Node.OpType}: the input {x.Shape} has rank {x.Rank}; it needs (N, C, ...), rank 2 or more.");
 
     /// <summary>Runs a 2-D spatial NCHW op (1-D inputs get a height of 1).</summary>
     private static Tensor Spatial(ImportContext c, Func<Tensor, SpatialArgs, Tensor> f)

@@ -43,4 +43,19 @@ public class ImportValidationTests
         var b = new OnnxGraphBuilder().Input("x", DType.Float32, 1, 1 << 30, 4).Node("Relu", ["x"], ["y"]).Output("y");
         Assert.That(ImportFails(b).Message, Is.EqualTo("ONNX input 'x': shape (1, 1073741824, 4) has more elements than a tensor can hold (2^31-1)."));
     }
+
+    [TestCase("BatchNormalization")]
+    [TestCase("GlobalAveragePool")]
+    [TestCase("GlobalMaxPool")]
+    public void ANormalizationOrGlobalPoolOfRankBelowTwoIsInvalidData(string op)
+    {
+        var b = new OnnxGraphBuilder().Input("x", DType.Float32, 4).Output("y");
+        if (op == "BatchNormalization")
+        {
+            foreach (var n in new[] { "s", "b", "m", "v" }) b.Init(n, Tensor.Ones(new Shape(4)));
+            b.Node(op, ["x", "s", "b", "m", "v"], ["y"]);
+        }
+        else b.Node(op, ["x"], ["y"]);
+        Assert.That(ImportFails(b).Message, Does.Contain($"{op}: the input ").And.Contain("has rank 1; it needs (N, C, ...), rank 2 or more."));
+    }
 }
