@@ -30,6 +30,7 @@ internal static partial class ActivationOps
             ? MathOps.Map<float, HardSigmoidOp<float>>(x[0], new((float)a.Double("alpha"), (float)a.Double("beta")))
             : MathOps.Map<double, HardSigmoidOp<double>>(x[0], new(a.Double("alpha"), a.Double("beta")))])
     {
+        IsElementwise = true,
         // Slope alpha inside the ramp, 0 on the flat parts (as ONNX Runtime and TensorFlow).
         Gradient = c =>
         {

@@ -91,6 +91,7 @@ internal static partial class ArrayOps
             return [result];
         })
     {
+        Relayout = Relayouts.Axis,
         Gradient = c =>
         {
             if (c.Inputs.Length == 1) return [c.Grad];
@@ -287,6 +288,7 @@ internal static partial class ArrayOps
             return result;
         })
     {
+        Relayout = Relayouts.Axis,
         Gradient = c => [Concat(Enumerable.Range(0, c.Outputs.Length).Select(c.GradOf), c.Attrs.Int("axis"))],
         Onnx = OnnxSplit,
     };

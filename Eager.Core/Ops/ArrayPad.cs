@@ -125,6 +125,7 @@ internal static partial class ArrayOps
                 : MirrorPass(x[0], x[0].Shape, pads, mode == "REFLECT", scatter: false)];
         })
     {
+        Relayout = Relayouts.Paddings,
         Gradient = c =>
         {
             var pads = c.Attrs.Ints("paddings");

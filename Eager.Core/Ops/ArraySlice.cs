@@ -139,6 +139,7 @@ internal static partial class ArrayOps
             return [SliceOf(x[0], StridedSliceSpec.FromAttrs(SliceName, x[0].Shape, SliceAsStrided(a.Ints("begin"), a.Ints("size"))))];
         })
     {
+        Relayout = Relayouts.SliceBounds,
         Gradient = c => [SliceGrad(c.Grad, c.X(0), SliceAsStrided(c.Attrs.Ints("begin"), c.Attrs.Ints("size")))],
         Onnx = e => { var b = e.Node.Attrs.Ints("begin"); var sz = e.Node.Attrs.Ints("size"); var ends = b.Select((v, i) => sz[i] < 0 ? int.MaxValue : v + sz[i]).ToArray(); e.Add("Slice", [e.Input(0), OnnxMap.Ints(e, "starts", b), OnnxMap.Ints(e, "ends", ends), OnnxMap.Ints(e, "axes", Enumerable.Range(0, b.Length).ToArray())], [e.Output(0)]); },
     };

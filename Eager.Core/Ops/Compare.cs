@@ -216,6 +216,7 @@ internal static partial class CompareOps
         (x, a) => [new TensorSpec(x[0].Shape, a.Get<DType>("dtype"))],
         (x, a) => [CastCompute(x[0], a.Get<DType>("dtype"))])
     {
+        IsElementwise = true,
         HandlesAllDTypes = true,
         // Only float-to-float casts carry a gradient (TensorFlow returns None for integer and bool ends).
         Gradient = c => [c.X().DType.IsFloating && c.Y.DType.IsFloating ? Cast(c.Grad, c.X().DType) : null],

@@ -101,6 +101,7 @@ internal static partial class NNOps
         (x, a) => SoftmaxInfer(SoftmaxName, x, a),
         (x, a) => [SoftmaxRun(x[0], a.Int("axis"), log: false)])
     {
+        Relayout = Relayouts.Axis,
         // dy/dx applied to g: y * (g - sum(g * y)) along the axis.
         Gradient = c => [Multiply(c.Y, Subtract(c.Grad, ReduceSum(Multiply(c.Grad, c.Y), c.Attrs.Int("axis"), keepDims: true)))],
         Onnx = e => e.Add("Softmax", [e.Input(0)], [e.Output(0)], ("axis", e.Node.Attrs.Int("axis"))),
@@ -111,6 +112,7 @@ internal static partial class NNOps
         (x, a) => SoftmaxInfer(LogSoftmaxName, x, a),
         (x, a) => [SoftmaxRun(x[0], a.Int("axis"), log: true)])
     {
+        Relayout = Relayouts.Axis,
         // g - softmax(x) * sum(g) along the axis; softmax is an op, so this differentiates again.
         Gradient = c => [Subtract(c.Grad, Multiply(Softmax(c.X(0), c.Attrs.Int("axis")), ReduceSum(c.Grad, c.Attrs.Int("axis"), keepDims: true)))],
         Onnx = e => e.Add("LogSoftmax", [e.Input(0)], [e.Output(0)], ("axis", e.Node.Attrs.Int("axis"))),

@@ -114,6 +114,19 @@ public sealed class OpDef
     /// contraction epilogues and layers' fused activations read. Null for every other op.</summary>
     public LaneDef? Lanes { get; init; }
 
+    /// <summary>True for an element-wise op: each output element depends only on the operands' elements at the same
+    /// (broadcast) position, so the op computes the same values in any layout. Ops with <see cref="Lanes"/> are; an
+    /// element-wise op without lanes (Cast, Identity) says so here.</summary>
+    public bool IsElementwise { get => isElementwise || Lanes is not null; init => isElementwise = value; }
+
+    private readonly bool isElementwise;
+
+    /// <summary>For an op that is not element-wise but runs on operands held in another layout once its axis attributes
+    /// are permuted (Concat, Slice, Pad, kept-dimension reductions, Softmax): given a node and a permutation (axis i of
+    /// the operands is axis perm[i] of the held tensors), the node's attributes for the held tensors, or null when this
+    /// node cannot move. The layout pass reads it; null for ops tied to a layout.</summary>
+    public Func<Node, int[], Attrs?>? Relayout { get; init; }
+
     /// <summary>For a matrix product or convolution: the op that computes it followed by a bias and an activation in one
     /// step (read lazily, since op definitions refer to each other). The contraction fusion pass reads it.</summary>
     public Func<OpDef>? FusedForm { get; init; }

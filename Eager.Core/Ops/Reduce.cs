@@ -137,6 +137,7 @@ internal static partial class ReductionOps
         (x, a) => ReduceInfer(ReduceSumName, x, a),
         (x, a) => [ReduceWith<SumOp<float>, SumOp<double>, SumOp<int>, SumOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
+        Relayout = Relayouts.KeptReduction,
         Gradient = c => [ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs)],
         Onnx = e => OnnxReduce(e, ReduceSumName),
     };
@@ -160,6 +161,7 @@ internal static partial class ReductionOps
             return [r];
         })
     {
+        Relayout = Relayouts.KeptReduction,
         Gradient = c =>
         {
             var x = c.X(0);
@@ -179,6 +181,7 @@ internal static partial class ReductionOps
         (x, a) => ReduceInfer(ReduceProdName, x, a),
         (x, a) => [ReduceWith<ProdOp<float>, ProdOp<double>, ProdOp<int>, ProdOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
+        Relayout = Relayouts.KeptReduction,
         // d prod / d x_i is the product of the other elements; computed directly so zeros are handled exactly.
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), ProdOthers(c.X(0), PendingAxes.AxesOnly(c.Attrs)))],
         Onnx = e => OnnxReduce(e, ReduceProdName),

@@ -41,6 +41,7 @@ internal static partial class ReductionOps
         (x, a) => ReduceInfer(ReduceMaxName, x, a),
         (x, a) => [ReduceWith<MaxOp<float>, MaxOp<double>, MaxOp<int>, MaxOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
+        Relayout = Relayouts.KeptReduction,
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
         Onnx = e => OnnxReduce(e, ReduceMaxName),
     };
@@ -50,6 +51,7 @@ internal static partial class ReductionOps
         (x, a) => ReduceInfer(ReduceMinName, x, a),
         (x, a) => [ReduceWith<MinOp<float>, MinOp<double>, MinOp<int>, MinOp<long>>(x[0], a.Ints("axes"), a.Bool("keepDims"))])
     {
+        Relayout = Relayouts.KeptReduction,
         Gradient = c => [Multiply(ReduceGradBroadcast(c.Grad, c.X(0), c.Attrs), SelectedShare(c))],
         Onnx = e => OnnxReduce(e, ReduceMinName),
     };

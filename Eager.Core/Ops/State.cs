@@ -60,7 +60,9 @@ internal static partial class StateOps
     internal static readonly OpDef IdentityDef = new(IdentityName,
         (x, _) => [TensorSpec.Of(x[0])],
         (x, _) => [x[0]])
-    { Gradient = c => [c.Grad],
+    {
+        IsElementwise = true,
+        Gradient = c => [c.Grad],
         Rewrites = [s => Rewrite.To("removed", s.X(0))],
         Onnx = OnnxMap.Same("Identity"),
     };

@@ -2,9 +2,9 @@ namespace Eager;
 
 /// <summary>
 /// Which ops compute the same values in any layout, given their axis attributes permuted, for
-/// <see cref="LayoutPropagation"/>: element-wise ops (the ops with lanes, and Cast, Identity and HardSigmoid, which have none) whose operands are
-/// scalars, constants or of the same rank; Concat and Split along an axis; Slice; Pad; reductions that keep their
-/// dimensions; Softmax and LogSoftmax.
+/// <see cref="LayoutPropagation"/>: element-wise ops (<see cref="OpDef.IsElementwise"/>) whose operands are scalars,
+/// constants or of the same rank, and ops that say in their own block how their attributes follow a permutation
+/// (<see cref="OpDef.Relayout"/>: Concat, Split, Slice, Pad, reductions that keep their dimensions, Softmax).
 /// </summary>
 internal static class LayoutRules
 {
@@ -17,8 +17,7 @@ internal static class LayoutRules
         if (n.Inputs.Length == 0 || n.Outputs.Length == 0 || PendingAxes.IsPending(n.Attrs)) return false;
         foreach (var o in n.Outputs) if (o.Shape.IsUnknownRank || o.Rank != rank) return false;
         var op = n.Op;
-        if (op.Lanes is not null || ReferenceEquals(op, CompareOps.CastDef) || ReferenceEquals(op, StateOps.IdentityDef)
-            || ReferenceEquals(op, ActivationOps.HardSigmoidDef))
+        if (op.IsElementwise)
         {
             // Operands from outside the region must be scalars, constants (broadcast after a permute) or full rank.
             foreach (var t in n.Inputs)
@@ -28,52 +27,22 @@ internal static class LayoutRules
             }
             return true;
         }
+        if (op.Relayout is null) return false;
         foreach (var t in n.Inputs) if (t.Shape.IsUnknownRank || t.Rank != rank) return false;
-        if (ReferenceEquals(op, ArrayOps.ConcatDef) || ReferenceEquals(op, ArrayOps.SplitDef)
-            || ReferenceEquals(op, NNOps.SoftmaxDef) || ReferenceEquals(op, NNOps.LogSoftmaxDef))
-            return n.Inputs.Length >= 1 && n.Attrs.Has("axis");
-        if (ReferenceEquals(op, ArrayOps.SliceDef)) return n.Inputs.Length == 1;
-        if (ReferenceEquals(op, ArrayOps.PadDef)) return n.Inputs.Length == 1 && n.Attrs.Ints("paddings").Length == 2 * rank;
-        if (IsReduction(op))
-            return n.Inputs.Length == 1 && n.Attrs.Has("axes") && n.Attrs.Has("keepDims") && n.Attrs.Bool("keepDims");
-        return false;
+        return op.Relayout(n, Identity(rank)) is not null;
     }
 
-    private static bool IsReduction(OpDef op) =>
-        ReferenceEquals(op, ReductionOps.ReduceSumDef) || ReferenceEquals(op, ReductionOps.ReduceMeanDef)
-        || ReferenceEquals(op, ReductionOps.ReduceMaxDef) || ReferenceEquals(op, ReductionOps.ReduceMinDef)
-        || ReferenceEquals(op, ReductionOps.ReduceProdDef);
+    private static int[] Identity(int rank)
+    {
+        var perm = new int[rank];
+        for (int i = 0; i < rank; i++) perm[i] = i;
+        return perm;
+    }
 
     /// <summary>The attributes of <paramref name="n"/> for operands held as t' with t = Transpose(t', perm): axis i of t
-    /// is axis perm[i] of t'.</summary>
-    public static Attrs Remap(Node n, int[] perm)
-    {
-        var a = n.Attrs;
-        int rank = perm.Length;
-        var op = n.Op;
-        if (ReferenceEquals(op, ArrayOps.ConcatDef) || ReferenceEquals(op, ArrayOps.SplitDef)
-            || ReferenceEquals(op, NNOps.SoftmaxDef) || ReferenceEquals(op, NNOps.LogSoftmaxDef))
-        {
-            int axis = a.Int("axis");
-            if (axis < 0) axis += rank;
-            return a.With("axis", perm[axis]);
-        }
-        if (ReferenceEquals(op, ArrayOps.SliceDef))
-            return a.With("begin", Permute(a.Ints("begin"), perm)).With("size", Permute(a.Ints("size"), perm));
-        if (ReferenceEquals(op, ArrayOps.PadDef))
-        {
-            var p = a.Ints("paddings");
-            var q = new int[p.Length];
-            for (int i = 0; i < rank; i++) { q[2 * perm[i]] = p[2 * i]; q[2 * perm[i] + 1] = p[2 * i + 1]; }
-            return a.With("paddings", q);
-        }
-        if (IsReduction(op))
-        {
-            var axes = a.Ints("axes").Select(x => perm[x < 0 ? x + rank : x]).Order().ToArray();
-            return a.With("axes", axes);
-        }
-        return a;
-    }
+    /// is axis perm[i] of t' (the op's own <see cref="OpDef.Relayout"/>; element-wise ops keep theirs).</summary>
+    public static Attrs Remap(Node n, int[] perm) =>
+        n.Op.Relayout?.Invoke(n, perm) ?? n.Attrs;
 
     /// <summary>The last reshape of a channel resize starting at <paramref name="first"/>, or null.</summary>
     public static Node? ChannelResizeFrom(Node first, GraphUses uses)
@@ -103,12 +72,4 @@ internal static class LayoutRules
     /// <summary>A node only its single consumer reads, which the pass may drop.</summary>
     private static bool Private(Node n, GraphUses uses, PassContext context) =>
         !context.IsKept(n) && n.ControlInputs.Length == 0 && uses.ControlCount(n) == 0 && uses.Count(n.Outputs[0]) == 1;
-
-    /// <summary>Per-axis values moved to the axes they have in the permuted layout.</summary>
-    private static int[] Permute(int[] values, int[] perm)
-    {
-        var r = new int[values.Length];
-        for (int i = 0; i < perm.Length; i++) r[perm[i]] = values[i];
-        return r;
-    }
 }
