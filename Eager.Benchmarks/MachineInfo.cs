@@ -32,9 +32,12 @@ internal static class MachineInfo
         string why = !Vector512.IsHardwareAccelerated && cpu512 ? " (the CPU has AVX-512, disabled for this run, e.g. DOTNET_EnableAVX512=0)" : "";
         string[] wanted = ["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni"];
         string present = string.Join(", ", wanted.Where(flags.Contains));
-        string vnni = flags.Contains("avx512_vnni") || flags.Contains("avx_vnni")
-            ? "VNNI present, unused (the kernels are float32/float64, no int8)"
-            : "no VNNI";
+        // .NET 10 reaches vpdpbusd only through AvxVnni (the VEX form); a CPU with AVX-512 VNNI alone cannot use it.
+        string vnni = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported
+            ? "AVX-VNNI used by the int8 kernels (vpdpbusd)"
+            : flags.Contains("avx512_vnni")
+                ? "AVX-512 VNNI present but not reachable from .NET (AvxVnni.IsSupported is false), so the int8 kernels use vpmaddubsw/vpmaddwd"
+                : "no VNNI: the int8 kernels use vpmaddubsw/vpmaddwd";
         return $"{used}{why}. CPU flags: {(present.Length > 0 ? present : "none of AVX2/FMA/AVX-512")}; {vnni}";
     }
 
