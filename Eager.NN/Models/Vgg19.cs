@@ -124,7 +124,7 @@ public sealed class Vgg19 : Layer
     public static Tensor Preprocess(Tensor rgb, ImageNetPreprocessing mode)
     {
         var (m, b) = Affine(mode);
-        return Ops.Add(ChannelMap(CheckImage(rgb, "Preprocess"), Tensor.From(m, new Shape(3, 3)).CastTo(rgb.DType)), Tensor.From(b).CastTo(rgb.DType));
+        return Ops.Add(ChannelMap(CheckImage(rgb, "Preprocess"), Ops.Cast(Tensor.From(m, new Shape(3, 3)), rgb.DType)), Ops.Cast(Tensor.From(b), rgb.DType));
     }
 
     /// <summary>Undoes <see cref="Preprocess(Tensor, ImageNetPreprocessing)"/>: back to RGB in [0, 255] (not clipped).</summary>
@@ -136,8 +136,8 @@ public sealed class Vgg19 : Layer
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
                 if (m[i * 3 + j] != 0) inv[j * 3 + i] = 1 / m[i * 3 + j];
-        var bt = Tensor.From(b).CastTo(x.DType);
-        return ChannelMap(Ops.Subtract(CheckImage(x, "Deprocess"), bt), Tensor.From(inv, new Shape(3, 3)).CastTo(x.DType));
+        var bt = Ops.Cast(Tensor.From(b), x.DType);
+        return ChannelMap(Ops.Subtract(CheckImage(x, "Deprocess"), bt), Ops.Cast(Tensor.From(inv, new Shape(3, 3)), x.DType));
     }
 
     /// <summary>x (..., 3) times a 3x3 matrix, as one (pixels, 3) product.</summary>
@@ -253,7 +253,7 @@ public sealed class Vgg19 : Layer
                     for (int y = 0; y < h; y++)
                         for (int x = 0; x < w; x++)
                             dst[((y * w + x) * i + b) * o + a] = src[((a * i + b) * h + y) * w + x];
-            return Tensor.From(dst, new Shape(h, w, i, o)).CastTo(t.DType);
+            return Ops.Cast(Tensor.From(dst, new Shape(h, w, i, o)), t.DType);
         }
         if (t.Rank == 2)
         {
@@ -268,14 +268,8 @@ public sealed class Vgg19 : Layer
                     int ours = fc1 ? (c % 49) * 512 + c / 49 : c;
                     dst[ours * outs + r] = src[r * ins + c];
                 }
-            return Tensor.From(dst, new Shape(ins, outs)).CastTo(t.DType);
+            return Ops.Cast(Tensor.From(dst, new Shape(ins, outs)), t.DType);
         }
         return t;
     }
-}
-
-internal static class TensorCastExtensions
-{
-    /// <summary>A float64 host-built tensor in the dtype needed (no op when it already is).</summary>
-    public static Tensor CastTo(this Tensor t, DType dtype) => t.DType == dtype ? t : Ops.Cast(t, dtype);
 }
