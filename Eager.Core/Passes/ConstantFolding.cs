@@ -98,6 +98,9 @@ public sealed class ConstantFolding : GraphPass
             var o = n.Outputs[k];
             if (r.IsSymbolic || r.DType != o.DType || !o.Shape.IsCompatibleWith(r.Shape)) return null;
             if (TooLarge((long)r.Shape.Size * r.DType.Size(), inputBytes)) return null;
+            // A folded Transpose is a strided view; every run would copy it (an imported filter, OIHW to HWIO, on
+            // every convolution call), so the constant is laid out once here.
+            if (!r.IsContiguous) results[k] = r.Contiguous();
         }
         return results;
     }

@@ -6,15 +6,17 @@ namespace Eager.Kernels.Conv;
 /// <summary>
 /// Depthwise 2-D convolution in NHWC layout: filter [KernelHeight, KernelWidth, InChannels, Multiplier]
 /// (<see cref="ConvGeometry.OutChannels"/> holds the multiplier), output channel c * Multiplier + q reads input
-/// channel c only. Direct loops: each window tap is one multiply-add over the contiguous channel run.
+/// channel c only. Direct loops; with a multiplier of 1 the forward pass keeps vector accumulators across the taps
+/// (DepthwiseRows.cs), otherwise each window tap is one multiply-add over the contiguous channel run.
 /// </summary>
-public static unsafe class Depthwise
+public static unsafe partial class Depthwise
 {
     /// <summary>output[N, OH, OW, C * Multiplier] = depthwise conv(input, filter).</summary>
     public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> filter, Span<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int c = g.InChannels, q = g.OutChannels, oc = c * q;
+        if (q == 1 && g.OutPixels > 0 && c > 0) { ForwardByChannel(g, input, filter, output); return; }
         output.Slice(0, g.OutPixels * oc).Clear();
         if (g.OutPixels == 0 || oc == 0) return;
         var geo = g;

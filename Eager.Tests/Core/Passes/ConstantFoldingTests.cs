@@ -28,6 +28,20 @@ public class ConstantFoldingTests
     }
 
     [Test]
+    public void AFoldedTransposeIsLaidOutContiguously()
+    {
+        // Imported filters are Transpose(Const); a strided constant would be copied by every convolution that reads it.
+        var g = new Graph();
+        Tensor y;
+        using (g.AsDefault()) y = Ops.Transpose(Ops.Constant(Tensor.From(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } })), [1, 0]);
+        var result = PassCheck.Optimize(g, [y], new ConstantFolding());
+        var folded = result.Nodes.Single(n => n.Op.Name == "Const").Attrs.Get<Tensor>("value");
+        Assert.That(folded.IsContiguous, Is.True);
+        Assert.That(folded.Shape, Is.EqualTo(new Shape(3, 2)));
+        Assert.That(folded.ToArray<float>(), Is.EqualTo(new[] { 1f, 4f, 2f, 5f, 3f, 6f }));
+    }
+
+    [Test]
     public void AFetchedNodeBecomesAConstantOfTheSameName()
     {
         var g = new Graph();
