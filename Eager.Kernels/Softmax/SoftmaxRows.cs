@@ -24,14 +24,14 @@ public static class SoftmaxRows
         if (inner == 1)
         {
             // Rows are independent: large batches split across cores.
-            ForRows(x, y, outer, n, static (src, dst) =>
+            ForRows(x, y, outer, n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (src, dst) =>
             {
                 if (typeof(T) == typeof(float))
                 {
                     // One fused pass for exp(x - max) and its sum.
                     var s = MemoryMarshal.Cast<T, float>(src); var d = MemoryMarshal.Cast<T, float>(dst);
                     float sum = FastExp.ExpShiftedSum(s, RowMax(s), d);
-                    TensorPrimitives.Multiply(d, 1f / sum, d);
+                    ScalarSpan.Multiply(d, 1f / sum, d);
                     return;
                 }
                 TensorPrimitives.Subtract(src, TensorPrimitives.Max(src), dst);
@@ -135,7 +135,8 @@ public static class SoftmaxRows
             total = TensorPrimitives.Sum<T>(dst);
         }
         T shift = max + T.Log(total);
-        TensorPrimitives.Subtract(src, shift, dst);
+        if (typeof(T) == typeof(float)) ScalarSpan.Add(MemoryMarshal.Cast<T, float>(src), -(float)(object)shift, MemoryMarshal.Cast<T, float>(dst));
+        else TensorPrimitives.Subtract(src, shift, dst);
     }
 
     /// <summary>
