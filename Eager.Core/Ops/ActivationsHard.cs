@@ -31,6 +31,9 @@ internal static partial class ActivationOps
             : MathOps.Map<double, HardSigmoidOp<double>>(x[0], new(a.Double("alpha"), a.Double("beta")))])
     {
         IsElementwise = true,
+        // Lanes carry one attribute and this op has two, so a traced graph spells it out in ops that have lanes (the same
+        // arithmetic in the same order) and the element-wise fuser can merge it with its neighbours (MobileNet's hard swish).
+        Rewrites = [SpellOut],
         // Slope alpha inside the ramp, 0 on the flat parts (as ONNX Runtime and TensorFlow).
         Gradient = c =>
         {
@@ -39,6 +42,14 @@ internal static partial class ActivationOps
         },
         Onnx = e => e.Add("HardSigmoid", [e.Input(0)], [e.Output(0)], ("alpha", e.Node.Attrs.Double("alpha")), ("beta", e.Node.Attrs.Double("beta"))),
     };
+
+    private static Rewrite SpellOut(RewriteSite s)
+    {
+        var x = s.X(0);
+        Tensor Scalar(double v) => s.Constant(Tensor.Scalar(v, x.DType));
+        var ramp = s.Emit(MathOps.AddDef, Attrs.Empty, s.Emit(MathOps.MultiplyDef, Attrs.Empty, x, Scalar(s.Node.Attrs.Double("alpha"))), Scalar(s.Node.Attrs.Double("beta")));
+        return Rewrite.ToOp("hard sigmoid spelled out for fusion", MathOps.MaximumDef, Attrs.Empty, s.Emit(MathOps.MinimumDef, Attrs.Empty, ramp, Scalar(1)), Scalar(0));
+    }
 
     internal const string HardSwishName = "HardSwish";
     internal static readonly OpDef HardSwishDef = MathOps.FloatUnary<HardSwishOp<float>, HardSwishOp<double>>(HardSwishName,

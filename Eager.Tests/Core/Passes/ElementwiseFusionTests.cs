@@ -29,6 +29,28 @@ public class ElementwiseFusionTests
     }
 
     [Test]
+    public void AHardSwishFromHardSigmoidBecomesOneLoop()
+    {
+        // x * HardSigmoid(x, 1/6, 1/2), as exporters write MobileNetV3's hard swish.
+        var g = new Graph();
+        Tensor x, y;
+        using (g.AsDefault())
+        {
+            x = Ops.Placeholder(DType.Float32, new Shape(-1, 37), "x");
+            y = x * Ops.HardSigmoid(x, 1.0 / 6, 0.5);
+        }
+        var result = PassCheck.Optimize(g, [y], new ArithmeticSimplification(), new ElementwiseFusion());
+        var lines = PassCheck.Lines(result);
+        Assert.That(lines.Count(l => l.Contains("FusedElementwise")), Is.EqualTo(1), string.Join("\n", lines));
+        Assert.That(lines.Any(l => l.Contains("= HardSigmoid(")), Is.False, string.Join("\n", lines));
+        // Both sides of the clamp and the ramp's interior, exactly as the unfused kernel computes them.
+        var data = Tensor.From(new float[] { -4f, -3f, -1e-3f, 0f, 1e-3f, 2.5f, 3f, 4f, float.NegativeInfinity, float.PositiveInfinity }.Concat(
+            Tensor.RandomNormal(new Shape(30 * 37 - 10), seed: 3).ToArray<float>().Select(v => v * 4)).ToArray(), new Shape(30, 37));
+        var got = PassCheck.SameAsPlain(g, [y], new FeedDict { { x, data } });
+        Assert.That(got[0].ToArray<float>(), Is.EqualTo((data * Ops.HardSigmoid(data, 1.0 / 6, 0.5)).ToArray<float>()));
+    }
+
+    [Test]
     public void PrintsTheFusedProgram()
     {
         var g = new Graph();
