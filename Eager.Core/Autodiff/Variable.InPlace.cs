@@ -101,6 +101,7 @@ public sealed partial class Variable
         {
             if (own is null || !ownsBuffer || own.Storage!.Aliases!.AnyAlive) return null;
             Interlocked.Increment(ref inPlaceUpdates);
+            own.Storage.Modified();
             return own;
         }
     }

@@ -39,6 +39,7 @@ internal static class BufferDonation
             if (t is null || t.DType != dtype || t.Shape != shape) continue;
             offers[i] = null;
             Interlocked.Increment(ref taken);
+            t.Storage!.Modified();
             return t;
         }
         return null;

@@ -31,6 +31,19 @@ public abstract class Storage
     /// <summary>For a variable's own buffer: the other tensors made over it (see <see cref="AliasWatch"/>); null otherwise.</summary>
     internal AliasWatch? Aliases;
 
+    private int version;
+
+    /// <summary>Counts writes into the buffer after its tensors were handed out (a variable's in-place update, a Session
+    /// step writing into a dying input's buffer): data derived from the buffer (<see cref="PackedCache"/>) is valid
+    /// only for the version it was made from.</summary>
+    internal int Version => Volatile.Read(ref version);
+
+    /// <summary>Called by every writer into a buffer that tensors may already read, before it writes.</summary>
+    internal void Modified() => Interlocked.Increment(ref version);
+
+    /// <summary>Packed copies of this buffer's data (<see cref="PackedCache"/>): they die with the storage.</summary>
+    internal object? Packed;
+
     /// <summary>True when the buffer came from the pool with a lease (it goes back when released).</summary>
     internal bool IsPooled => Length >= Kernels.Memory.BufferPool<byte>.MinPooledLength;
 
@@ -95,6 +108,7 @@ public sealed class Storage<T> : Storage where T : unmanaged
     {
         var a = Interlocked.Exchange(ref array, null);
         if (a is null) return false;
+        Packed = null;
         if (lease is not null)
         {
             lease.Disarm();

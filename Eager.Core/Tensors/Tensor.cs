@@ -136,7 +136,13 @@ public sealed partial class Tensor
     /// <exception cref="TracerException">The tensor is symbolic.</exception>
     /// <exception cref="InvalidOperationException">T is not the tensor's element type, or the tensor is a
     /// non-contiguous view.</exception>
-    public Span<T> AsSpan<T>() where T : unmanaged => Span<T>("Tensor.AsSpan");
+    public Span<T> AsSpan<T>() where T : unmanaged
+    {
+        var span = Span<T>("Tensor.AsSpan");
+        // The caller may write: what was derived from the old contents (packed filters) is stale.
+        Storage!.Modified();
+        return span;
+    }
 
     /// <summary>This tensor if contiguous, otherwise a contiguous copy.</summary>
     public Tensor Contiguous()

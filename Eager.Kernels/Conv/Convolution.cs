@@ -52,6 +52,54 @@ public static unsafe class Convolution
         }
     }
 
+    /// <summary>The packed filter layout <see cref="Forward{T}(in ConvGeometry, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, in FilterPacking, ReadOnlySpan{T})"/>
+    /// reads for <paramref name="g"/>, or null when its path reads the filter as given (or packs only small pieces of it).</summary>
+    public static FilterPacking? ForwardPacking<T>(in ConvGeometry g) where T : unmanaged =>
+        g.IsPointwise || NarrowConv.Applies<T>(g) ? null : ShiftedConv.Packing<T>(g, flipped: false);
+
+    /// <summary>The packed filter layout <see cref="BackpropInput{T}(in ConvGeometry, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, in FilterPacking, ReadOnlySpan{T})"/>
+    /// reads for <paramref name="g"/>, or null.</summary>
+    public static FilterPacking? BackpropInputPacking<T>(in ConvGeometry g) where T : unmanaged =>
+        g.IsPointwise ? null : ShiftedConv.Packing<T>(g, flipped: true);
+
+    /// <summary>Packs an HWIO <paramref name="filter"/> as <paramref name="packing"/> says into <paramref name="packed"/>
+    /// (at least <see cref="FilterPacking.Length"/> elements; a 64-byte-aligned start runs fastest).</summary>
+    /// <exception cref="ArgumentException">A span is shorter than the packing needs.</exception>
+    public static void PackFilter<T>(in FilterPacking packing, ReadOnlySpan<T> filter, Span<T> packed) where T : unmanaged
+    {
+        if (filter.Length < (long)packing.Taps * packing.Rows * packing.Columns || packed.Length < packing.Length || packing.PanelWidth <= 0)
+            throw new ArgumentException($"Convolution.PackFilter: {packing} needs a filter of {(long)packing.Taps * packing.Rows * packing.Columns} elements " +
+                                        $"and {packing.Length} packed elements; got {filter.Length} and {packed.Length}.");
+        ShiftedConv.Pack(packing, filter, packed);
+    }
+
+    /// <summary>The forward pass with the filter already packed: <paramref name="packed"/> holds <paramref name="filter"/>
+    /// packed as <paramref name="packing"/>, which a caller got from <see cref="ForwardPacking{T}"/>. When the geometry
+    /// now asks for another packing (the kernel family was switched since), the packed copy is ignored.</summary>
+    public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> filter, Span<T> output, in FilterPacking packing, ReadOnlySpan<T> packed)
+        where T : unmanaged, INumber<T>
+    {
+        if (g.OutPixels == 0 || g.OutChannels == 0 || ForwardPacking<T>(g) != packing || packed.Length < packing.Length)
+        {
+            Forward(g, input, filter, output);
+            return;
+        }
+        ShiftedConv.Forward(g, input, filter, output, packed);
+    }
+
+    /// <summary>The input gradient with the filter already packed as <see cref="BackpropInputPacking{T}"/> said.</summary>
+    public static void BackpropInput<T>(in ConvGeometry g, ReadOnlySpan<T> filter, ReadOnlySpan<T> outGrad, Span<T> inputGrad, in FilterPacking packing, ReadOnlySpan<T> packed)
+        where T : unmanaged, INumber<T>
+    {
+        if (g.OutPixels == 0 || g.OutChannels == 0 || g.PatchSize == 0 || BackpropInputPacking<T>(g) != packing || packed.Length < packing.Length)
+        {
+            BackpropInput(g, filter, outGrad, inputGrad);
+            return;
+        }
+        inputGrad.Slice(0, g.InputLength).Clear();
+        ShiftedConv.BackpropInput(g, filter, outGrad, inputGrad, packed);
+    }
+
     /// <summary>inputGrad = d(sum(output * outGrad)) / d input: the transposed convolution of outGrad with the filter.</summary>
     public static void BackpropInput<T>(in ConvGeometry g, ReadOnlySpan<T> filter, ReadOnlySpan<T> outGrad, Span<T> inputGrad)
         where T : unmanaged, INumber<T>

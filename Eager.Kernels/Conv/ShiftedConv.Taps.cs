@@ -10,25 +10,29 @@ internal static unsafe partial class ShiftedConv
 {
     /// <summary>
     /// The correlation with every tap fused into the micro-kernel's k loop: B is the whole filter as a
-    /// [taps * cin, cout] matrix packed once per call, and each MR x NR output tile reads its MR rows of the
+    /// [taps * cin, cout] matrix packed once per call (or given packed by the caller), and each MR x NR output tile reads its MR rows of the
     /// padded input block at the KH*KW tap offsets, accumulating all taps in registers before one store.
     /// </summary>
     private static void CorrelateTaps<T, TKernel>(int batch, int xh, int xw, int cin, T* x, int yh, int yw, int cout, T* y,
-        int kh, int kw, int padT, int padL, T* filter, bool flipped)
+        int kh, int kw, int padT, int padL, T* filter, bool flipped, T* given)
         where T : unmanaged, INumber<T> where TKernel : IMicroKernel<T>
     {
         int mr = TKernel.MR, nr = TKernel.NR, taps = kh * kw, kTotal = taps * cin;
         int wp = yw + kw - 1;
         int panels = (cout + nr - 1) / nr;
-        var packed = BufferPool<T>.Rent(panels * nr * kTotal + 64 / sizeof(T));
+        var packed = given != null ? [] : BufferPool<T>.Rent(panels * nr * kTotal + 64 / sizeof(T));
         try
         {
             fixed (T* packedPin = packed)
             {
-                T* bp = (T*)(((nint)packedPin + 63) & ~(nint)63);
-                // Packed even for the forward filter, which is already a row-major [taps * cin, cout] matrix:
-                // read in place, its rows (cout apart) miss L1 and the TLB, measured 2x slower at 256 channels.
-                PackFilter(cin, cout, taps, nr, filter, flipped, bp);
+                T* bp = given;
+                if (bp == null)
+                {
+                    bp = (T*)(((nint)packedPin + 63) & ~(nint)63);
+                    // Packed even for the forward filter, which is already a row-major [taps * cin, cout] matrix:
+                    // read in place, its rows (cout apart) miss L1 and the TLB, measured 2x slower at 256 channels.
+                    PackFilter(cin, cout, taps, nr, filter, flipped, bp);
+                }
                 bool rowTiles = UsesRowTiles<T, TKernel>(yw);
                 int rows = BalancedRows(batch, yh, yw, wp, rowTiles ? Kernel512<T>.RowTileMR : mr, BlockRows(yh, wp, Math.Max(cin, cout), sizeof(T)),
                     (long)yw * kTotal * cout, rowTiles || typeof(TKernel) == typeof(Kernel256<T>));
@@ -40,7 +44,7 @@ internal static unsafe partial class ShiftedConv
         }
         finally
         {
-            BufferPool<T>.Return(packed);
+            if (given == null) BufferPool<T>.Return(packed);
         }
     }
 

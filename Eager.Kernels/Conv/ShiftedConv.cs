@@ -37,39 +37,62 @@ internal static unsafe partial class ShiftedConv
             && g.OutHeight > 0 && g.OutWidth > 0;
     }
 
-    /// <summary>output[N, OH, OW, Cout] = conv(input, filter HWIO).</summary>
-    public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> filter, Span<T> output)
+    /// <summary>output[N, OH, OW, Cout] = conv(input, filter HWIO);
+    /// <paramref name="packed"/> is the filter packed as <see cref="Packing{T}"/> says, or empty to pack it here.</summary>
+    public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> filter, Span<T> output, ReadOnlySpan<T> packed = default)
         where T : unmanaged, INumber<T>
     {
-        fixed (T* x = input, w = filter, y = output)
+        fixed (T* x = input, w = filter, y = output, bp = packed)
             Correlate(g.Batch, g.InHeight, g.InWidth, g.InChannels, x, g.OutHeight, g.OutWidth, g.OutChannels, y,
-                g.KernelHeight, g.KernelWidth, g.PadTop, g.PadLeft, w, flipped: false);
+                g.KernelHeight, g.KernelWidth, g.PadTop, g.PadLeft, w, flipped: false, bp);
     }
 
-    /// <summary>inputGrad = the full correlation of outGrad with the spatially flipped, transposed filter.</summary>
-    public static void BackpropInput<T>(in ConvGeometry g, ReadOnlySpan<T> filter, ReadOnlySpan<T> outGrad, Span<T> inputGrad)
+    /// <summary>inputGrad = the full correlation of outGrad with the spatially flipped, transposed filter;
+    /// <paramref name="packed"/> is the filter packed as <see cref="Packing{T}"/> says (flipped), or empty.</summary>
+    public static void BackpropInput<T>(in ConvGeometry g, ReadOnlySpan<T> filter, ReadOnlySpan<T> outGrad, Span<T> inputGrad, ReadOnlySpan<T> packed = default)
         where T : unmanaged, INumber<T>
     {
-        fixed (T* w = filter, dy = outGrad, dx = inputGrad)
+        fixed (T* w = filter, dy = outGrad, dx = inputGrad, bp = packed)
             Correlate(g.Batch, g.OutHeight, g.OutWidth, g.OutChannels, dy, g.InHeight, g.InWidth, g.InChannels, dx,
-                g.KernelHeight, g.KernelWidth, g.KernelHeight - 1 - g.PadTop, g.KernelWidth - 1 - g.PadLeft, w, flipped: true);
+                g.KernelHeight, g.KernelWidth, g.KernelHeight - 1 - g.PadTop, g.KernelWidth - 1 - g.PadLeft, w, flipped: true, bp);
+    }
+
+    /// <summary>The packed filter layout this path's forward (or, <paramref name="flipped"/>, input-gradient) correlation
+    /// of <paramref name="g"/> reads; null where it reads the filter in place (no SIMD micro-kernel) or does not apply.</summary>
+    public static FilterPacking? Packing<T>(in ConvGeometry g, bool flipped) where T : unmanaged
+    {
+        if (!Applies<T>(g)) return null;
+        var path = GemmDriver.PackedPath<T>();
+        int nr = path switch { GemmPath.Vector512 => Kernel512<T>.NR, GemmPath.Vector256 => Kernel256<T>.NR, _ => 0 };
+        if (nr == 0) return null;
+        int taps = g.KernelHeight * g.KernelWidth;
+        return flipped ? new FilterPacking(path, nr, taps, g.OutChannels, g.InChannels, true)
+                       : new FilterPacking(path, nr, taps, g.InChannels, g.OutChannels, false);
+    }
+
+    /// <summary>Packs <paramref name="filter"/> (HWIO) as <paramref name="p"/> says into <paramref name="packed"/>.</summary>
+    public static void Pack<T>(in FilterPacking p, ReadOnlySpan<T> filter, Span<T> packed) where T : unmanaged
+    {
+        fixed (T* w = filter, bp = packed)
+            PackFilter(p.Rows, p.Columns, p.Taps, p.PanelWidth, w, p.Flipped, bp);
     }
 
     /// <summary>
     /// Cross-correlates x [batch, xh, xw, cin] with a KH x KW filter into y [batch, yh, yw, cout] (stride 1),
     /// x padded by padT rows and padL columns. Unflipped, tap (i, j) uses the filter's [cin, cout] block
     /// (HWIO). Flipped (the input gradient), x is the output gradient and tap (i, j) uses block (KH-1-i, KW-1-j)
-    /// of the forward filter read transposed in place.
+    /// of the forward filter read transposed in place. A non-null <paramref name="packed"/> is the filter already packed
+    /// for this kernel family (the caller checked the packing); it is then not read.
     /// </summary>
     private static void Correlate<T>(int batch, int xh, int xw, int cin, T* x, int yh, int yw, int cout, T* y,
-        int kh, int kw, int padT, int padL, T* filter, bool flipped)
+        int kh, int kw, int padT, int padL, T* filter, bool flipped, T* packed)
         where T : unmanaged, INumber<T>
     {
         if (batch == 0 || yh == 0 || yw == 0 || cout == 0) return;
         switch (GemmDriver.PackedPath<T>())
         {
-            case GemmPath.Vector512: CorrelateTaps<T, Kernel512<T>>(batch, xh, xw, cin, x, yh, yw, cout, y, kh, kw, padT, padL, filter, flipped); return;
-            case GemmPath.Vector256: CorrelateTaps<T, Kernel256<T>>(batch, xh, xw, cin, x, yh, yw, cout, y, kh, kw, padT, padL, filter, flipped); return;
+            case GemmPath.Vector512: CorrelateTaps<T, Kernel512<T>>(batch, xh, xw, cin, x, yh, yw, cout, y, kh, kw, padT, padL, filter, flipped, packed); return;
+            case GemmPath.Vector256: CorrelateTaps<T, Kernel256<T>>(batch, xh, xw, cin, x, yh, yw, cout, y, kh, kw, padT, padL, filter, flipped, packed); return;
         }
         CorrelateByTap(batch, xh, xw, cin, x, yh, yw, cout, y, kh, kw, padT, padL, filter, flipped);
     }
