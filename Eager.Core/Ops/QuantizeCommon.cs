@@ -48,6 +48,20 @@ internal static partial class QuantizationOps
     /// <summary>The zero-point tensor for an omitted one: a uint8 0 (ONNX's default).</summary>
     public static Tensor DefaultZero(DType dtype = DType.UInt8) => dtype == DType.Int8 ? Tensor.Scalar((sbyte)0) : Tensor.Scalar((byte)0);
 
+    /// <summary>The zero point for an omitted one beside <paramref name="scale"/>: 0 of <paramref name="dtype"/> (int8, uint8
+    /// or int32), a scalar for a per-tensor scale and one per channel for a per-channel one.</summary>
+    public static Tensor DefaultZero(DType dtype, Tensor scale)
+    {
+        if (scale.Rank != 1 || scale.Shape[0] < 0) return dtype == DType.Int32 ? Tensor.Scalar(0) : DefaultZero(dtype);
+        int n = scale.Shape[0];
+        return dtype switch
+        {
+            DType.Int32 => Tensor.From(new int[n]),
+            DType.Int8 => Tensor.From(new sbyte[n]),
+            _ => Tensor.From(new byte[n]),
+        };
+    }
+
     /// <summary>[outer, channels, inner] of a tensor quantised along <paramref name="axis"/> with <paramref name="scales"/> scales.</summary>
     public static (int Channels, int Inner) Layout(string op, Shape shape, int axis, int scales)
     {

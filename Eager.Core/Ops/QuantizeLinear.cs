@@ -12,7 +12,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">x is not float32, the scale is not float32, the zero point is not int8/uint8,
     /// or their lengths do not match x's axis.</exception>
     public static Tensor QuantizeLinear(Tensor x, Tensor scale, Tensor? zeroPoint = null, int axis = 1) =>
-        Dispatcher.Apply1(QuantizationOps.QuantizeLinearDef, new Attrs { { "axis", axis } }, x, scale, zeroPoint ?? QuantizationOps.DefaultZero());
+        Dispatcher.Apply1(QuantizationOps.QuantizeLinearDef, new Attrs { { "axis", axis } }, x, scale, zeroPoint ?? QuantizationOps.DefaultZero(DType.UInt8, scale));
 
     /// <summary>
     /// ONNX's DequantizeLinear: y = (x - zeroPoint) * scale in float32, for int8, uint8 or int32 x (the zero point has
@@ -21,7 +21,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">Dtypes or lengths do not match.</exception>
     public static Tensor DequantizeLinear(Tensor x, Tensor scale, Tensor? zeroPoint = null, int axis = 1) =>
         Dispatcher.Apply1(QuantizationOps.DequantizeLinearDef, new Attrs { { "axis", axis } }, x, scale,
-            zeroPoint ?? (x.DType == DType.Int32 ? Tensor.Scalar(0) : QuantizationOps.DefaultZero(x.DType)));
+            zeroPoint ?? QuantizationOps.DefaultZero(x.DType, scale));
 
     /// <summary>
     /// ONNX's DynamicQuantizeLinear: quantises float32 x to uint8 over the range [min(x, 0), max(x, 0)]; returns

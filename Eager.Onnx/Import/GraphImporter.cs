@@ -26,12 +26,21 @@ internal sealed class GraphImporter
         if (unsupported.Count > 0)
             throw new NotSupportedException($"ONNX import: unsupported operator(s) {string.Join(", ", unsupported)} (opset {Opset}). Supported: {string.Join(", ", OnnxOps.Handlers.Keys.Order())}.");
         Inputs = model.Graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
+        units = QdqFusion.Find(model.Graph);
+        deferred = new HashSet<NodeProto>(units.Values.SelectMany(u => u.Replaced).Where(n => !units.ContainsKey(n)), ReferenceEqualityComparer.Instance);
+        fusedAway = new HashSet<string>(deferred.SelectMany(n => n.Output), StringComparer.Ordinal);
         foreach (var v in Inputs.Concat(model.Graph.Output))
             if (v.Type?.TensorType is null)
                 throw new NotSupportedException($"ONNX import: '{v.Name}' is a {v.Type?.ValueCase.ToString() ?? "untyped"} value; only tensors are supported.");
     }
 
     public int Opset { get; }
+
+    /// <summary>The QDQ units run as integer kernels, keyed by their QuantizeLinear node; the other nodes of each unit
+    /// (deferred to it) and the float values they compute (fusedAway).</summary>
+    private readonly Dictionary<NodeProto, QdqUnit> units;
+    private readonly HashSet<NodeProto> deferred;
+    private readonly HashSet<string> fusedAway;
 
     /// <summary>
     /// How many elements the nodes computed at import time (those whose inputs are all constants) may produce
@@ -75,40 +84,68 @@ internal sealed class GraphImporter
         var missing = wanted is null ? null : new HashSet<string>(wanted.Where(w => !values.ContainsKey(w)), StringComparer.Ordinal);
         // While tracing, whatever runs eagerly is computed from the file alone; run on concrete inputs, the caller chose the sizes.
         using var foldLimit = Graph.Current is not null ? Dispatcher.LimitElements(FoldLimit) : null;
+        // A caller asking for a float value inside a QDQ unit gets the graph as written.
+        bool fuse = wanted is null || !wanted.Any(fusedAway.Contains);
         foreach (var node in model.Graph.Node)
         {
             if (missing is { Count: 0 }) break;
+            if (fuse && deferred.Contains(node)) continue;
+            if (fuse && units.TryGetValue(node, out var unit))
+            {
+                var fused = Guarded(node, () => QdqFusion.Run(unit, values, Opset, Graph.Current is null ? null : Graph.EagerScope));
+                if (fused is not null) Store(node, [fused]);
+                else foreach (var n in unit.Replaced) Store(n, RunNode(n));
+                continue;
+            }
+            Store(node, RunNode(node));
+        }
+        if (missing is { Count: > 0 }) throw new ArgumentException($"ONNX model: no node computes {string.Join(", ", missing)}.");
+        return values;
+
+        void Store(NodeProto node, Tensor[] outs)
+        {
+            for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
+                if (!string.IsNullOrEmpty(node.Output[i])) { values[node.Output[i]] = outs[i]; missing?.Remove(node.Output[i]); }
+        }
+
+        Tensor[] RunNode(NodeProto node)
+        {
             var ins = node.Input.Select(n => string.IsNullOrEmpty(n) ? null
                 : values.TryGetValue(n, out var t) ? t
                 : throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node or input defines.")).ToArray();
             var ctx = new ImportContext(node, ins, Opset);
-            Tensor[] outs;
             bool allConst = ins.All(t => t is null || !t.IsSymbolic);
-            try
+            var outs = Guarded(node, () =>
             {
                 if (allConst && Graph.Current is not null)
                 {
-                    using (Graph.EagerScope()) outs = OnnxOps.Handlers[node.OpType](ctx);
+                    using (Graph.EagerScope()) return OnnxOps.Handlers[node.OpType](ctx);
                 }
-                else outs = OnnxOps.Handlers[node.OpType](ctx);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): {e.Message}", e);
-            }
-            catch (OverflowException e)
-            {
-                throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): a size, index or attribute does not fit 32 bits.", e);
-            }
+                return OnnxOps.Handlers[node.OpType](ctx);
+            });
             if (Graph.Current is not null && !allConst)
             {
                 KnownValues.Propagate(node, ctx, outs);
                 for (int i = 0; i < outs.Length; i++) outs[i] = KnownValues.Fold(outs[i]);
             }
-            for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
-                if (!string.IsNullOrEmpty(node.Output[i])) { values[node.Output[i]] = outs[i]; missing?.Remove(node.Output[i]); }
+            return outs;
         }
-        if (missing is { Count: > 0 }) throw new ArgumentException($"ONNX model: no node computes {string.Join(", ", missing)}.");
-        return values;
+    }
+
+    /// <summary>Runs one node's import, turning argument and overflow errors into errors naming the node.</summary>
+    private T Guarded<T>(NodeProto node, Func<T> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): {e.Message}", e);
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}, opset {Opset}): a size, index or attribute does not fit 32 bits.", e);
+        }
     }
 }

@@ -8,9 +8,13 @@ namespace Eager.Tests.Onnx;
 /// <summary>Runs an ONNX file in ONNX Runtime (the reference we did not write) with Eager tensors in and out.</summary>
 internal static class OrtRunner
 {
-    public static Tensor[] Run(string path, params Tensor[] inputs)
+    public static Tensor[] Run(string path, params Tensor[] inputs) => Run(path, GraphOptimizationLevel.ORT_DISABLE_ALL, inputs);
+
+    /// <summary>Runs with ONNX Runtime's graph optimisations at <paramref name="level"/> (ORT_ENABLE_ALL fuses QDQ units
+    /// into its integer kernels).</summary>
+    public static Tensor[] Run(string path, GraphOptimizationLevel level, params Tensor[] inputs)
     {
-        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = level };
         using var session = new InferenceSession(path, options);
         var names = session.InputMetadata.Keys.ToList();
         Assert.That(names, Has.Count.EqualTo(inputs.Length), "ONNX Runtime sees the same number of inputs");
