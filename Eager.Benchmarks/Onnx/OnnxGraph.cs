@@ -20,6 +20,13 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>A graph input of another element type (float16 activations).</summary>
+    public string Input(string name, DType dtype, params long[] shape)
+    {
+        graph.Input.Add(ValueInfo(name, shape, dtype));
+        return name;
+    }
+
     /// <summary>A constant weight.</summary>
     public string Weight(Tensor value, string hint = "w")
     {
@@ -40,8 +47,8 @@ internal sealed class OnnxGraph
         return output;
     }
 
-    /// <summary>Marks a value as a graph output (float32, shape left to inference).</summary>
-    public void Output(string name) => graph.Output.Add(ValueInfo(name, null));
+    /// <summary>Marks a value as a graph output (float32 unless <paramref name="dtype"/> says otherwise; shape left to inference).</summary>
+    public void Output(string name, DType dtype = DType.Float32) => graph.Output.Add(ValueInfo(name, null, dtype));
 
     /// <summary>The serialised model (opset 17).</summary>
     public byte[] ToBytes()
@@ -51,9 +58,9 @@ internal sealed class OnnxGraph
         return model.ToByteArray();
     }
 
-    private static ValueInfoProto ValueInfo(string name, long[]? shape)
+    private static ValueInfoProto ValueInfo(string name, long[]? shape, DType dtype = DType.Float32)
     {
-        var type = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
+        var type = new TypeProto.Types.Tensor { ElemType = OnnxTensors.ElemType(dtype) };
         if (shape is not null)
         {
             type.Shape = new TensorShapeProto();
