@@ -4,10 +4,10 @@ namespace Eager.Onnx.Import;
 
 /// <summary>
 /// One QDQ unit of a quantised model: DequantizeLinear on the input and on a constant filter or weight matrix, a float
-/// Conv or MatMul (a MatMul may add a bias vector after it), an optional Relu, and the QuantizeLinear of the result.
-/// ONNX Runtime runs such a unit as one integer kernel; so does the importer, as QLinearConv or QLinearMatMul.
+/// Conv, Gemm or MatMul (a MatMul may add a bias vector after it), an optional Relu, and the QuantizeLinear of the
+/// result. ONNX Runtime runs such a unit as one integer kernel; so does the importer, as QLinearConv or QLinearMatMul.
 /// </summary>
-/// <param name="Core">The Conv or MatMul.</param>
+/// <param name="Core">The Conv, Gemm or MatMul.</param>
 /// <param name="DqInput">The DequantizeLinear feeding the core's input.</param>
 /// <param name="DqWeight">The DequantizeLinear feeding the core's filter or right operand.</param>
 /// <param name="BiasAdd">An Add of a bias vector after a MatMul, or null.</param>
@@ -62,7 +62,7 @@ internal static class QdqFusion
                 core = Sole(add.Input[0], "MatMul") ?? Sole(add.Input[1], "MatMul");
                 if (core is null) add = null;
             }
-            core ??= Sole(value, "Conv") ?? Sole(value, "MatMul");
+            core ??= Sole(value, "Conv") ?? Sole(value, "MatMul") ?? Sole(value, "Gemm");
             if (core is null || core.Input.Count < 2) continue;
             if (Producer(core.Input[0], Dequantize) is not { } dqx || Producer(core.Input[1], Dequantize) is not { } dqw) continue;
             units[q] = new QdqUnit(core, dqx, dqw, add, relu, q);
@@ -92,15 +92,19 @@ internal static class QdqFusion
         var yZero = Value(u.Quantize, 2) is { } z ? Known(z) : Tensor.Scalar((byte)0);
         if (xZero is null || wZero is null || yZero is null || !Is8Bit(yZero.DType) || yZero.Shape.Size != 1) return null;
 
-        bool conv = u.Core.OpType == "Conv";
-        if (conv ? w.Rank is not (3 or 4) || u.Core.Attribute.Any(a => a.Name == "group" && a.I != 1) : w.Rank != 2 || x.Rank < 2) return null;
-        int outputs = conv ? w.Shape[0] : w.Shape[1];
-        // Per-channel scales must run along the output channels: axis 0 of an OIHW filter, the columns of a matrix.
-        if (wScale.Shape.Size != 1 && (wScale.Shape.Size != outputs || NormalisedAxis(u.DqWeight, w.Rank) != (conv ? 0 : 1))) return null;
+        bool conv = u.Core.OpType == "Conv", gemm = u.Core.OpType == "Gemm";
+        bool transB = gemm && Int(u.Core, "transB", 0) != 0;
+        if (conv ? w.Rank is not (3 or 4) || Int(u.Core, "group", 1) != 1 : w.Rank != 2 || x.Rank < 2) return null;
+        // Gemm's alpha * A' * B' + beta * C is a plain product only with its defaults.
+        if (gemm && (x.Rank != 2 || Int(u.Core, "transA", 0) != 0 || Float(u.Core, "alpha") != 1f || Float(u.Core, "beta") != 1f)) return null;
+        int outputs = conv || transB ? w.Shape[0] : w.Shape[1];
+        // Per-channel scales must run along the output channels: axis 0 of an OIHW filter or a transposed Gemm weight,
+        // else the columns of the matrix.
+        if (wScale.Shape.Size != 1 && (wScale.Shape.Size != outputs || NormalisedAxis(u.DqWeight, w.Rank) != (conv || transB ? 0 : 1))) return null;
         if (u.Relu is not null && ZeroOf(yZero) != (yZero.DType == DType.UInt8 ? 0 : -128)) return null; // Relu is then saturation
 
-        bool hasBias = conv ? u.Core.Input.Count > 2 && !string.IsNullOrEmpty(u.Core.Input[2]) : u.BiasAdd is not null;
-        Tensor? floatBias = conv ? Value(u.Core, 2)
+        bool hasBias = conv || gemm ? u.Core.Input.Count > 2 && !string.IsNullOrEmpty(u.Core.Input[2]) : u.BiasAdd is not null;
+        Tensor? floatBias = conv || gemm ? Value(u.Core, 2)
             : u.BiasAdd is null ? null
             : Value(u.BiasAdd, u.BiasAdd.Input[0] == u.Core.Output[0] ? 1 : 0);
         Tensor? bias = null;
@@ -113,8 +117,16 @@ internal static class QdqFusion
             Tensor?[] ins = bias is null ? [x, xScale, xZero, w, wScale, wZero, yScale, yZero] : [x, xScale, xZero, w, wScale, wZero, yScale, yZero, bias];
             return OnnxOps.Handlers["QLinearConv"](new ImportContext(u.Core, ins, opset))[0];
         }
+        if (transB)
+        {
+            using (eagerScope?.Invoke()) w = Ops.Transpose(w, [1, 0]);
+        }
         return Ops.QLinearMatMul(x, xScale, xZero, w, wScale, wZero, yScale, yZero, bias);
     }
+
+    private static long Int(NodeProto n, string name, long fallback) => n.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
+
+    private static float Float(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name)?.F ?? 1f;
 
     private static bool Is8Bit(DType d) => d is DType.Int8 or DType.UInt8;
 

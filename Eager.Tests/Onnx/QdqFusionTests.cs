@@ -145,29 +145,35 @@ public class QdqFusionTests
         AgreesWithOnnxRuntime(b, x, 0.03f, "QLinearConv", expectFused: !relu || outZero == 0);
     }
 
-    [TestCase(false, true)]
-    [TestCase(true, true)]
-    [TestCase(true, false)]
-    public void MatMulUnitMatchesOnnxRuntime(bool perColumn, bool bias)
+    [TestCase(false, true, false)]
+    [TestCase(true, true, false)]
+    [TestCase(true, false, false)]
+    [TestCase(true, true, true)]
+    [TestCase(false, false, true)]
+    public void MatMulUnitMatchesOnnxRuntime(bool perColumn, bool bias, bool gemm)
     {
         const int n = 24;
         var w = Int8(new Shape(40, n), seed: 5);
         var ws = Scales(perColumn ? n : 0, 6, 0.003f);
         var (bq, bs) = Bias(n, 0.05f, ws, 7);
+        // Gemm with transB = 1 holds the weights as [N, K], per-channel scales along axis 0.
+        int[] xShape = gemm ? [15, 40] : [3, 5, 40];
         var b = new OnnxGraphBuilder(13)
-            .Input("x", DType.Float32, 3, 5, 40)
+            .Input("x", DType.Float32, xShape)
             .Init("xs", Tensor.Scalar(0.05f)).Init("xz", Tensor.Scalar((byte)131))
-            .Init("w", w).Init("ws", ws)
+            .Init("w", gemm ? Ops.Transpose(w, [1, 0]).Contiguous() : w).Init("ws", ws)
             .Init("b", bq).Init("bs", bs).Init("bz", Tensor.From(new int[n]))
             .Init("ys", Tensor.Scalar(0.1f)).Init("yz", Tensor.Scalar((sbyte)-128))
             .Node("QuantizeLinear", ["x", "xs", "xz"], ["xq"])
             .Node("DequantizeLinear", ["xq", "xs", "xz"], ["xf"])
-            .Node("DequantizeLinear", ["w", "ws"], ["wf"], ("axis", 1L))
-            .Node("MatMul", ["xf", "wf"], ["m"]);
+            .Node("DequantizeLinear", ["w", "ws"], ["wf"], ("axis", gemm ? 0L : 1L));
+        if (bias) b.Node("DequantizeLinear", ["b", "bs", "bz"], ["bf"], ("axis", 0L));
         string last = "m";
-        if (bias) b.Node("DequantizeLinear", ["b", "bs", "bz"], ["bf"], ("axis", 0L)).Node("Add", ["bf", "m"], [last = "a"]);
+        if (gemm) b.Node("Gemm", bias ? ["xf", "wf", "bf"] : ["xf", "wf"], ["m"], ("transB", 1L));
+        else b.Node("MatMul", ["xf", "wf"], ["m"]);
+        if (bias && !gemm) b.Node("Add", ["bf", "m"], [last = "a"]);
         b.Node("Relu", [last], ["r"]).Node("QuantizeLinear", ["r", "ys", "yz"], ["yq"]).Node("DequantizeLinear", ["yq", "ys", "yz"], ["y"]).Output("y");
-        AgreesWithOnnxRuntime(b, Tensor.RandomNormal(new Shape(3, 5, 40), seed: 8), 0.1f, "QLinearMatMul", expectFused: true);
+        AgreesWithOnnxRuntime(b, Tensor.RandomNormal(new Shape(xShape), seed: 8), 0.1f, "QLinearMatMul", expectFused: true);
     }
 
     [Test]
