@@ -60,11 +60,34 @@ public static partial class Ops
 internal static partial class ControlFlowOps
 {
     internal const string WhileName = "While";
-    internal static readonly OpDef WhileDef = new(WhileName, WhileInfer, WhileCompute) { NoOnnx = "control flow over Eager subgraphs; ONNX's If and Loop take subgraphs, which the exporter does not write (it writes flat graphs only)", Gradient = WhileGradient, IsStateful = true };
+    internal static readonly OpDef WhileDef = new(WhileName, WhileInfer, WhileCompute) { Onnx = WhileOnnx, Gradient = WhileGradient, IsStateful = true };
+
+    /// <summary>
+    /// ONNX's Loop with the condition carried: Loop runs its body while the condition it was given is true, and the
+    /// body returns the next condition. So the condition runs once before the loop on the initial variables, and the
+    /// Loop body is our body followed by our condition on its results. maximumIterations, when set, is the trip count.
+    /// </summary>
+    private static void WhileOnnx(IOnnxEmitter e)
+    {
+        var (n, cond, body, nc, nb, max) = WhileParts(e.Node.Attrs);
+        var vars = Enumerable.Range(0, n).Select(e.Input).ToArray();
+        var condCaps = Enumerable.Range(n, nc).Select(e.Input).ToArray();
+        var bodyCaps = Enumerable.Range(n + nc, nb).Select(e.Input).ToArray();
+        var first = e.Inline(cond, [.. vars, .. condCaps])[0];
+        var flag = new TensorSpec(Shape.Scalar, DType.Bool);
+        var specs = e.Node.Outputs.Select(TensorSpec.Of).ToArray();
+        var loopBody = e.Graph("body", [new TensorSpec(Shape.Scalar, DType.Int64), flag, .. specs], [flag, .. specs], (b, formal) =>
+        {
+            var next = b.Inline(body, [.. formal[2..], .. bodyCaps]);
+            return [b.Inline(cond, [.. next, .. condCaps])[0], .. next];
+        });
+        var trip = max >= 0 ? e.Constant(Tensor.Scalar((long)max), "maximum_iterations") : "";
+        e.Add("Loop", [trip, first, .. vars], [.. Enumerable.Range(0, n).Select(e.Output)], ("body", loopBody));
+    }
 
     internal const string WhileGradName = "WhileGrad";
     // Runs the loop forward again, keeping every iteration's loop variables, then the body's gradient backwards.
-    internal static readonly OpDef WhileGradDef = new(WhileGradName, WhileGradInfer, WhileGradCompute) { NoOnnx = "the gradient of While: control flow over Eager subgraphs; ONNX's If and Loop take subgraphs, which the exporter does not write (it writes flat graphs only)", IsStateful = true };
+    internal static readonly OpDef WhileGradDef = new(WhileGradName, WhileGradInfer, WhileGradCompute) { NoOnnx = OnnxMap.BackwardOnly, IsStateful = true };
 
     internal static Tensor[] CheckBody(Tensor[] vars, Tensor[] next, bool eager)
     {

@@ -47,7 +47,21 @@ public static partial class Ops
 internal static partial class ControlFlowOps
 {
     internal const string IfName = "If";
-    internal static readonly OpDef IfDef = new(IfName, IfInfer, IfCompute) { NoOnnx = "control flow over Eager subgraphs; ONNX's If and Loop take subgraphs, which the exporter does not write (it writes flat graphs only)", Gradient = IfGradient, IsStateful = true };
+    internal static readonly OpDef IfDef = new(IfName, IfInfer, IfCompute) { Onnx = IfOnnx, Gradient = IfGradient, IsStateful = true };
+
+    /// <summary>ONNX's If: its branches take no inputs and read the captured tensors by their outer names.</summary>
+    private static void IfOnnx(IOnnxEmitter e)
+    {
+        var then = e.Node.Attrs.Get<Subgraph>("then");
+        var els = e.Node.Attrs.Get<Subgraph>("else");
+        int nt = then.Inputs.Count;
+        var specs = e.Node.Outputs.Select(TensorSpec.Of).ToArray();
+        var thenArgs = Enumerable.Range(1, nt).Select(e.Input).ToArray();
+        var elseArgs = Enumerable.Range(1 + nt, els.Inputs.Count).Select(e.Input).ToArray();
+        var thenGraph = e.Graph("then", [], specs, (b, _) => b.Inline(then, thenArgs));
+        var elseGraph = e.Graph("else", [], specs, (b, _) => b.Inline(els, elseArgs));
+        e.Add("If", [e.Input(0)], [.. Enumerable.Range(0, specs.Length).Select(e.Output)], ("then_branch", thenGraph), ("else_branch", elseGraph));
+    }
 
     private static TensorSpec[] IfInfer(Tensor[] x, Attrs a)
     {

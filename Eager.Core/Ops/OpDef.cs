@@ -207,9 +207,28 @@ public interface IOnnxEmitter
     /// <summary>A fresh unique value name.</summary>
     string Temp(string hint);
 
-    /// <summary>Adds an ONNX node. Attribute values: long, float, string, long[], float[], Tensor.</summary>
+    /// <summary>Adds an ONNX node. Attribute values: long, float, string, long[], float[], Tensor, <see cref="OnnxGraph"/>.</summary>
     void Add(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes);
+
+    /// <summary>Writes the nodes of <paramref name="sub"/> into the graph being built, its inputs bound to the value
+    /// names <paramref name="inputs"/> (one per <see cref="Subgraph.Inputs"/>), and returns the names of its outputs.
+    /// Each call writes fresh nodes, so one subgraph may be written several times.</summary>
+    string[] Inline(Subgraph sub, IReadOnlyList<string> inputs);
+
+    /// <summary>
+    /// Builds a graph-valued attribute (If's branches, Loop's body) for <see cref="Add"/>: a nested ONNX graph with
+    /// formal inputs of <paramref name="inputs"/> and outputs of <paramref name="outputs"/>. <paramref name="build"/>
+    /// gets an emitter that writes into the nested graph and the names of its formal inputs, and returns the names of
+    /// the values it outputs. The nested graph may read any name of the graphs around it (ONNX's outer scope), such
+    /// as this node's <see cref="Input"/> names.
+    /// </summary>
+    OnnxGraph Graph(string hint, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs, Func<IOnnxEmitter, string[], string[]> build);
 }
+
+/// <summary>A nested ONNX graph that <see cref="IOnnxEmitter.Graph"/> built, passed as an attribute value; Core holds it
+/// without knowing protobuf.</summary>
+/// <param name="Proto">The ONNX GraphProto.</param>
+public sealed record OnnxGraph(object Proto);
 
 /// <summary>All ops by name. Filled by the <see cref="OpDef"/> constructors in the op family files.</summary>
 public static class OpRegistry
