@@ -7,7 +7,7 @@ namespace Eager.Onnx.Import;
 /// (tracing), adding nodes. Nodes whose inputs are all constants are computed at import time, so shape
 /// arithmetic on initializers (Shape/Gather/Concat/Reshape chains) folds away.
 /// </summary>
-internal sealed class GraphImporter
+internal sealed partial class GraphImporter
 {
     private readonly ModelProto model;
     private readonly Dictionary<string, Tensor> initializers = new(StringComparer.Ordinal);
@@ -20,7 +20,7 @@ internal sealed class GraphImporter
         long stored = initializers.Values.Sum(t => (long)t.Shape.Size)
             + model.Graph.Node.SelectMany(n => n.Attribute).Where(a => a.T is not null).Sum(a => a.T.Dims.Aggregate(1L, (p, d) => d > 0 ? Math.Min(p * Math.Min(d, int.MaxValue), int.MaxValue) : 0));
         FoldLimit = MinFoldLimit + FoldPerStoredElement * stored;
-        var unsupported = model.Graph.Node
+        var unsupported = AllNodes(model.Graph)
             .Where(n => !(string.IsNullOrEmpty(n.Domain) || n.Domain == "ai.onnx") || !OnnxOps.Handlers.ContainsKey(n.OpType))
             .Select(n => string.IsNullOrEmpty(n.Domain) ? n.OpType : $"{n.Domain}.{n.OpType}").Distinct().ToList();
         if (unsupported.Count > 0)
@@ -108,28 +108,32 @@ internal sealed class GraphImporter
                 if (!string.IsNullOrEmpty(node.Output[i])) { values[node.Output[i]] = outs[i]; missing?.Remove(node.Output[i]); }
         }
 
-        Tensor[] RunNode(NodeProto node)
+        Tensor[] RunNode(NodeProto node) => ImportNode(node, n => values.GetValueOrDefault(n));
+    }
+
+    /// <summary>Imports one node, reading its inputs through <paramref name="lookup"/> (this scope, then the scopes around it).</summary>
+    private Tensor[] ImportNode(NodeProto node, Func<string, Tensor?> lookup)
+    {
+        var ins = node.Input.Select(n => string.IsNullOrEmpty(n) ? null
+            : lookup(n) is { } t ? t
+            : throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node or input defines.")).ToArray();
+        var ctx = new ImportContext(node, ins, Opset, (g, xs, outer) => RunGraph(g, outer is null ? lookup : n => lookup(n) is { } t ? outer(t) : null, xs));
+        // A node with subgraphs also reads the outer values they name.
+        bool allConst = ins.All(t => t is null || !t.IsSymbolic) && OuterNames(node).All(n => lookup(n) is not { IsSymbolic: true });
+        var outs = Guarded(node, () =>
         {
-            var ins = node.Input.Select(n => string.IsNullOrEmpty(n) ? null
-                : values.TryGetValue(n, out var t) ? t
-                : throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node or input defines.")).ToArray();
-            var ctx = new ImportContext(node, ins, Opset);
-            bool allConst = ins.All(t => t is null || !t.IsSymbolic);
-            var outs = Guarded(node, () =>
+            if (allConst && Graph.Current is not null)
             {
-                if (allConst && Graph.Current is not null)
-                {
-                    using (Graph.EagerScope()) return OnnxOps.Handlers[node.OpType](ctx);
-                }
-                return OnnxOps.Handlers[node.OpType](ctx);
-            });
-            if (Graph.Current is not null && !allConst)
-            {
-                KnownValues.Propagate(node, ctx, outs);
-                for (int i = 0; i < outs.Length; i++) outs[i] = KnownValues.Fold(outs[i]);
+                using (Graph.EagerScope()) return OnnxOps.Handlers[node.OpType](ctx);
             }
-            return outs;
+            return OnnxOps.Handlers[node.OpType](ctx);
+        });
+        if (Graph.Current is not null && !allConst)
+        {
+            KnownValues.Propagate(node, ctx, outs);
+            for (int i = 0; i < outs.Length; i++) outs[i] = KnownValues.Fold(outs[i]);
         }
+        return outs;
     }
 
     /// <summary>Runs one node's import, turning argument and overflow errors into errors naming the node.</summary>

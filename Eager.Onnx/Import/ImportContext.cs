@@ -6,13 +6,27 @@ namespace Eager.Onnx.Import;
 /// <summary>What an ONNX operator importer sees: the node, its resolved inputs, attributes and the opset.</summary>
 public sealed class ImportContext
 {
-    internal ImportContext(NodeProto node, Tensor?[] inputs, int opset)
+    internal ImportContext(NodeProto node, Tensor?[] inputs, int opset, SubgraphRunner? runGraph = null)
     {
-        Node = node; Inputs = inputs; Opset = opset;
+        Node = node; Inputs = inputs; Opset = opset; this.runGraph = runGraph;
     }
 
+    /// <summary>Runs a nested graph (If's branches, Loop's body) on its formal inputs in the scope of this node; a
+    /// tensor read from the scopes around it passes through <paramref name="outer"/> when given.</summary>
+    internal delegate Tensor[] SubgraphRunner(GraphProto graph, IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor>? outer);
+
+    private readonly SubgraphRunner? runGraph;
+
     /// <summary>The same node with other inputs.</summary>
-    internal ImportContext WithInputs(Tensor?[] inputs) => new(Node, inputs, Opset);
+    internal ImportContext WithInputs(Tensor?[] inputs) => new(Node, inputs, Opset, runGraph);
+
+    /// <summary>A graph attribute, or an error naming the node.</summary>
+    internal GraphProto GraphAttr(string name) => Attr(name) is { G: { } g } ? g
+        : throw new InvalidDataException($"ONNX {Node.OpType} node '{Node.Name}': graph attribute '{name}' is missing.");
+
+    /// <summary>Runs the nested graph <paramref name="graph"/> on <paramref name="inputs"/> (see <see cref="SubgraphRunner"/>).</summary>
+    internal Tensor[] RunGraph(GraphProto graph, IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor>? outer = null) =>
+        (runGraph ?? throw new InvalidOperationException($"ONNX {Node.OpType} node '{Node.Name}': no scope to run its subgraph in."))(graph, inputs, outer);
 
     /// <summary>True when input i is present and its value is known at import time (a constant, or computed only from known dimensions).</summary>
     public bool IsKnown(int i) => Opt(i) is { } t && !KnownValues.Fold(t).IsSymbolic;

@@ -20,6 +20,7 @@ internal static partial class OnnxOps
         AddIndexing(h);
         AddQuantization(h);
         AddRecurrent(h);
+        AddControlFlow(h);
         return h;
     }
 

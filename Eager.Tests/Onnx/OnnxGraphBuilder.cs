@@ -9,6 +9,13 @@ internal sealed class OnnxGraphBuilder(int opset = 13)
 {
     private readonly GraphProto graph = new() { Name = "test" };
 
+    /// <summary>Names the graph (a nested graph's name shows in import errors).</summary>
+    public OnnxGraphBuilder Named(string name)
+    {
+        graph.Name = name;
+        return this;
+    }
+
     public OnnxGraphBuilder Input(string name, DType dtype, params int[] dims)
     {
         var shape = new TensorShapeProto();
@@ -30,7 +37,7 @@ internal sealed class OnnxGraphBuilder(int opset = 13)
         return this;
     }
 
-    /// <summary>Adds a node; attribute values: long, float, string, long[], float[], Tensor.</summary>
+    /// <summary>Adds a node; attribute values: long, float, string, long[], float[], Tensor, and a builder for a graph attribute.</summary>
     public OnnxGraphBuilder Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attrs)
     {
         var n = new NodeProto { OpType = op, Name = $"{op}_{graph.Node.Count}" };
@@ -48,6 +55,7 @@ internal sealed class OnnxGraphBuilder(int opset = 13)
                 case long[] ls: a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ls); break;
                 case float[] fs: a.Type = AttributeProto.Types.AttributeType.Floats; a.Floats.AddRange(fs); break;
                 case Tensor t: a.Type = AttributeProto.Types.AttributeType.Tensor; a.T = OnnxTensors.ToProto(t, name); break;
+                case OnnxGraphBuilder g: a.Type = AttributeProto.Types.AttributeType.Graph; a.G = g.graph; break;
                 default: throw new ArgumentException($"attribute {name}: {value.GetType().Name}");
             }
             n.Attribute.Add(a);
