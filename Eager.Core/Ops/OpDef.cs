@@ -207,7 +207,7 @@ public interface IOnnxEmitter
     /// <summary>A fresh unique value name.</summary>
     string Temp(string hint);
 
-    /// <summary>Adds an ONNX node. Attribute values: long, float, string, long[], float[], Tensor, <see cref="OnnxGraph"/>.</summary>
+    /// <summary>Adds an ONNX node. Attribute values: long, float, string, long[], float[], Tensor, <see cref="OnnxSubgraph"/>.</summary>
     void Add(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes);
 
     /// <summary>Writes the nodes of <paramref name="sub"/> into the graph being built, its inputs bound to the value
@@ -222,13 +222,13 @@ public interface IOnnxEmitter
     /// the values it outputs. The nested graph may read any name of the graphs around it (ONNX's outer scope), such
     /// as this node's <see cref="Input"/> names.
     /// </summary>
-    OnnxGraph Graph(string hint, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs, Func<IOnnxEmitter, string[], string[]> build);
+    OnnxSubgraph Graph(string hint, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs, Func<IOnnxEmitter, string[], string[]> build);
 }
 
 /// <summary>A nested ONNX graph that <see cref="IOnnxEmitter.Graph"/> built, passed as an attribute value; Core holds it
 /// without knowing protobuf.</summary>
 /// <param name="Proto">The ONNX GraphProto.</param>
-public sealed record OnnxGraph(object Proto);
+public sealed record OnnxSubgraph(object Proto);
 
 /// <summary>All ops by name. Filled by the <see cref="OpDef"/> constructors in the op family files.</summary>
 public static class OpRegistry

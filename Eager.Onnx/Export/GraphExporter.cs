@@ -151,7 +151,7 @@ internal sealed class GraphExporter
             return [.. sub.Outputs.Select(t => NameOf(inner, t))];
         }
 
-        public OnnxGraph Graph(string hint, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs, Func<IOnnxEmitter, string[], string[]> build)
+        public OnnxSubgraph Graph(string hint, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs, Func<IOnnxEmitter, string[], string[]> build)
         {
             ArgumentNullException.ThrowIfNull(inputs);
             ArgumentNullException.ThrowIfNull(outputs);
@@ -173,7 +173,7 @@ internal sealed class GraphExporter
                 proto.Node.Add(new NodeProto { OpType = "Identity", Name = outName + "_identity", Input = { results[i] }, Output = { outName } });
                 proto.Output.Add(ValueInfo(outName, outputs[i].Shape, outputs[i].DType, null));
             }
-            return new OnnxGraph(proto);
+            return new OnnxSubgraph(proto);
         }
     }
 
@@ -192,7 +192,7 @@ internal sealed class GraphExporter
             case long[] longs: a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(longs); break;
             case float[] fs: a.Type = AttributeProto.Types.AttributeType.Floats; a.Floats.AddRange(fs); break;
             case Tensor t: a.Type = AttributeProto.Types.AttributeType.Tensor; a.T = OnnxTensors.ToProto(t, name); break;
-            case OnnxGraph { Proto: GraphProto g }: a.Type = AttributeProto.Types.AttributeType.Graph; a.G = g; break;
+            case OnnxSubgraph { Proto: GraphProto g }: a.Type = AttributeProto.Types.AttributeType.Graph; a.G = g; break;
             default: throw new ArgumentException($"ONNX attribute '{name}': unsupported value type {value.GetType().Name}.");
         }
         return a;
