@@ -14,9 +14,9 @@ internal static partial class OnnxOps
         h["MaxPool"] = c =>
         {
             if (c.Node.Output.Count > 1 && !string.IsNullOrEmpty(c.Node.Output[1])) return MaxPoolWithIndices(c);
-            return [Spatial(c, (x, k) => Pool(c, x, k, isMax: true))];
+            return [c.In(0).Rank == 5 ? Pool3D(c, isMax: true) : Spatial(c, (x, k) => Pool(c, x, k, isMax: true))];
         };
-        h["AveragePool"] = c => [Spatial(c, (x, k) => Pool(c, x, k, isMax: false))];
+        h["AveragePool"] = c => [c.In(0).Rank == 5 ? Pool3D(c, isMax: false) : Spatial(c, (x, k) => Pool(c, x, k, isMax: false))];
         h["GlobalAveragePool"] = c => [Ops.ReduceMean(c.In(0), SpatialAxes(c, c.In(0)), keepDims: true)];
         h["GlobalMaxPool"] = c => [Ops.ReduceMax(c.In(0), SpatialAxes(c, c.In(0)), keepDims: true)];
         h["BatchNormalization"] = c =>
