@@ -51,21 +51,24 @@ public static class FastExp
         if (bits >= 512 && Avx512F.IsSupported)
         {
             var table = Vector512.Create(TwoToSixteenths);
-            // Four vectors a step, one range check for all four (integer ops, off the multiply pipes).
-            for (; i <= n - 64; i += 64)
+            // Four vectors a step, one range check for all four (integer ops, off the multiply pipes). A block with a lane
+            // outside the range leaves the inner loop for the full path, so the loop holds no call (around which the
+            // JIT would keep its vectors on the stack).
+            while (i <= n - 64)
             {
-                var a = Vector512.LoadUnsafe(ref xs, (nuint)i);
-                var b = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
-                var c = Vector512.LoadUnsafe(ref xs, (nuint)(i + 32));
-                var d = Vector512.LoadUnsafe(ref xs, (nuint)(i + 48));
-                if (InTableRange(a, b, c, d))
+                for (; i <= n - 64; i += 64)
                 {
+                    var a = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                    var b = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
+                    var c = Vector512.LoadUnsafe(ref xs, (nuint)(i + 32));
+                    var d = Vector512.LoadUnsafe(ref xs, (nuint)(i + 48));
+                    if (!InTableRange(a, b, c, d)) break;
                     ExpTable(a, table).StoreUnsafe(ref ys, (nuint)i);
                     ExpTable(b, table).StoreUnsafe(ref ys, (nuint)(i + 16));
                     ExpTable(c, table).StoreUnsafe(ref ys, (nuint)(i + 32));
                     ExpTable(d, table).StoreUnsafe(ref ys, (nuint)(i + 48));
                 }
-                else ExpBlock(ref xs, ref ys, i, 64, 0f, negate: false);
+                if (i <= n - 64) { ExpBlock(ref xs, ref ys, i, 64, 0f, negate: false); i += 64; }
             }
             for (; i <= n - 16; i += 16)
             {
@@ -107,20 +110,21 @@ public static class FastExp
         {
             var table = Vector512.Create(TwoToSixteenths);
             var one = Vector512<float>.One;
-            for (; i <= n - 64; i += 64)
+            while (i <= n - 64)
             {
-                var a = -Vector512.LoadUnsafe(ref xs, (nuint)i);
-                var b = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
-                var c = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 32));
-                var d = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 48));
-                if (InTableRange(a, b, c, d))
+                for (; i <= n - 64; i += 64)
                 {
+                    var a = -Vector512.LoadUnsafe(ref xs, (nuint)i);
+                    var b = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 16));
+                    var c = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 32));
+                    var d = -Vector512.LoadUnsafe(ref xs, (nuint)(i + 48));
+                    if (!InTableRange(a, b, c, d)) break;
                     (one / (one + ExpTable(a, table))).StoreUnsafe(ref ys, (nuint)i);
                     (one / (one + ExpTable(b, table))).StoreUnsafe(ref ys, (nuint)(i + 16));
                     (one / (one + ExpTable(c, table))).StoreUnsafe(ref ys, (nuint)(i + 32));
                     (one / (one + ExpTable(d, table))).StoreUnsafe(ref ys, (nuint)(i + 48));
                 }
-                else ExpBlock(ref xs, ref ys, i, 64, 0f, negate: true);
+                if (i <= n - 64) { ExpBlock(ref xs, ref ys, i, 64, 0f, negate: true); i += 64; }
             }
             for (; i <= n - 16; i += 16)
             {
@@ -166,14 +170,15 @@ public static class FastExp
             var table = Vector512.Create(TwoToSixteenths);
             var s = Vector512.Create(shift);
             Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero;
-            for (; i <= n - 64; i += 64)
+            while (i <= n - 64)
             {
-                var a = Vector512.LoadUnsafe(ref xs, (nuint)i) - s;
-                var b = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16)) - s;
-                var c = Vector512.LoadUnsafe(ref xs, (nuint)(i + 32)) - s;
-                var d = Vector512.LoadUnsafe(ref xs, (nuint)(i + 48)) - s;
-                if (InTableRange(a, b, c, d))
+                for (; i <= n - 64; i += 64)
                 {
+                    var a = Vector512.LoadUnsafe(ref xs, (nuint)i) - s;
+                    var b = Vector512.LoadUnsafe(ref xs, (nuint)(i + 16)) - s;
+                    var c = Vector512.LoadUnsafe(ref xs, (nuint)(i + 32)) - s;
+                    var d = Vector512.LoadUnsafe(ref xs, (nuint)(i + 48)) - s;
+                    if (!InTableRange(a, b, c, d)) break;
                     var ea = ExpTable(a, table); var eb = ExpTable(b, table);
                     var ec = ExpTable(c, table); var ed = ExpTable(d, table);
                     ea.StoreUnsafe(ref ys, (nuint)i);
@@ -183,7 +188,7 @@ public static class FastExp
                     acc += ea + eb;
                     acc2 += ec + ed;
                 }
-                else acc += ExpBlock(ref xs, ref ys, i, 64, shift, negate: false);
+                if (i <= n - 64) { acc += ExpBlock(ref xs, ref ys, i, 64, shift, negate: false); i += 64; }
             }
             for (; i <= n - 16; i += 16)
             {
