@@ -135,6 +135,24 @@ public class RecurrentTests
             Assert.That(got64[i].ToDoubleArray(), Is.EqualTo(want[i]).Within(1e-12), $"float64 output {i}");
     }
 
+    [TestCase(Cell.Lstm)]
+    [TestCase(Cell.Gru)]
+    public void PooledGatesAreRewrittenOnEveryCall(Cell cell)
+    {
+        // Large enough that a forward pass takes its gates from the pool: the second call gets the first one's buffer
+        // back, dirty, and must still match the reference.
+        var c = new Case(cell, 6, 4, 3, 16, "bidirectional", Lengths: true, InitialH: true, LinearBeforeReset: cell == Cell.Gru);
+        var o = Operands(c);
+        var want = Reference(c, o);
+        var f32 = o.Select(t => t is null ? null : t.DType == DType.Float64 ? Ops.Cast(t, DType.Float32) : t).ToArray();
+        for (int call = 0; call < 2; call++)
+        {
+            var got = Call(c, f32);
+            for (int i = 0; i < want.Length; i++)
+                Assert.That(got[i].ToDoubleArray(), Is.EqualTo(want[i]).Within(2e-5), $"call {call}, output {i}");
+        }
+    }
+
     [TestCaseSource(nameof(Cases))]
     public void GradientsMatchFiniteDifferences(Case c)
     {
