@@ -137,6 +137,34 @@ internal static partial class LinalgOps
         Onnx = OnnxMatMul,
     };
 
+    /// <summary>
+    /// a @ b + a @ c -> a @ (b + c), and b @ a + c @ a -> (b + c) @ a, for two rank-2 products that only this sum reads and
+    /// that share one operand (the same tensor, transposed alike). A Gram matrix's gradient has this form (F g^T + F g):
+    /// the rewrite multiplies the large operand once instead of twice and needs one large buffer where the sum needed three.
+    /// The other operands are brought to the same orientation by a transpose (a view) before they are added.
+    /// </summary>
+    internal static Rewrite? SumOfProductsRewrite(RewriteSite s)
+    {
+        if (!s.IsSoleReaderOf(0) || !s.IsSoleReaderOf(1)) return null;
+        if (RewriteSite.Producer(s.X(0), MatMulDef) is not { } p || RewriteSite.Producer(s.X(1), MatMulDef) is not { } q) return null;
+        if (ReferenceEquals(p, q) || !s.SameSpec(p.Outputs[0]) || !s.SameSpec(q.Outputs[0]) || !s.Output.DType.IsFloating) return null;
+        foreach (var t in (Tensor[])[.. p.Inputs, .. q.Inputs])
+            if (t.Rank != 2) return null;
+        bool pa = p.Attrs.Bool("transposeA"), pb = p.Attrs.Bool("transposeB"), qa = q.Attrs.Bool("transposeA"), qb = q.Attrs.Bool("transposeB");
+        Tensor Upright(Tensor t, bool transposed) => transposed ? s.Emit(ArrayOps.TransposeDef, new Attrs { { "perm", new[] { 1, 0 } } }, t) : t;
+        if (ReferenceEquals(p.Inputs[0], q.Inputs[0]) && pa == qa)
+        {
+            var sum = pb == qb ? s.Emit(MathOps.AddDef, Attrs.Empty, p.Inputs[1], q.Inputs[1]) : s.Emit(MathOps.AddDef, Attrs.Empty, Upright(p.Inputs[1], pb), Upright(q.Inputs[1], qb));
+            return Rewrite.ToOp("a @ b + a @ c -> a @ (b + c)", MatMulDef, new Attrs { { "transposeA", pa }, { "transposeB", pb == qb && pb } }, p.Inputs[0], sum);
+        }
+        if (ReferenceEquals(p.Inputs[1], q.Inputs[1]) && pb == qb)
+        {
+            var sum = pa == qa ? s.Emit(MathOps.AddDef, Attrs.Empty, p.Inputs[0], q.Inputs[0]) : s.Emit(MathOps.AddDef, Attrs.Empty, Upright(p.Inputs[0], pa), Upright(q.Inputs[0], qa));
+            return Rewrite.ToOp("b @ a + c @ a -> (b + c) @ a", MatMulDef, new Attrs { { "transposeA", pa == qa && pa }, { "transposeB", pb } }, sum, p.Inputs[1]);
+        }
+        return null;
+    }
+
     private static void OnnxMatMul(IOnnxEmitter e)
     {
         string Side(int i, string flag)

@@ -86,6 +86,7 @@ internal static partial class MathOps
             s => RewriteSite.IsFilled(s.X(0), 0) && s.SameSpec(s.X(1)) ? Rewrite.To("0 + x -> x", s.X(1)) : null,
             s => RewriteSite.Producer(s.X(1), NegateDef!) is { } ny ? Rewrite.ToOp("x + (-y) -> x - y", SubtractDef!, Attrs.Empty, s.X(0), ny.Inputs[0]) : null,
             s => RewriteSite.Producer(s.X(0), NegateDef!) is { } nx ? Rewrite.ToOp("(-x) + y -> y - x", SubtractDef!, Attrs.Empty, s.X(1), nx.Inputs[0]) : null,
+            LinalgOps.SumOfProductsRewrite,
         ],
         Onnx = OnnxMap.Same("Add"),
     };

@@ -40,10 +40,16 @@ public sealed class RewriteSite
 {
     private readonly GraphRebuild rebuild;
 
-    internal RewriteSite(Node node, Tensor[] inputs, GraphRebuild rebuild)
+    private readonly Func<Tensor, bool>? soleUse;
+
+    internal RewriteSite(Node node, Tensor[] inputs, GraphRebuild rebuild, Func<Tensor, bool>? soleUse = null)
     {
-        Node = node; Inputs = inputs; this.rebuild = rebuild;
+        Node = node; Inputs = inputs; this.rebuild = rebuild; this.soleUse = soleUse;
     }
+
+    /// <summary>Whether this node is the only reader of its input <paramref name="i"/>, whose producer is not kept (fetched)
+    /// and has one output: a rule may then fold that producer into its rewrite without computing it twice.</summary>
+    public bool IsSoleReaderOf(int i) => soleUse is not null && soleUse(Node.Inputs[i]);
 
     /// <summary>The node (of the source graph).</summary>
     public Node Node { get; }

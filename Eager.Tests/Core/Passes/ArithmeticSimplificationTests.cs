@@ -166,4 +166,77 @@ public class ArithmeticSimplificationTests
         var t = Ops.Tanh(Data / 3.0);
         PassCheck.AssertClose(got[0], (1.0 - t * t) / 3.0);
     }
+
+    private static Tensor Values(int seed, int rows, int cols) =>
+        Ops.Cast(Tensor.RandomUniform(new Shape(rows, cols), -1, 1, seed: seed), DType.Float64);
+
+    [TestCase(false, false)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    [TestCase(true, true)]
+    public void ASumOfProductsWithASharedOperandBecomesOneProduct(bool transposeFirst, bool transposeSecond)
+    {
+        var g = new Graph();
+        Tensor a, b, c, bt, left, right;
+        using (g.AsDefault())
+        {
+            a = Ops.Placeholder(DType.Float64, new Shape(5, 3), "a");
+            b = Ops.Placeholder(DType.Float64, transposeFirst ? new Shape(4, 3) : new Shape(3, 4), "b");
+            c = Ops.Placeholder(DType.Float64, transposeSecond ? new Shape(4, 3) : new Shape(3, 4), "c");
+            left = Ops.MatMul(a, b, transposeB: transposeFirst) + Ops.MatMul(a, c, transposeB: transposeSecond);
+            // The shared operand on the right: b^T @ a^T-shaped products of the same a.
+            bt = Ops.Placeholder(DType.Float64, new Shape(3, 5), "bt");
+            right = Ops.MatMul(b, bt, transposeA: !transposeFirst) + Ops.MatMul(c, bt, transposeA: !transposeSecond);
+        }
+        var result = PassCheck.Optimize(g, [left, right], new ArithmeticSimplification());
+        Assert.That(PassCheck.OpNames(result).Count(o => o == "MatMul"), Is.EqualTo(2), string.Join("\n", PassCheck.Lines(result)));
+        var (av, bv, cv) = (Values(1, 5, 3), Values(2, b.Shape[0], b.Shape[1]), Values(3, c.Shape[0], c.Shape[1]));
+        var btv = Values(4, 3, 5);
+        var feeds = new FeedDict { { a, av }, { b, bv }, { c, cv }, { bt, btv } };
+        var got = PassCheck.SameAsPlain(g, [left, right], feeds);
+        PassCheck.AssertClose(got[0], Ops.MatMul(av, bv, transposeB: transposeFirst) + Ops.MatMul(av, cv, transposeB: transposeSecond));
+        PassCheck.AssertClose(got[1], Ops.MatMul(bv, btv, transposeA: !transposeFirst) + Ops.MatMul(cv, btv, transposeA: !transposeSecond));
+    }
+
+    [Test]
+    public void AProductReadElsewhereIsNotFoldedIntoTheSum()
+    {
+        var g = new Graph();
+        Tensor a, b, c, sum, ab, other;
+        using (g.AsDefault())
+        {
+            a = Ops.Placeholder(DType.Float64, new Shape(5, 3), "a");
+            b = Ops.Placeholder(DType.Float64, new Shape(3, 4), "b");
+            c = Ops.Placeholder(DType.Float64, new Shape(3, 4), "c");
+            ab = Ops.MatMul(a, b);
+            sum = ab + Ops.MatMul(a, c);
+            other = Ops.Exp(ab);
+        }
+        var result = PassCheck.Optimize(g, [sum, other], new ArithmeticSimplification());
+        Assert.That(PassCheck.OpNames(result).Count(o => o == "MatMul"), Is.EqualTo(2));
+        var sumOnly = PassCheck.Optimize(g, [sum, ab], new ArithmeticSimplification());
+        Assert.That(PassCheck.OpNames(sumOnly).Count(o => o == "MatMul"), Is.EqualTo(2), "a fetched product stays");
+    }
+
+    [Test]
+    public void TheGradientOfAGramMatrixMultipliesTheFeaturesOnce()
+    {
+        var g = new Graph();
+        Tensor f, df;
+        using (g.AsDefault())
+        {
+            f = Ops.Placeholder(DType.Float64, new Shape(6, 3), "f");
+            using var tape = new GradientTape();
+            tape.Watch(f);
+            var gram = Ops.MatMul(f, f, transposeA: true);
+            var loss = Ops.ReduceSum(gram * gram);
+            df = tape.Gradient(loss, f)!;
+        }
+        var result = PassCheck.Optimize(g, [df], new ArithmeticSimplification());
+        Assert.That(PassCheck.OpNames(result).Count(o => o == "MatMul"), Is.EqualTo(2), "F^T F forward, one product backward");
+        var fv = Values(5, 6, 3);
+        var got = PassCheck.SameAsPlain(g, [df], new FeedDict { { f, fv } });
+        var gram2 = Ops.MatMul(fv, fv, transposeA: true);
+        PassCheck.AssertClose(got[0], 4.0 * Ops.MatMul(fv, gram2));
+    }
 }
