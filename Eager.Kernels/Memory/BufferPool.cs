@@ -10,7 +10,8 @@ namespace Eager.Kernels.Memory;
 /// <see cref="MinRecycledLength"/> up to <see cref="MinPooledLength"/> are recycled only when their owner gives them
 /// back live (a Session's memory plan): they carry no finalizable lease, so an eager tensor that is simply dropped
 /// costs no more than a plain array, while a Session run gets its biases, gradients and row statistics from the
-/// pool instead of allocating kilobytes of garbage per run.
+/// pool instead of allocating kilobytes of garbage per run. A large miss while buffers of other sizes sit idle lets the GC
+/// have some of those first, so the process grows by what the live set needs rather than by the sum of each size's peak.
 /// </summary>
 public static class BufferPool<T> where T : unmanaged
 {
@@ -68,9 +69,62 @@ public static class BufferPool<T> where T : unmanaged
             PoolCollection.Collect();
             if (TryPop(b) is { } late) return late;
         }
+        // Still a miss while other sizes sit idle: let the GC have them, so the fresh array takes their (resident) space in
+        // the large-object heap instead of growing the process. Peaks of different sizes come at different times (a
+        // network's early layers, then its late ones), and per-size buckets would otherwise hold the sum of them all.
+        if (Donated[b]) Keeps[b] = true;
+        if (bytes >= MinReuseBytes && GiveUpIdleFor(b, bytes))
+        {
+            PoolCollection.Collect();
+            if (TryPop(b) is { } reused) return reused;
+        }
         Interlocked.Increment(ref freshArrays);
         PoolCollection.Grew(b);
         return GC.AllocateUninitializedArray<T>(1 << b);
+    }
+
+    /// <summary>Smallest miss (bytes) that gives up idle buffers of other sizes: below it the page faults of a fresh array
+    /// cost less than the full collection that makes their memory reusable.</summary>
+    internal const long MinReuseBytes = 1L << 20;
+
+    /// <summary>Arrays this many bytes or more live in the GC's large-object heap, where a freed one's space can be
+    /// reused by a fresh array of another size (smaller arrays are in the compacted small-object heap).</summary>
+    private const long LargeObjectBytes = 128 << 10;
+
+    private static long gaveUp;
+
+    // A bucket that gave up arrays and then missed needed them after all: it never gives up again, so a loop whose
+    // sizes peak at different times settles (each bucket keeps what its own peak needs) instead of trading buffers
+    // between buckets, with a full collection each time, on every iteration.
+    private static readonly bool[] Donated = new bool[Buckets];
+    private static readonly bool[] Keeps = new bool[Buckets];
+
+    private static bool MayGiveUp(int bucket, int requested) =>
+        bucket != requested && !Volatile.Read(ref Keeps[bucket]) && (1L << bucket) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= LargeObjectBytes;
+
+    /// <summary>Idle bytes the pool let the GC have so a miss of another size could reuse their memory (diagnostics and tests).</summary>
+    public static long GaveUpBytes => Interlocked.Read(ref gaveUp);
+
+    /// <summary>
+    /// Drops idle large arrays of other sizes totalling at least <paramref name="bytes"/>: one larger array if there is
+    /// one (its space fits the request), else the largest smaller ones (neighbours in the large-object heap merge when
+    /// freed). False, dropping nothing, when the idle large arrays do not add up to the request.
+    /// </summary>
+    private static bool GiveUpIdleFor(int bucket, long bytes)
+    {
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        long idleLarge = 0;
+        for (int i = 0; i < Buckets; i++)
+            if (MayGiveUp(i, bucket))
+                lock (Free[i]) idleLarge += (long)Free[i].Count * (1L << i) * size;
+        if (idleLarge < bytes) return false;
+        long freed = 0;
+        for (int i = bucket + 1; i < Buckets && freed == 0; i++)
+            if (MayGiveUp(i, bucket) && TryPop(i) is { } larger) { freed += (long)larger.Length * size; Donated[i] = true; }
+        for (int i = bucket - 1; i >= 0 && freed < bytes; i--)
+            while (freed < bytes && MayGiveUp(i, bucket) && TryPop(i) is { } smaller) { freed += (long)smaller.Length * size; Donated[i] = true; }
+        Interlocked.Add(ref gaveUp, freed);
+        return freed > 0;
     }
 
     private static T[]? TryPop(int bucket)
