@@ -73,7 +73,7 @@ public static class BufferPool<T> where T : unmanaged
         // the large-object heap instead of growing the process. Peaks of different sizes come at different times (a
         // network's early layers, then its late ones), and per-size buckets would otherwise hold the sum of them all.
         if (Donated[b]) Keeps[b] = true;
-        if (bytes >= MinReuseBytes && GiveUpIdleFor(b, bytes))
+        if (bytes >= MinReuseBytes && PoolCollection.Budget > 0 && GiveUpIdleFor(b, bytes))
         {
             PoolCollection.Collect();
             if (TryPop(b) is { } reused) return reused;
@@ -83,7 +83,7 @@ public static class BufferPool<T> where T : unmanaged
         return GC.AllocateUninitializedArray<T>(1 << b);
     }
 
-    /// <summary>Smallest miss (bytes) that gives up idle buffers of other sizes: below it the page faults of a fresh array
+    /// <summary>Smallest miss (bytes) that gives up idle buffers of other sizes (never with a zero <see cref="PoolCollection.Budget"/>, which turns induced collections off): below it the page faults of a fresh array
     /// cost less than the full collection that makes their memory reusable.</summary>
     internal const long MinReuseBytes = 1L << 20;
 
