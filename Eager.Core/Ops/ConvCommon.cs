@@ -149,35 +149,32 @@ internal static partial class ConvolutionOps
         var g = Window.Geometry(op, inputShape, filterShape[0], filterShape[1], filterShape[3], a);
         var pc = p.Contiguous(); var qc = q.Contiguous();
         var r = Tensor.Empty(resultShape, p.DType);
-        // The filter (an operand that was contiguous already, so its storage may be reused by later calls) may have a packed copy.
-        var filter = depthwise ? null : pass switch
-        {
-            ConvPass.Forward when ReferenceEquals(qc, q) => q,
-            ConvPass.BackpropInput when ReferenceEquals(pc, p) => p,
-            _ => null,
-        };
+        // The filter (an operand that was contiguous already, so its storage may be reused by later calls) may have a packed
+        // copy. Only the forward pass keeps one: a filter that stays the same over calls that also need the input gradient
+        // belongs to a frozen network someone differentiates through (style transfer's VGG19), where a second packed copy of
+        // every filter costs more memory (53 MiB for VGG19) than repacking saves time (a few percent of the backward pass);
+        // filters that train change every step and are never kept anyway.
+        bool mayKeep = !depthwise && pass == ConvPass.Forward && ReferenceEquals(qc, q);
         if (p.DType == DType.Float32)
         {
-            if (filter is null || !PackedFilterKernel<float>(pass, g, pc, qc, r, filter))
+            if (!mayKeep || !PackedFilterKernel<float>(g, pc, qc, r))
                 ConvKernel<float>(depthwise, pass, g, pc.Span<float>(), qc.Span<float>(), r.Span<float>());
         }
-        else if (filter is null || !PackedFilterKernel<double>(pass, g, pc, qc, r, filter))
+        else if (!mayKeep || !PackedFilterKernel<double>(g, pc, qc, r))
             ConvKernel<double>(depthwise, pass, g, pc.Span<double>(), qc.Span<double>(), r.Span<double>());
         pc.KeepAlive(); qc.KeepAlive();
         return r;
     }
 
-    /// <summary>The forward pass or input gradient with the filter's packed copy from <see cref="PackedCache"/>; false
-    /// when the kernel path packs nothing or the cache has no copy for this call (the caller runs the plain kernel).</summary>
-    private static bool PackedFilterKernel<T>(ConvPass pass, in ConvGeometry g, Tensor p, Tensor q, Tensor r, Tensor filter)
+    /// <summary>The forward pass with the filter's packed copy from <see cref="PackedCache"/>; false when the kernel path
+    /// packs nothing or the cache has no copy for this call (the caller runs the plain kernel).</summary>
+    private static bool PackedFilterKernel<T>(in ConvGeometry g, Tensor p, Tensor q, Tensor r)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var packing = pass == ConvPass.Forward ? Convolution.ForwardPacking<T>(g) : Convolution.BackpropInputPacking<T>(g);
-        if (packing is not { } pk) return false;
-        var packed = PackedCache.Get<T, FilterPacking>(filter, pk, pk.Length, dst => Convolution.PackFilter<T>(pk, filter.Span<T>(), dst));
+        if (Convolution.ForwardPacking<T>(g) is not { } pk) return false;
+        var packed = PackedCache.Get<T, FilterPacking>(q, pk, pk.Length, dst => Convolution.PackFilter<T>(pk, q.Span<T>(), dst));
         if (packed.IsEmpty) return false;
-        if (pass == ConvPass.Forward) Convolution.Forward<T>(g, p.Span<T>(), q.Span<T>(), r.Span<T>(), pk, packed);
-        else Convolution.BackpropInput<T>(g, p.Span<T>(), q.Span<T>(), r.Span<T>(), pk, packed);
+        Convolution.Forward<T>(g, p.Span<T>(), q.Span<T>(), r.Span<T>(), pk, packed);
         return true;
     }
 

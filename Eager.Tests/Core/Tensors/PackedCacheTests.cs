@@ -64,7 +64,7 @@ public class PackedCacheTests
     }
 
     [Test]
-    public void TheInputGradientAndFloat64KeepTheirOwnPackings([Values(GemmPath.Vector512, GemmPath.Vector256)] GemmPath path)
+    public void TheInputGradientKeepsNoPacking([Values(GemmPath.Vector512, GemmPath.Vector256)] GemmPath path)
     {
         Gemm.Path = path;
         var w = Tensor.RandomNormal(new Shape(3, 3, 20, 24), seed: 3, dtype: DType.Float64);
@@ -76,6 +76,15 @@ public class PackedCacheTests
         long packs = PackedCache.Packs;
         for (int i = 0; i < 3; i++)
             Assert.That(Ops.Conv2DBackpropInput(shape, w, dy, padding: "SAME").ToArray<double>(), Is.EqualTo(want));
+        Assert.That(PackedCache.Packs - packs, Is.EqualTo(0), "a frozen filter differentiated through keeps no second copy");
+        // Float64 forward calls keep theirs.
+        var x = Tensor.RandomNormal(shape, seed: 5, dtype: DType.Float64);
+        PackedCache.MaxBytes = 0;
+        var forward = Ops.Conv2D(x, w, padding: "SAME").ToArray<double>();
+        PackedCache.MaxBytes = savedMax;
+        packs = PackedCache.Packs;
+        for (int i = 0; i < 3; i++)
+            Assert.That(Ops.Conv2D(x, w, padding: "SAME").ToArray<double>(), Is.EqualTo(forward));
         Assert.That(PackedCache.Packs - packs, Is.EqualTo(1));
     }
 
