@@ -12,9 +12,12 @@ internal sealed partial class GraphImporter
     private readonly ModelProto model;
     private readonly Dictionary<string, Tensor> initializers = new(StringComparer.Ordinal);
 
+    private readonly PreparedWeights weights;
+
     public GraphImporter(ModelProto model)
     {
         this.model = model;
+        weights = new PreparedWeights(initializers);
         Opset = (int)(model.OpsetImport.FirstOrDefault(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx")?.Version ?? 13);
         foreach (var init in model.Graph.Initializer) initializers[init.Name] = OnnxTensors.FromProto(init);
         long stored = initializers.Values.Sum(t => (long)t.Shape.Size)
@@ -117,7 +120,7 @@ internal sealed partial class GraphImporter
         var ins = node.Input.Select(n => string.IsNullOrEmpty(n) ? null
             : lookup(n) is { } t ? t
             : throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node or input defines.")).ToArray();
-        var ctx = new ImportContext(node, ins, Opset, (g, xs, outer) => RunGraph(g, outer is null ? lookup : n => lookup(n) is { } t ? outer(t) : null, xs));
+        var ctx = new ImportContext(node, ins, Opset, (g, xs, outer) => RunGraph(g, outer is null ? lookup : n => lookup(n) is { } t ? outer(t) : null, xs), weights);
         // A node with subgraphs also reads the outer values they name.
         bool allConst = ins.All(t => t is null || !t.IsSymbolic) && OuterNames(node).All(n => lookup(n) is not { IsSymbolic: true });
         var outs = Guarded(node, () =>

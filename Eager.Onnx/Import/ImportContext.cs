@@ -6,9 +6,9 @@ namespace Eager.Onnx.Import;
 /// <summary>What an ONNX operator importer sees: the node, its resolved inputs, attributes and the opset.</summary>
 public sealed class ImportContext
 {
-    internal ImportContext(NodeProto node, Tensor?[] inputs, int opset, SubgraphRunner? runGraph = null)
+    internal ImportContext(NodeProto node, Tensor?[] inputs, int opset, SubgraphRunner? runGraph = null, PreparedWeights? weights = null)
     {
-        Node = node; Inputs = inputs; Opset = opset; this.runGraph = runGraph;
+        Node = node; Inputs = inputs; Opset = opset; this.runGraph = runGraph; this.weights = weights;
     }
 
     /// <summary>Runs a nested graph (If's branches, Loop's body) on its formal inputs in the scope of this node; a
@@ -16,9 +16,10 @@ public sealed class ImportContext
     internal delegate Tensor[] SubgraphRunner(GraphProto graph, IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor>? outer);
 
     private readonly SubgraphRunner? runGraph;
+    private readonly PreparedWeights? weights;
 
     /// <summary>The same node with other inputs.</summary>
-    internal ImportContext WithInputs(Tensor?[] inputs) => new(Node, inputs, Opset, runGraph);
+    internal ImportContext WithInputs(Tensor?[] inputs) => new(Node, inputs, Opset, runGraph, weights);
 
     /// <summary>A graph attribute, or an error naming the node.</summary>
     internal GraphProto GraphAttr(string name) => Attr(name) is { G: { } g } ? g
@@ -27,6 +28,16 @@ public sealed class ImportContext
     /// <summary>Runs the nested graph <paramref name="graph"/> on <paramref name="inputs"/> (see <see cref="SubgraphRunner"/>).</summary>
     internal Tensor[] RunGraph(GraphProto graph, IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor>? outer = null) =>
         (runGraph ?? throw new InvalidOperationException($"ONNX {Node.OpType} node '{Node.Name}': no scope to run its subgraph in."))(graph, inputs, outer);
+
+    /// <summary><paramref name="prepare"/>(input i): when the model runs eagerly and input i is one of its initializers,
+    /// computed once per model under <paramref name="layout"/>'s name and kept contiguous (a filter in the layout the
+    /// op wants, which every call would otherwise transpose again); computed on every call otherwise.</summary>
+    public Tensor Prepared(int i, string layout, Func<Tensor, Tensor> prepare)
+    {
+        ArgumentNullException.ThrowIfNull(prepare);
+        var t = In(i);
+        return weights is not null && Graph.Current is null && !t.IsSymbolic ? weights.Get(Node.Input[i], t, layout, prepare) : prepare(t);
+    }
 
     /// <summary>True when input i is present and its value is known at import time (a constant, or computed only from known dimensions).</summary>
     public bool IsKnown(int i) => Opt(i) is { } t && !KnownValues.Fold(t).IsSymbolic;

@@ -208,11 +208,11 @@ internal static partial class OnnxOps
         if (padding == "EXPLICIT") { x = PadNhwc(x, pads, 0); padding = "VALID"; }
         Tensor y;
         if (group == 1)
-            y = Ops.Conv2D(x, Ops.Transpose(w, [2, 3, 1, 0]), strides: new Size2(a.Strides.H, a.Strides.W), padding: padding, dilations: new Size2(a.Dilations.H, a.Dilations.W));
+            y = Ops.Conv2D(x, c.Prepared(1, a.OneD ? "HWIO 1-D" : "HWIO", t => Ops.Transpose(a.OneD ? Ops.ExpandDims(t, 2) : t, [2, 3, 1, 0])), strides: new Size2(a.Strides.H, a.Strides.W), padding: padding, dilations: new Size2(a.Dilations.H, a.Dilations.W));
         else if (group == cin && w.Shape[1] == 1)
         {
             int mult = w.Shape[0] / cin;
-            var hwim = Ops.Transpose(Ops.Reshape(w, cin, mult, w.Shape[2], w.Shape[3]), [2, 3, 0, 1]);
+            var hwim = c.Prepared(1, a.OneD ? "HWIM 1-D" : "HWIM", t => Ops.Transpose(Ops.Reshape(a.OneD ? Ops.ExpandDims(t, 2) : t, cin, mult, w.Shape[2], w.Shape[3]), [2, 3, 0, 1]));
             y = Ops.DepthwiseConv2D(x, hwim, strides: new Size2(a.Strides.H, a.Strides.W), padding: padding, dilations: new Size2(a.Dilations.H, a.Dilations.W));
         }
         else throw c.Unsupported($"grouped convolution with group={group}");
