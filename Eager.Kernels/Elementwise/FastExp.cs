@@ -37,15 +37,11 @@ public static class FastExp
     private const float C0 = 5.0000001201E-1f, C1 = 1.6666665459E-1f, C2 = 4.1665795894E-2f;
     private const float C3 = 8.3334519073E-3f, C4 = 1.3981999507E-3f, C5 = 1.9875691500E-4f;
 
-    /// <summary>The widest vectors the span loops use: 512 (default), 256 or 0 (scalar); tests force the narrower
-    /// paths so each is checked on any machine.</summary>
-    internal static int VectorBits { get; set; } = 512;
-
     /// <summary>y[i] = exp(x[i]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exp(ReadOnlySpan<float> x, Span<float> y)
     {
-        int i = 0, n = x.Length, bits = VectorBits;
+        int i = 0, n = x.Length, bits = VectorWidth.Bits;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
         if (bits >= 512 && Avx512F.IsSupported)
@@ -103,7 +99,7 @@ public static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
-        int i = 0, n = x.Length, bits = VectorBits;
+        int i = 0, n = x.Length, bits = VectorWidth.Bits;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
         if (bits >= 512 && Avx512F.IsSupported)
@@ -161,7 +157,7 @@ public static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftedSum(ReadOnlySpan<float> x, float shift, Span<float> y)
     {
-        int i = 0, n = x.Length, bits = VectorBits;
+        int i = 0, n = x.Length, bits = VectorWidth.Bits;
         double sum = 0;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);

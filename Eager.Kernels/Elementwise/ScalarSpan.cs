@@ -12,9 +12,6 @@ namespace Eager.Kernels.Elementwise;
 /// </summary>
 public static class ScalarSpan
 {
-    /// <summary>The widest vectors the loops use: 512 (default), 256 or 0 (scalar); tests force each path.</summary>
-    internal static int VectorBits { get; set; } = 512;
-
     /// <summary>y[i] = x[i] * s. x and y have equal length and may be the same span.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(ReadOnlySpan<float> x, float s, Span<float> y) => Apply(x, s, y, multiply: true);
@@ -27,7 +24,7 @@ public static class ScalarSpan
     private static void Apply(ReadOnlySpan<float> x, float s, Span<float> y, bool multiply)
     {
         if (y.Length != x.Length) throw new ArgumentException($"ScalarSpan: destination length {y.Length} differs from source length {x.Length}.", nameof(y));
-        int i = 0, n = x.Length, bits = VectorBits;
+        int i = 0, n = x.Length, bits = VectorWidth.Bits;
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
         if (bits >= 512 && Vector512.IsHardwareAccelerated)

@@ -12,10 +12,10 @@ namespace Eager.Tests.Kernels;
 public class FastExpTests(int vectorBits)
 {
     [SetUp]
-    public void CapWidth() => FastExp.VectorBits = vectorBits;
+    public void CapWidth() => VectorWidth.Bits = vectorBits;
 
     [TearDown]
-    public void Restore() => FastExp.VectorBits = 512;
+    public void Restore() => VectorWidth.Bits = 512;
 
     private static float[] Grid()
     {

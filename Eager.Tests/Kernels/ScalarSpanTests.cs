@@ -10,10 +10,10 @@ namespace Eager.Tests.Kernels;
 public class ScalarSpanTests(int vectorBits)
 {
     [SetUp]
-    public void CapWidth() => ScalarSpan.VectorBits = vectorBits;
+    public void CapWidth() => VectorWidth.Bits = vectorBits;
 
     [TearDown]
-    public void Restore() => ScalarSpan.VectorBits = 512;
+    public void Restore() => VectorWidth.Bits = 512;
 
     [Test]
     public void MultiplyAndAddAtEveryLength([Values(0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 1000)] int n)
