@@ -82,8 +82,10 @@ internal static unsafe class GemmDriver
             return;
         }
         nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-        // Splitting M makes every part pack all of B (k x n); splitting N makes every part pack all of A (m x k).
-        if (n > m)
+        // Splitting M makes every part pack all of B (k x n); splitting N makes every part pack all of A (m x k),
+        // unless A is read in place (narrow B, row-major A), when splitting N packs nothing twice (for a tall A
+        // splitting M still wins: each part would otherwise stream all of A).
+        if (n > m || (acs == 1 && n <= InPlaceMaxN && n >= 2 * TKernel.NR && m <= 2 * n))
         {
             Workers.For(n, (long)m * k, (j0, j1) =>
                 Serial<T, TKernel>(m, j1 - j0, k, (T*)pa, ars, acs, (T*)pb + j0 * bcs, brs, bcs, (T*)pc + j0, ldc, accumulate), TKernel.NR);
