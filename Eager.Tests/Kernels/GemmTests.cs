@@ -102,6 +102,7 @@ public class GemmTests
         Assert.That(GemmDriver.Ways(263, 70, 257), Is.EqualTo(Math.Min(workers, 4)), "the product is cut into one part per worker");
         Check<float>(263, 70, 257, false, false, true, seed: 7);  // split along M
         Check<float>(70, 263, 257, true, false, false, seed: 8);  // split along N
+        Check<float>(150, 130, 200, false, false, true, seed: 11); // A read in place (narrow B): split along N
         Check<double>(150, 151, 140, false, true, false, seed: 9);
         Check<int>(200, 100, 120, false, false, false, seed: 10); // the simple loop splits rows
     }
