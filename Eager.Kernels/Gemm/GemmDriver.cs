@@ -90,10 +90,82 @@ internal static unsafe class GemmDriver
             Workers.For(n, (long)m * k, (j0, j1) =>
                 Serial<T, TKernel>(m, j1 - j0, k, (T*)pa, ars, acs, (T*)pb + j0 * bcs, brs, bcs, (T*)pc + j0, ldc, accumulate), TKernel.NR);
         }
+        else if (SharedPacking && !(acs == 1 && n <= InPlaceMaxN))
+        {
+            SharedB<T, TKernel>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+        }
         else
         {
             Workers.For(m, (long)n * k, (i0, i1) =>
                 Serial<T, TKernel>(i1 - i0, n, k, (T*)pa + i0 * ars, ars, acs, (T*)pb, brs, bcs, (T*)pc + i0 * ldc, ldc, accumulate), TKernel.MR);
+        }
+    }
+
+    /// <summary>Set false to split the serial loops along M instead of <see cref="SharedB"/> (tuning runs).</summary>
+    internal static bool SharedPacking { get; set; } = true;
+
+    /// <summary>
+    /// Split along M with one packed copy of each KC x NC block of B for all parts: the block is packed by every
+    /// part together (panels split between them), then each part runs its rows against it. Splitting the serial
+    /// loops instead has every part pack all of B, a duplicated copy that cost MatMul 1024 about 6% on two cores.
+    /// </summary>
+    private static void SharedB<T, TKernel>(int m, int n, int k, T* a, nint ars, nint acs, T* b, nint brs, nint bcs, T* c, nint ldc, bool accumulate)
+        where T : unmanaged where TKernel : IMicroKernel<T>
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        var (mcMax, kcMax, ncMax) = Blocks<T, TKernel>();
+        int kcAlloc = Math.Min(kcMax, k);
+        int ncAlloc = Math.Min(ncMax, RoundUp(n, nr));
+        var bBuf = BufferPool<T>.Rent(kcAlloc * ncAlloc + 64 / sizeof(T));
+        try
+        {
+            fixed (T* bPin = bBuf)
+            {
+                nint bp = (nint)Align(bPin), pa = (nint)a, pb = (nint)b, pc = (nint)c;
+                for (int jc = 0; jc < n; jc += ncMax)
+                {
+                    int nc = Math.Min(ncMax, n - jc);
+                    for (int p0 = 0; p0 < k; p0 += kcMax)
+                    {
+                        int kc = Math.Min(kcMax, k - p0);
+                        bool acc = accumulate || p0 > 0;
+                        int j0 = jc, k0 = p0;
+                        Workers.For(nc, (long)kc * Workers.ElementWork, (q0, q1) =>
+                            GemmPacking.PackB(kc, q1 - q0, nr, (T*)pb + k0 * brs + (j0 + q0) * bcs, brs, bcs, (T*)bp + (nint)q0 * kc), nr);
+                        Workers.For(m, (long)nc * kc, (i0, i1) =>
+                            PackedBRows<T, TKernel>(i1 - i0, nc, kc, (T*)pa + i0 * ars + k0 * acs, ars, acs, (T*)bp, (T*)pc + i0 * ldc + j0, ldc, acc, mcMax), mr);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            BufferPool<T>.Return(bBuf);
+        }
+    }
+
+    /// <summary>Rows of one part against a packed KC x NC block of B: A packed in MC-row blocks.</summary>
+    private static void PackedBRows<T, TKernel>(int m, int nc, int kc, T* a, nint ars, nint acs, T* bp, T* c, nint ldc, bool accumulate, int mcMax)
+        where T : unmanaged where TKernel : IMicroKernel<T>
+    {
+        int mr = TKernel.MR;
+        var aBuf = BufferPool<T>.Rent(Math.Min(mcMax, RoundUp(m, mr)) * kc + 64 / sizeof(T));
+        try
+        {
+            fixed (T* aPin = aBuf)
+            {
+                T* ap = Align(aPin);
+                for (int ic = 0; ic < m; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, m - ic);
+                    GemmPacking.PackA(mc, kc, mr, a + ic * ars, ars, acs, ap);
+                    Macro<T, TKernel>(mc, nc, kc, ap, null, 0, bp, c + ic * ldc, ldc, accumulate);
+                }
+            }
+        }
+        finally
+        {
+            BufferPool<T>.Return(aBuf);
         }
     }
 

@@ -103,6 +103,8 @@ public class GemmTests
         Check<float>(263, 70, 257, false, false, true, seed: 7);  // split along M
         Check<float>(70, 263, 257, true, false, false, seed: 8);  // split along N
         Check<float>(150, 130, 200, false, false, true, seed: 11); // A read in place (narrow B): split along N
+        Check<float>(400, 300, 600, false, false, true, seed: 12); // split along M around one shared packing of B, two depth blocks
+        Check<double>(290, 100, 150, true, false, false, seed: 13); // A transposed (packed): shared B as well
         Check<double>(150, 151, 140, false, true, false, seed: 9);
         Check<int>(200, 100, 120, false, false, false, seed: 10); // the simple loop splits rows
     }
