@@ -29,7 +29,7 @@ public static unsafe class Convolution
             NarrowConv.Forward(g, MemoryMarshal.Cast<T, float>(input), MemoryMarshal.Cast<T, float>(filter), MemoryMarshal.Cast<T, float>(output));
             return;
         }
-        if (ShiftedConv.Applies<T>(g)) { ShiftedConv.Forward(g, input, filter, output); return; }
+        if (ShiftedConv.AppliesForward<T>(g)) { ShiftedConv.Forward(g, input, filter, output); return; }
         int rows = ChunkRows(k, m);
         int chunks = (m + rows - 1) / rows;
         var geo = g;

@@ -25,11 +25,24 @@ internal static unsafe partial class ShiftedConv
 
     /// <summary>Stride 1, dilation 1, a window larger than 1x1, padding at most KH-1 / KW-1 on every side, a
     /// floating-point type, and enough input channels that each tap's GEMM has a useful depth.</summary>
-    public static bool Applies<T>(in ConvGeometry g)
+    public static bool Applies<T>(in ConvGeometry g) => Applies<T>(g, minInChannels: 16);
+
+    /// <summary>Whether the forward pass takes this path: <see cref="Applies{T}(in ConvGeometry)"/>, or any input depth
+    /// where the 512-bit kernel tiles whole output rows. There every tap's few channels are still one segment of the
+    /// k loop, so a 3-channel image (VGG's first layer) runs at most of the kernel's speed, where im2col and a GEMM
+    /// of depth 27 ran at 40% of peak, writing and reading back a patch matrix 9 times the input.</summary>
+    public static bool AppliesForward<T>(in ConvGeometry g) where T : unmanaged =>
+        Applies<T>(g) || (ShallowEnabled && GemmDriver.PackedPath<T>() == GemmPath.Vector512 && RowTilesEnabled
+                          && g.OutWidth % Kernel512<float>.RowTileMR == 0 && Applies<T>(g, minInChannels: 1));
+
+    /// <summary>Set false to send shallow inputs (under 16 channels) to im2col again (tests compare the two).</summary>
+    internal static bool ShallowEnabled { get; set; } = true;
+
+    private static bool Applies<T>(in ConvGeometry g, int minInChannels)
     {
         if (!Enabled || (typeof(T) != typeof(float) && typeof(T) != typeof(double))) return false;
         if (g.StrideH != 1 || g.StrideW != 1 || g.DilationH != 1 || g.DilationW != 1) return false;
-        if (g.KernelHeight * g.KernelWidth <= 1 || g.InChannels < 16 || g.OutChannels < 8) return false;
+        if (g.KernelHeight * g.KernelWidth <= 1 || g.InChannels < minInChannels || g.OutChannels < 8) return false;
         int padBottom = g.OutHeight + g.KernelHeight - 1 - g.InHeight - g.PadTop;
         int padRight = g.OutWidth + g.KernelWidth - 1 - g.InWidth - g.PadLeft;
         return g.PadTop >= 0 && g.PadLeft >= 0 && padBottom >= 0 && padRight >= 0
@@ -61,7 +74,7 @@ internal static unsafe partial class ShiftedConv
     /// of <paramref name="g"/> reads; null where it reads the filter in place (no SIMD micro-kernel) or does not apply.</summary>
     public static FilterPacking? Packing<T>(in ConvGeometry g, bool flipped) where T : unmanaged
     {
-        if (!Applies<T>(g)) return null;
+        if (flipped ? !Applies<T>(g) : !AppliesForward<T>(g)) return null;
         var path = GemmDriver.PackedPath<T>();
         int nr = path switch { GemmPath.Vector512 => Kernel512<T>.NR, GemmPath.Vector256 => Kernel256<T>.NR, _ => 0 };
         if (nr == 0) return null;

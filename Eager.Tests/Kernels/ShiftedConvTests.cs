@@ -22,9 +22,20 @@ public class ShiftedConvTests
         [1, 4, 28, 16, 5, 5, 33, 2, 2, 4, 28],   // 5x5 SAME at width 28
     ];
 
+    // Under 16 input channels at widths of whole 14-pixel row tiles the forward pass takes the 512-bit tap kernel.
+    private static readonly int[][] ShallowCases =
+    [
+        [2, 5, 28, 3, 3, 3, 64, 1, 1, 5, 28],  // VGG's first layer in small: RGB, batch 2, two row tiles a row
+        [1, 6, 14, 3, 3, 3, 37, 1, 1, 6, 14],  // a partial last panel
+        [1, 7, 14, 1, 5, 5, 12, 2, 2, 7, 14],  // one channel, 5x5 SAME
+        [1, 9, 16, 15, 3, 3, 40, 0, 0, 7, 14], // 3x3 VALID, 15 channels
+    ];
+
     [TearDown]
     public void Restore()
     {
+        ShiftedConv.ShallowEnabled = true;
+        ShiftedConv.SegmentDepth = 256;
         ShiftedConv.Enabled = true;
         ShiftedConv.RowTilesEnabled = true;
         Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Auto;
@@ -63,12 +74,58 @@ public class ShiftedConvTests
     }
 
     [Test]
+    public void ShallowInputsTakeTheTapKernelAtRowTileWidths([Range(0, 3)] int which, [Values] bool dbl, [Values(256, 8)] int segmentDepth)
+    {
+        // Vector512 is forced (emulated where the CPU lacks AVX-512); a segment depth of 8 splits the k loop into
+        // several segments, so the tiles accumulate into the output after the first.
+        Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Vector512;
+        ShiftedConv.SegmentDepth = segmentDepth;
+        var g = Geometry(ShallowCases[which]);
+        Assert.That(ShiftedConv.Applies<float>(g), Is.False);
+        Assert.That(ShiftedConv.AppliesForward<float>(g), Is.True);
+        Assert.That(Convolution.ForwardPacking<float>(g), Is.Not.Null);
+        ForwardMatchesReference(g, 40 + which, dbl);
+        var rnd = new Random(50 + which);
+        var x = Fill(g.InputLength, rnd).Select(v => (float)v).ToArray();
+        var w = Fill(g.PatchSize * g.OutChannels, rnd).Select(v => (float)v).ToArray();
+        var packing = Convolution.ForwardPacking<float>(g)!.Value;
+        var packed = new float[packing.Length];
+        Convolution.PackFilter<float>(packing, w, packed);
+        var fast = new float[g.OutPixels * g.OutChannels];
+        Convolution.Forward<float>(g, x, w, fast, packing, packed);
+        ShiftedConv.ShallowEnabled = false;
+        Assert.That(ShiftedConv.AppliesForward<float>(g), Is.False);
+        var slow = new float[fast.Length];
+        Convolution.Forward<float>(g, x, w, slow);
+        for (int i = 0; i < fast.Length; i++) Assert.That(fast[i], Is.EqualTo(slow[i]).Within(1e-4f), $"element {i}");
+    }
+
+    [Test]
+    public void ShallowInputsStayOnIm2ColElsewhere()
+    {
+        var rgb = Geometry(ShallowCases[0]);
+        Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Vector256;
+        Assert.That(ShiftedConv.AppliesForward<float>(rgb), Is.False, "the 256-bit kernel");
+        Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Vector512;
+        Assert.That(ShiftedConv.AppliesForward<float>(new ConvGeometry(1, 5, 27, 3, 3, 3, 64, 5, 27, 1, 1, 1, 1, 1, 1)), Is.False, "width 27");
+        ShiftedConv.RowTilesEnabled = false;
+        Assert.That(ShiftedConv.AppliesForward<float>(rgb), Is.False, "row tiles off");
+        ShiftedConv.RowTilesEnabled = true;
+        Assert.That(ShiftedConv.AppliesForward<float>(rgb), Is.True);
+        Assert.That(ShiftedConv.Packing<float>(rgb, flipped: true), Is.Null, "the input gradient keeps the 16-channel minimum");
+    }
+
+    [Test]
     public void ForwardMatchesReference([Range(0, 10)] int which, [Values] bool dbl)
     {
-        var c = Cases[which];
-        var g = Geometry(c);
+        var g = Geometry(Cases[which]);
         Assert.That(ShiftedConv.Applies<float>(g), Is.True);
-        var rnd = new Random(which);
+        ForwardMatchesReference(g, which, dbl);
+    }
+
+    private static void ForwardMatchesReference(ConvGeometry g, int seed, bool dbl)
+    {
+        var rnd = new Random(seed);
         var x = Fill(g.InputLength, rnd);
         var w = Fill(g.PatchSize * g.OutChannels, rnd);
         var expect = new double[g.OutPixels * g.OutChannels];
