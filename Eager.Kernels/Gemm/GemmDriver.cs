@@ -182,7 +182,9 @@ internal static unsafe class GemmDriver
         // A narrow B gives each packed element of A only a few uses, too few to repay the copy: read a
         // row-major A in place instead (BLIS packs A unconditionally; this is a measured deviation).
         bool aInPlace = acs == 1 && n <= InPlaceMaxN;
-        var aBuf = BufferPool<T>.Rent(mcAlloc * kcAlloc + pad);
+        // In place, only the ragged last panel of a block is packed: one panel of scratch, not a block's worth
+        // (what a call rents counts toward the pool's next induced collection).
+        var aBuf = BufferPool<T>.Rent((aInPlace ? mr : mcAlloc) * kcAlloc + pad);
         var bBuf = BufferPool<T>.Rent(kcAlloc * ncAlloc + pad);
         try
         {
