@@ -159,54 +159,6 @@ internal static unsafe partial class ShiftedConv
         });
     }
 
-    /// <summary>
-    /// filterGrad [KH, KW, Cin, Cout] = sum over pixels of the shifted input times outGrad, one GEMM per kernel row
-    /// and image. In the padded-width layout a pixel step and a step along the kernel row are both a shift by
-    /// Cin, so for kernel row i the KW taps' inputs form one [KW * Cin, pixels] operand read in place (row stride
-    /// 1, column stride Cin), and dW[i] (KW * Cin rows of Cout, contiguous in HWIO) = that operand times the
-    /// gradient in the same layout [pixels, Cout]. The GEMM's depth is every pixel of the image, so it packs and
-    /// blocks as a large product and splits across cores itself. Per row block and tap instead (depth a few
-    /// hundred pixels, the gradient packed once per tap, nine accumulating passes over 2.4 MiB of partial
-    /// filter gradients per block), the 56x56x256 filter gradient ran at half the forward's rate.
-    /// </summary>
-    public static void BackpropFilter<T>(in ConvGeometry g, ReadOnlySpan<T> input, ReadOnlySpan<T> outGrad, Span<T> filterGrad)
-        where T : unmanaged, INumber<T>
-    {
-        int kh = g.KernelHeight, kw = g.KernelWidth, cin = g.InChannels, cout = g.OutChannels;
-        int yh = g.OutHeight, yw = g.OutWidth, wp = yw + kw - 1;
-        int total = kh * kw * cin * cout;
-        filterGrad.Slice(0, total).Clear();
-        if (g.Batch == 0) return;
-        int pixels = (yh - 1) * wp + yw;
-        var padded = BufferPool<T>.Rent((yh + kh - 1) * wp * cin);
-        var grad = BufferPool<T>.Rent(yh * wp * cout);
-        try
-        {
-            fixed (T* x = input, dy = outGrad, dw = filterGrad, pad = padded, gp = grad)
-            {
-                for (int n = 0; n < g.Batch; n++)
-                {
-                    PadRows(x, n, g.InHeight, g.InWidth, cin, -g.PadTop, yh + kh - 1, g.PadLeft, wp, pad);
-                    // The gradient in the padded-width layout; the discarded pixels get zero gradient.
-                    for (int r = 0; r < yh; r++)
-                    {
-                        T* dst = gp + (nint)r * wp * cout;
-                        new ReadOnlySpan<T>(dy + ((nint)(n * yh + r) * yw) * cout, yw * cout).CopyTo(new Span<T>(dst, yw * cout));
-                        new Span<T>(dst + yw * cout, (wp - yw) * cout).Clear();
-                    }
-                    for (int i = 0; i < kh; i++)
-                        GemmDriver.Run(kw * cin, cout, pixels, pad + (nint)i * wp * cin, 1, cin, gp, cout, 1,
-                            dw + (nint)i * kw * cin * cout, cout, accumulate: n > 0);
-                }
-            }
-        }
-        finally
-        {
-            BufferPool<T>.Return(padded);
-            BufferPool<T>.Return(grad);
-        }
-    }
-
     /// <summary>Copies input rows [row0, row0 + count) of image n into <paramref name="dst"/>, each row wp pixels wide
     /// with padL zero pixels in front and zeros after; rows outside the image are all zeros.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
