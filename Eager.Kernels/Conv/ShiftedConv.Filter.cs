@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Eager.Kernels.Gemm;
 using Eager.Kernels.Memory;
 
@@ -140,10 +141,21 @@ internal static unsafe partial class ShiftedConv
     /// last panel's columns past cout.</summary>
     private static void PackGradientRow<T>(T* src, int yw, int cout, int nr, T* dst, nint panelStride) where T : unmanaged
     {
+        int vectors = nr * sizeof(T) / 32;
         for (int jp = 0, c0 = 0; c0 < cout; jp++, c0 += nr)
         {
             int nv = Math.Min(nr, cout - c0);
             T* d = dst + jp * panelStride;
+            if (nv == nr && vectors * 32 == nr * sizeof(T))
+            {
+                // Whole panels move as 32-byte vectors: a memmove call per pixel cost as much as the copy.
+                for (int p = 0; p < yw; p++)
+                {
+                    byte* s = (byte*)(src + (nint)p * cout + c0), t = (byte*)(d + p * nr);
+                    for (int v = 0; v < vectors; v++) Vector256.Store(Vector256.Load(s + v * 32), t + v * 32);
+                }
+                continue;
+            }
             for (int p = 0; p < yw; p++)
             {
                 Unsafe.CopyBlockUnaligned(d + p * nr, src + (nint)p * cout + c0, (uint)(nv * sizeof(T)));

@@ -38,7 +38,29 @@ public class ShiftedConvTests
         ShiftedConv.SegmentDepth = 256;
         ShiftedConv.Enabled = true;
         ShiftedConv.RowTilesEnabled = true;
+        ShiftedConv.FilterBlockPixels = 512;
         Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Auto;
+    }
+
+    // Filter-gradient shapes: (batch, h, w, cin, kh, kw, cout, padTop, padLeft, outH, outW) as in Cases.
+    private static readonly int[][] FilterCases =
+    [
+        [2, 9, 10, 33, 3, 3, 31, 1, 1, 9, 10],  // channels either side of 32: ragged tiles (KW * Cin = 99) and panels
+        [1, 12, 5, 17, 3, 3, 12, 1, 1, 12, 5],  // 17 in (KW * Cin = 51 rows, no multiple of 6 or 12), 12 out
+        [3, 4, 4, 16, 3, 3, 16, 1, 1, 4, 4],    // small images grouped into one k block, batch not a multiple of the group
+        [2, 7, 9, 31, 3, 3, 33, 0, 0, 5, 7],    // VALID, batch 2
+        [1, 6, 8, 32, 2, 3, 24, 0, 1, 5, 8],    // 2x3 window, uneven padding
+    ];
+
+    [Test]
+    public void FilterGradientMatchesReferenceOnEveryPath(
+        [Values(Eager.Kernels.Gemm.GemmPath.Vector512, Eager.Kernels.Gemm.GemmPath.Vector256, Eager.Kernels.Gemm.GemmPath.Simple)] Eager.Kernels.Gemm.GemmPath path,
+        [Values] bool dbl, [Values(512, 40, 24)] int blockPixels)
+    {
+        // Small k blocks split images into several blocks (a ragged last one) and group several small images in one.
+        Eager.Kernels.Gemm.Gemm.Path = path;
+        ShiftedConv.FilterBlockPixels = blockPixels;
+        for (int i = 0; i < FilterCases.Length; i++) CheckFilterGradient(FilterCases[i], dbl, 40 + i);
     }
 
     [Test]
@@ -156,10 +178,28 @@ public class ShiftedConvTests
     }
 
     [Test]
-    public void BackpropFilterMatchesReference([Range(0, 10)] int which, [Values] bool dbl)
+    public void FilterGradientOverwritesItsOutput([Values(Eager.Kernels.Gemm.GemmPath.Vector512, Eager.Kernels.Gemm.GemmPath.Vector256)] Eager.Kernels.Gemm.GemmPath path)
     {
-        var g = Geometry(Cases[which]);
-        var rnd = new Random(20 + which);
+        Eager.Kernels.Gemm.Gemm.Path = path;
+        var g = Geometry(FilterCases[0]);
+        var rnd = new Random(50);
+        var x = Fill(g.InputLength, rnd).Select(v => (float)v).ToArray();
+        var dy = Fill(g.OutPixels * g.OutChannels, rnd).Select(v => (float)v).ToArray();
+        var clean = new float[g.PatchSize * g.OutChannels];
+        var dirty = Enumerable.Repeat(float.NaN, clean.Length).ToArray();
+        Convolution.BackpropFilter<float>(g, x, dy, clean);
+        Convolution.BackpropFilter<float>(g, x, dy, dirty);
+        Assert.That(dirty, Is.EqualTo(clean));
+    }
+
+    [Test]
+    public void BackpropFilterMatchesReference([Range(0, 10)] int which, [Values] bool dbl) => CheckFilterGradient(Cases[which], dbl, 20 + which);
+
+    private static void CheckFilterGradient(int[] shape, bool dbl, int seed)
+    {
+        var g = Geometry(shape);
+        Assert.That(ShiftedConv.Applies<float>(g), Is.True);
+        var rnd = new Random(seed);
         var x = Fill(g.InputLength, rnd);
         var dy = Fill(g.OutPixels * g.OutChannels, rnd);
         var expect = new double[g.PatchSize * g.OutChannels];
