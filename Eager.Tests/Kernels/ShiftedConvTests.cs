@@ -39,6 +39,7 @@ public class ShiftedConvTests
         ShiftedConv.Enabled = true;
         ShiftedConv.RowTilesEnabled = true;
         ShiftedConv.FilterBlockPixels = 512;
+        ShiftedConv.GatheredSegmentDepth = 2304;
         Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Auto;
     }
 
@@ -81,6 +82,32 @@ public class ShiftedConvTests
             ForwardMatchesReference(which, true);
             BackpropInputMatchesReference(which, false);
         }
+    }
+
+    [Test]
+    public void TheAvx2TilesSplitDeepFiltersIntoSegments([Values(16, 40, 70)] int depth)
+    {
+        // Depth 16: one tap a segment, 17- and 20-channel taps cut into chunks of 9 and 10; 40: two taps a segment
+        // (9 taps: 2+2+2+2+1); 70: three taps a segment where four would fit (3+3+3, not 4+4+1), one at 64 channels.
+        Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Vector256;
+        ShiftedConv.GatheredSegmentDepth = depth;
+        foreach (int which in new[] { 0, 1, 2, 4, 9 })
+        {
+            ForwardMatchesReference(which, false);
+            ForwardMatchesReference(which, true);
+            BackpropInputMatchesReference(which, false);
+            BackpropInputMatchesReference(which, true);
+        }
+    }
+
+    [Test]
+    public void Avx2SegmentsHoldWholeTapsSpreadEvenly()
+    {
+        Assert.That(ShiftedConv.GatheredSegments(9, 256), Is.EqualTo((9, 256)), "every tap in one segment");
+        Assert.That(ShiftedConv.GatheredSegments(9, 512), Is.EqualTo((3, 512)), "3 + 3 + 3 taps, not 4 + 4 + 1");
+        Assert.That(ShiftedConv.GatheredSegments(9, 1000), Is.EqualTo((2, 1000)));
+        Assert.That(ShiftedConv.GatheredSegments(9, 3000), Is.EqualTo((1, 1500)), "a tap deeper than a segment: even chunks");
+        Assert.That(ShiftedConv.GatheredSegments(25, 64), Is.EqualTo((25, 64)));
     }
 
     private static ConvGeometry Geometry(int[] c) => new(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[9], c[10], 1, 1, 1, 1, c[7], c[8]);
