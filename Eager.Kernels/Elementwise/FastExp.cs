@@ -44,6 +44,7 @@ public static class FastExp
         int i = 0, n = x.Length, bits = VectorWidth.Bits;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+        if (n >= StreamingLength) i = Streaming(x, y, bits, negate: false);
         if (bits >= 512 && Avx512F.IsSupported)
         {
             var table = Vector512.Create(TwoToSixteenths);
@@ -102,6 +103,7 @@ public static class FastExp
         int i = 0, n = x.Length, bits = VectorWidth.Bits;
         ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+        if (n >= StreamingLength) i = Streaming(x, y, bits, negate: true);
         if (bits >= 512 && Avx512F.IsSupported)
         {
             var table = Vector512.Create(TwoToSixteenths);
@@ -248,6 +250,78 @@ public static class FastExp
         }
         for (; i < n; i++) sum += y[i] = MathF.Exp(x[i] - shift);
         return (float)sum;
+    }
+
+    /// <summary>
+    /// Spans this long or longer (one core's share of an op: 4 MiB, several times a core's L2) are written with
+    /// non-temporal stores, which go to memory without first reading each destination line into the cache and without
+    /// evicting the input. An op that drops its result on every call writes a different pooled buffer each time, whose
+    /// lines are not cached; ordinary stores then read every line before overwriting it and push the input out of the
+    /// L3. Measured on a 2-core Zen 5 with AVX-512 (exp and sigmoid over 4M floats called back to back, against ONNX
+    /// Runtime writing one preallocated output; loaded machine, medians of alternating blocks): exp 1.65-1.70x to
+    /// 1.25-1.29x ONNX Runtime's time, sigmoid 1.00-1.08x to 0.89-0.94x. TensorPrimitives' loops (add, max) stream too.
+    /// </summary>
+    internal static int StreamingLength { get; set; } = 1 << 20;
+
+    /// <summary>The exp (or sigmoid, with <paramref name="negate"/>) loop with non-temporal stores, from the first
+    /// vector-aligned element of <paramref name="y"/> on; returns where it stopped (a block with a lane outside the short
+    /// path's range, or less than a block left; 0 without the instructions), and the caller's loops finish from there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int Streaming(ReadOnlySpan<float> x, Span<float> y, int bits, bool negate)
+    {
+        bool wide = bits >= 512 && Avx512F.IsSupported;
+        if (!wide && !(bits >= 256 && Avx.IsSupported)) return 0;
+        int n = x.Length, i = 0, align = wide ? 64 : 32;
+        fixed (float* px = x, py = y)
+        {
+            int head = Math.Min(n, (int)(((align - ((nint)py & (align - 1))) & (align - 1)) / sizeof(float)));
+            for (; i < head; i++) py[i] = negate ? 1f / (1f + MathF.Exp(-px[i])) : MathF.Exp(px[i]);
+            i = wide ? Streaming512(px, py, i, n, negate) : Streaming256(px, py, i, n, negate);
+            // Non-temporal stores are weakly ordered: fence them before another core may read the output.
+            Sse.StoreFence();
+        }
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int Streaming512(float* px, float* py, int i, int n, bool negate)
+    {
+        var table = Vector512.Create(TwoToSixteenths);
+        var one = Vector512<float>.One;
+        for (; i <= n - 64; i += 64)
+        {
+            var a = Vector512.Load(px + i);
+            var b = Vector512.Load(px + i + 16);
+            var c = Vector512.Load(px + i + 32);
+            var d = Vector512.Load(px + i + 48);
+            if (negate) { a = -a; b = -b; c = -c; d = -d; }
+            if (!InTableRange(a, b, c, d)) break;
+            a = ExpTable(a, table); b = ExpTable(b, table); c = ExpTable(c, table); d = ExpTable(d, table);
+            if (negate) { a = one / (one + a); b = one / (one + b); c = one / (one + c); d = one / (one + d); }
+            Avx512F.StoreAlignedNonTemporal(py + i, a);
+            Avx512F.StoreAlignedNonTemporal(py + i + 16, b);
+            Avx512F.StoreAlignedNonTemporal(py + i + 32, c);
+            Avx512F.StoreAlignedNonTemporal(py + i + 48, d);
+        }
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int Streaming256(float* px, float* py, int i, int n, bool negate)
+    {
+        var one = Vector256<float>.One;
+        for (; i <= n - 16; i += 16)
+        {
+            var v = Vector256.Load(px + i);
+            var w = Vector256.Load(px + i + 8);
+            if (negate) { v = -v; w = -w; }
+            if (!(IsNormal(v) && IsNormal(w))) break;
+            v = ExpNormal(v); w = ExpNormal(w);
+            if (negate) { v = one / (one + v); w = one / (one + w); }
+            Avx.StoreAlignedNonTemporal(py + i, v);
+            Avx.StoreAlignedNonTemporal(py + i + 8, w);
+        }
+        return i;
     }
 
     // 2^(j/16), j = 0..15: one 512-bit register, indexed by vpermps with the low four bits of k.

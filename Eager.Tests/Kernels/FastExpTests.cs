@@ -143,4 +143,38 @@ public class FastExpTests(int vectorBits)
             }
         }
     }
+
+    [Test]
+    public void LongSpansStreamedToMemoryGiveTheSameResults([Values(0, 1, 5, 15, 16)] int offset, [Values(190, 1000, 1029)] int n)
+    {
+        // The streaming loops run from StreamingLength on; lowered here so short spans take them, at any alignment, with
+        // a block outside the short path's range in the middle (the loop stops there and the ordinary loops finish).
+        int saved = FastExp.StreamingLength;
+        try
+        {
+            FastExp.StreamingLength = 64;
+            var rnd = new Random(offset * 7 + n);
+            var buffer = new float[offset + n];
+            for (int i = 0; i < buffer.Length; i++) buffer[i] = (float)(rnd.NextDouble() * 30 - 15);
+            if (n > 600) buffer[offset + 500] = -95f;
+            var x = buffer.AsSpan(offset, n);
+            var exp = new float[offset + n];
+            var sig = new float[offset + n];
+            FastExp.Exp(x, exp.AsSpan(offset, n));
+            FastExp.Sigmoid(x, sig.AsSpan(offset, n));
+            for (int i = 0; i < n; i++)
+            {
+                AssertExpClose(exp[offset + i], x[i], $"exp[{i}]");
+                double s = 1 / (1 + Math.Exp(-(double)x[i]));
+                Assert.That(sig[offset + i], Is.EqualTo(s).Within(3e-7 * s + 1e-40), $"sigmoid[{i}] of {x[i]}");
+            }
+            // In place (the LSTM's gates): the output overwrites the input it was computed from.
+            FastExp.Sigmoid(x, x);
+            for (int i = 0; i < n; i++) Assert.That(x[i], Is.EqualTo(sig[offset + i]).Within(2e-7), $"in place [{i}]");
+        }
+        finally
+        {
+            FastExp.StreamingLength = saved;
+        }
+    }
 }
