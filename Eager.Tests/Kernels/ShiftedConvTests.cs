@@ -36,6 +36,8 @@ public class ShiftedConvTests
     {
         ShiftedConv.ShallowEnabled = true;
         ShiftedConv.SegmentDepth = 256;
+        ShiftedConv.GroupedFilterBytes = 4 << 20;
+        ShiftedConv.GroupBytes = 512 * 1024;
         ShiftedConv.Enabled = true;
         ShiftedConv.RowTilesEnabled = true;
         ShiftedConv.FilterBlockPixels = 512;
@@ -147,6 +149,32 @@ public class ShiftedConvTests
         var slow = new float[fast.Length];
         Convolution.Forward<float>(g, x, w, slow);
         for (int i = 0; i < fast.Length; i++) Assert.That(fast[i], Is.EqualTo(slow[i]).Within(1e-4f), $"element {i}");
+    }
+
+    [Test]
+    public void GroupedPanelsGiveTheSameResult([Values(1, 64 * 1024)] int groupBytes, [Values(1, 2, 3)] int workers)
+    {
+        // Every row-tile case through the panel groups of large filters: one panel a group (1 byte) or several, split
+        // over 1-3 workers, forward in both precisions and the input gradient.
+        Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Vector512;
+        ShiftedConv.GroupedFilterBytes = 0;
+        ShiftedConv.GroupBytes = groupBytes;
+        int saved = Eager.Kernels.Workers.Count;
+        Eager.Kernels.Workers.Count = workers;
+        try
+        {
+            foreach (int which in new[] { 6, 7, 8, 9, 10 })
+            {
+                ForwardMatchesReference(which, false);
+                ForwardMatchesReference(which, true);
+                BackpropInputMatchesReference(which, false);
+            }
+            for (int i = 0; i < ShallowCases.Length; i++) ForwardMatchesReference(Geometry(ShallowCases[i]), 60 + i, false);
+        }
+        finally
+        {
+            Eager.Kernels.Workers.Count = saved;
+        }
     }
 
     [Test]
