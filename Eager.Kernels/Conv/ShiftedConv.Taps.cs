@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Eager.Kernels.Gemm;
 using Eager.Kernels.Memory;
 
@@ -390,6 +391,81 @@ internal static unsafe partial class ShiftedConv
         }
     }
 
+    /// <summary>Set false to pack the flipped filter element by element (tests compare the two).</summary>
+    internal static bool VectorTranspose { get; set; } = true;
+
+    /// <summary>
+    /// Packs the transpose of a row-major [n, k] block (row c holds k values) as a [k, n] matrix in NR-column panels:
+    /// row p of a panel holds element p of its NR source rows. Whole 8 x 8 (float) or 4 x 4 (double) squares are
+    /// transposed in registers; element by element (GemmPacking.PackB on the transposed strides), the 14x14x512
+    /// input gradient took 11.3 ms on one core (AVX2) instead of 10.4, the 28x28x256->512 one 17.6 instead of 17.1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void PackTransposed<T>(int k, int n, int nr, T* src, T* dst, nint panelStride) where T : unmanaged
+    {
+        int s = typeof(T) == typeof(float) ? 8 : typeof(T) == typeof(double) ? 4 : 0;
+        if (!VectorTranspose || !Avx.IsSupported || s == 0 || nr % s != 0 || k < s)
+        {
+            GemmPacking.PackB(k, n, nr, src, 1, k, dst, panelStride);
+            return;
+        }
+        int full = n / nr, kv = k / s * s;
+        for (int q = 0; q < full; q++)
+        {
+            T* d = dst + q * panelStride;
+            for (int j = 0; j < nr; j += s)
+            {
+                T* rows = src + (nint)(q * nr + j) * k;
+                for (int p = 0; p < kv; p += s)
+                {
+                    if (s == 8) Transpose8((float*)(rows + p), k, (float*)(d + (nint)p * nr + j), nr);
+                    else Transpose4((double*)(rows + p), k, (double*)(d + (nint)p * nr + j), nr);
+                }
+                for (int p = kv; p < k; p++)
+                    for (int i = 0; i < s; i++) d[(nint)p * nr + j + i] = rows[(nint)i * k + p];
+            }
+        }
+        if (full * nr < n) GemmPacking.PackB(k, n - full * nr, nr, src + (nint)full * nr * k, 1, k, dst + full * panelStride, panelStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(float* s, nint ls, float* d, nint ld)
+    {
+        var t0 = Avx.UnpackLow(Avx.LoadVector256(s), Avx.LoadVector256(s + ls));
+        var t1 = Avx.UnpackHigh(Avx.LoadVector256(s), Avx.LoadVector256(s + ls));
+        var t2 = Avx.UnpackLow(Avx.LoadVector256(s + 2 * ls), Avx.LoadVector256(s + 3 * ls));
+        var t3 = Avx.UnpackHigh(Avx.LoadVector256(s + 2 * ls), Avx.LoadVector256(s + 3 * ls));
+        var t4 = Avx.UnpackLow(Avx.LoadVector256(s + 4 * ls), Avx.LoadVector256(s + 5 * ls));
+        var t5 = Avx.UnpackHigh(Avx.LoadVector256(s + 4 * ls), Avx.LoadVector256(s + 5 * ls));
+        var t6 = Avx.UnpackLow(Avx.LoadVector256(s + 6 * ls), Avx.LoadVector256(s + 7 * ls));
+        var t7 = Avx.UnpackHigh(Avx.LoadVector256(s + 6 * ls), Avx.LoadVector256(s + 7 * ls));
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(d + ld, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(d + 2 * ld, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(d + 3 * ld, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(d + 4 * ld, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(d + 5 * ld, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(d + 6 * ld, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(d + 7 * ld, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4(double* s, nint ls, double* d, nint ld)
+    {
+        var r0 = Avx.LoadVector256(s); var r1 = Avx.LoadVector256(s + ls);
+        var r2 = Avx.LoadVector256(s + 2 * ls); var r3 = Avx.LoadVector256(s + 3 * ls);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Store(d, Avx.Permute2x128(t0, t2, 0x20));
+        Avx.Store(d + ld, Avx.Permute2x128(t1, t3, 0x20));
+        Avx.Store(d + 2 * ld, Avx.Permute2x128(t0, t2, 0x31));
+        Avx.Store(d + 3 * ld, Avx.Permute2x128(t1, t3, 0x31));
+    }
+
     /// <summary>
     /// Packs the filter as a [taps * cin, cout] matrix in NR-column panels. Unflipped, that is the HWIO filter
     /// itself. Flipped (input gradient: cin and cout are the forward's cout and cin), row t * cin + o, column c
@@ -409,7 +485,7 @@ internal static unsafe partial class ShiftedConv
                 if (!flipped)
                     PackRowsAcross(cin, cout, nr, (T*)pf + (nint)t * cin * cout, dst, panelStride);
                 else
-                    GemmPacking.PackB(cin, cout, nr, (T*)pf + (nint)(taps - 1 - t) * cin * cout, 1, cin, dst, panelStride);
+                    PackTransposed(cin, cout, nr, (T*)pf + (nint)(taps - 1 - t) * cin * cout, dst, panelStride);
             }
         });
     }

@@ -42,6 +42,7 @@ public class ShiftedConvTests
         ShiftedConv.RowTilesEnabled = true;
         ShiftedConv.FilterBlockPixels = 512;
         ShiftedConv.GatheredSegmentDepth = 2304;
+        ShiftedConv.VectorTranspose = true;
         Eager.Kernels.Gemm.Gemm.Path = Eager.Kernels.Gemm.GemmPath.Auto;
     }
 
@@ -100,6 +101,35 @@ public class ShiftedConvTests
             BackpropInputMatchesReference(which, false);
             BackpropInputMatchesReference(which, true);
         }
+    }
+
+    [Test]
+    public unsafe void TheFlippedFilterPacksTheSameWithRegisterTransposes(
+        [Values(1, 7, 8, 9, 16, 17, 24, 33)] int k, [Values(8, 16, 23, 32, 40)] int n, [Values(8, 16, 32)] int nr, [Values] bool dbl)
+    {
+        var rnd = new Random(k * 100 + n);
+        var src = Fill(k * n, rnd);
+        int panels = (n + nr - 1) / nr;
+        nint stride = (nint)nr * k + 3; // panels not back to back, as in the taps-interleaved filter
+        double[] Pack(bool vectors)
+        {
+            ShiftedConv.VectorTranspose = vectors;
+            if (dbl)
+            {
+                var d = new double[panels * stride];
+                fixed (double* ps = src, pd = d) ShiftedConv.PackTransposed(k, n, nr, ps, pd, stride);
+                return d;
+            }
+            var sf = src.Select(v => (float)v).ToArray();
+            var df = new float[panels * stride];
+            fixed (float* ps = sf, pd = df) ShiftedConv.PackTransposed(k, n, nr, ps, pd, stride);
+            return df.Select(v => (double)v).ToArray();
+        }
+        var scalar = Pack(false);
+        var vector = Pack(true);
+        Assert.That(vector, Is.EqualTo(scalar));
+        // Spot-check the layout itself: panel q, row p, column j holds source row q * nr + j, element p.
+        Assert.That(scalar[(n - 1) / nr * stride + (nint)(k - 1) * nr + (n - 1) % nr], Is.EqualTo(dbl ? src[n * k - 1] : (double)(float)src[n * k - 1]));
     }
 
     [Test]
