@@ -54,6 +54,7 @@ public class ShiftedConvTests
         [3, 4, 4, 16, 3, 3, 16, 1, 1, 4, 4],    // small images grouped into one k block, batch not a multiple of the group
         [2, 7, 9, 31, 3, 3, 33, 0, 0, 5, 7],    // VALID, batch 2
         [1, 6, 8, 32, 2, 3, 24, 0, 1, 5, 8],    // 2x3 window, uneven padding
+        [1, 24, 30, 16, 3, 3, 40, 1, 1, 24, 30], // k blocks of 510 pixels: 512-bit gradient panels too big for L1 (tiles outer)
     ];
 
     [Test]
