@@ -175,7 +175,7 @@ internal readonly unsafe struct Kernel256<T> : IMicroKernel<T> where T : unmanag
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> acc)
+    internal static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> acc)
     {
         if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
@@ -183,7 +183,7 @@ internal readonly unsafe struct Kernel256<T> : IMicroKernel<T> where T : unmanag
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(T* c, int w, Vector256<T> lo, Vector256<T> hi, bool accumulate)
+    internal static void Store(T* c, int w, Vector256<T> lo, Vector256<T> hi, bool accumulate)
     {
         if (accumulate)
         {
@@ -400,7 +400,7 @@ internal readonly unsafe struct Kernel512<T> : IMicroKernel<T> where T : unmanag
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> acc)
+    internal static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> acc)
     {
         if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
@@ -408,7 +408,7 @@ internal readonly unsafe struct Kernel512<T> : IMicroKernel<T> where T : unmanag
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(T* c, int w, Vector512<T> lo, Vector512<T> hi, bool accumulate)
+    internal static void Store(T* c, int w, Vector512<T> lo, Vector512<T> hi, bool accumulate)
     {
         if (accumulate)
         {
@@ -448,7 +448,7 @@ internal unsafe interface IStridedAKernel<T> where T : unmanaged
     static abstract void Run(int segs, nint* segOffsets, int segLen, T* a, nint lda, T* b, T* c, nint ldc, bool accumulate);
 }
 
-/// <summary>The AVX-512 strided-A tile: 12 x two 512-bit vectors, the shape and register use of <see cref="Kernel512{T}"/>.</summary>
+/// <summary>The AVX-512 strided-A tile: 12 x two 512-bit vectors, the shape and register use of <see cref="Kernel512{T}"/>, whose arithmetic helpers it shares.</summary>
 internal readonly unsafe struct StridedAKernel512<T> : IStridedAKernel<T> where T : unmanaged
 {
     /// <inheritdoc/>
@@ -470,38 +470,38 @@ internal readonly unsafe struct StridedAKernel512<T> : IStridedAKernel<T> where 
             {
                 var b0 = Vector512.Load(b);
                 var b1 = Vector512.Load(b + w);
-                var a0 = Vector512.Create(ap[0]); c00 = StridedAMath.Fma(a0, b0, c00); c01 = StridedAMath.Fma(a0, b1, c01);
-                var a1 = Vector512.Create(ap[1]); c10 = StridedAMath.Fma(a1, b0, c10); c11 = StridedAMath.Fma(a1, b1, c11);
-                var a2 = Vector512.Create(ap[2]); c20 = StridedAMath.Fma(a2, b0, c20); c21 = StridedAMath.Fma(a2, b1, c21);
-                var a3 = Vector512.Create(ap[3]); c30 = StridedAMath.Fma(a3, b0, c30); c31 = StridedAMath.Fma(a3, b1, c31);
-                var a4 = Vector512.Create(ap[4]); c40 = StridedAMath.Fma(a4, b0, c40); c41 = StridedAMath.Fma(a4, b1, c41);
-                var a5 = Vector512.Create(ap[5]); c50 = StridedAMath.Fma(a5, b0, c50); c51 = StridedAMath.Fma(a5, b1, c51);
-                var a6 = Vector512.Create(ap[6]); c60 = StridedAMath.Fma(a6, b0, c60); c61 = StridedAMath.Fma(a6, b1, c61);
-                var a7 = Vector512.Create(ap[7]); c70 = StridedAMath.Fma(a7, b0, c70); c71 = StridedAMath.Fma(a7, b1, c71);
-                var a8 = Vector512.Create(ap[8]); c80 = StridedAMath.Fma(a8, b0, c80); c81 = StridedAMath.Fma(a8, b1, c81);
-                var a9 = Vector512.Create(ap[9]); c90 = StridedAMath.Fma(a9, b0, c90); c91 = StridedAMath.Fma(a9, b1, c91);
-                var a10 = Vector512.Create(ap[10]); c100 = StridedAMath.Fma(a10, b0, c100); c101 = StridedAMath.Fma(a10, b1, c101);
-                var a11 = Vector512.Create(ap[11]); c110 = StridedAMath.Fma(a11, b0, c110); c111 = StridedAMath.Fma(a11, b1, c111);
+                var a0 = Vector512.Create(ap[0]); c00 = Kernel512<T>.Fma(a0, b0, c00); c01 = Kernel512<T>.Fma(a0, b1, c01);
+                var a1 = Vector512.Create(ap[1]); c10 = Kernel512<T>.Fma(a1, b0, c10); c11 = Kernel512<T>.Fma(a1, b1, c11);
+                var a2 = Vector512.Create(ap[2]); c20 = Kernel512<T>.Fma(a2, b0, c20); c21 = Kernel512<T>.Fma(a2, b1, c21);
+                var a3 = Vector512.Create(ap[3]); c30 = Kernel512<T>.Fma(a3, b0, c30); c31 = Kernel512<T>.Fma(a3, b1, c31);
+                var a4 = Vector512.Create(ap[4]); c40 = Kernel512<T>.Fma(a4, b0, c40); c41 = Kernel512<T>.Fma(a4, b1, c41);
+                var a5 = Vector512.Create(ap[5]); c50 = Kernel512<T>.Fma(a5, b0, c50); c51 = Kernel512<T>.Fma(a5, b1, c51);
+                var a6 = Vector512.Create(ap[6]); c60 = Kernel512<T>.Fma(a6, b0, c60); c61 = Kernel512<T>.Fma(a6, b1, c61);
+                var a7 = Vector512.Create(ap[7]); c70 = Kernel512<T>.Fma(a7, b0, c70); c71 = Kernel512<T>.Fma(a7, b1, c71);
+                var a8 = Vector512.Create(ap[8]); c80 = Kernel512<T>.Fma(a8, b0, c80); c81 = Kernel512<T>.Fma(a8, b1, c81);
+                var a9 = Vector512.Create(ap[9]); c90 = Kernel512<T>.Fma(a9, b0, c90); c91 = Kernel512<T>.Fma(a9, b1, c91);
+                var a10 = Vector512.Create(ap[10]); c100 = Kernel512<T>.Fma(a10, b0, c100); c101 = Kernel512<T>.Fma(a10, b1, c101);
+                var a11 = Vector512.Create(ap[11]); c110 = Kernel512<T>.Fma(a11, b0, c110); c111 = Kernel512<T>.Fma(a11, b1, c111);
                 ap += lda;
                 b += 2 * w;
             }
         }
-        StridedAMath.Store(c + 0 * ldc, w, c00, c01, accumulate);
-        StridedAMath.Store(c + 1 * ldc, w, c10, c11, accumulate);
-        StridedAMath.Store(c + 2 * ldc, w, c20, c21, accumulate);
-        StridedAMath.Store(c + 3 * ldc, w, c30, c31, accumulate);
-        StridedAMath.Store(c + 4 * ldc, w, c40, c41, accumulate);
-        StridedAMath.Store(c + 5 * ldc, w, c50, c51, accumulate);
-        StridedAMath.Store(c + 6 * ldc, w, c60, c61, accumulate);
-        StridedAMath.Store(c + 7 * ldc, w, c70, c71, accumulate);
-        StridedAMath.Store(c + 8 * ldc, w, c80, c81, accumulate);
-        StridedAMath.Store(c + 9 * ldc, w, c90, c91, accumulate);
-        StridedAMath.Store(c + 10 * ldc, w, c100, c101, accumulate);
-        StridedAMath.Store(c + 11 * ldc, w, c110, c111, accumulate);
+        Kernel512<T>.Store(c + 0 * ldc, w, c00, c01, accumulate);
+        Kernel512<T>.Store(c + 1 * ldc, w, c10, c11, accumulate);
+        Kernel512<T>.Store(c + 2 * ldc, w, c20, c21, accumulate);
+        Kernel512<T>.Store(c + 3 * ldc, w, c30, c31, accumulate);
+        Kernel512<T>.Store(c + 4 * ldc, w, c40, c41, accumulate);
+        Kernel512<T>.Store(c + 5 * ldc, w, c50, c51, accumulate);
+        Kernel512<T>.Store(c + 6 * ldc, w, c60, c61, accumulate);
+        Kernel512<T>.Store(c + 7 * ldc, w, c70, c71, accumulate);
+        Kernel512<T>.Store(c + 8 * ldc, w, c80, c81, accumulate);
+        Kernel512<T>.Store(c + 9 * ldc, w, c90, c91, accumulate);
+        Kernel512<T>.Store(c + 10 * ldc, w, c100, c101, accumulate);
+        Kernel512<T>.Store(c + 11 * ldc, w, c110, c111, accumulate);
     }
 }
 
-/// <summary>The AVX2 strided-A tile: 6 x two 256-bit vectors, the shape and register use of <see cref="Kernel256{T}"/>.</summary>
+/// <summary>The AVX2 strided-A tile: 6 x two 256-bit vectors, the shape and register use of <see cref="Kernel256{T}"/>, whose arithmetic helpers it shares.</summary>
 internal readonly unsafe struct StridedAKernel256<T> : IStridedAKernel<T> where T : unmanaged
 {
     /// <inheritdoc/>
@@ -523,80 +523,22 @@ internal readonly unsafe struct StridedAKernel256<T> : IStridedAKernel<T> where 
             {
                 var b0 = Vector256.Load(b);
                 var b1 = Vector256.Load(b + w);
-                var a0 = Vector256.Create(ap[0]); c00 = StridedAMath.Fma(a0, b0, c00); c01 = StridedAMath.Fma(a0, b1, c01);
-                var a1 = Vector256.Create(ap[1]); c10 = StridedAMath.Fma(a1, b0, c10); c11 = StridedAMath.Fma(a1, b1, c11);
-                var a2 = Vector256.Create(ap[2]); c20 = StridedAMath.Fma(a2, b0, c20); c21 = StridedAMath.Fma(a2, b1, c21);
-                var a3 = Vector256.Create(ap[3]); c30 = StridedAMath.Fma(a3, b0, c30); c31 = StridedAMath.Fma(a3, b1, c31);
-                var a4 = Vector256.Create(ap[4]); c40 = StridedAMath.Fma(a4, b0, c40); c41 = StridedAMath.Fma(a4, b1, c41);
-                var a5 = Vector256.Create(ap[5]); c50 = StridedAMath.Fma(a5, b0, c50); c51 = StridedAMath.Fma(a5, b1, c51);
+                var a0 = Vector256.Create(ap[0]); c00 = Kernel256<T>.Fma(a0, b0, c00); c01 = Kernel256<T>.Fma(a0, b1, c01);
+                var a1 = Vector256.Create(ap[1]); c10 = Kernel256<T>.Fma(a1, b0, c10); c11 = Kernel256<T>.Fma(a1, b1, c11);
+                var a2 = Vector256.Create(ap[2]); c20 = Kernel256<T>.Fma(a2, b0, c20); c21 = Kernel256<T>.Fma(a2, b1, c21);
+                var a3 = Vector256.Create(ap[3]); c30 = Kernel256<T>.Fma(a3, b0, c30); c31 = Kernel256<T>.Fma(a3, b1, c31);
+                var a4 = Vector256.Create(ap[4]); c40 = Kernel256<T>.Fma(a4, b0, c40); c41 = Kernel256<T>.Fma(a4, b1, c41);
+                var a5 = Vector256.Create(ap[5]); c50 = Kernel256<T>.Fma(a5, b0, c50); c51 = Kernel256<T>.Fma(a5, b1, c51);
                 ap += lda;
                 b += 2 * w;
             }
         }
-        StridedAMath.Store(c + 0 * ldc, w, c00, c01, accumulate);
-        StridedAMath.Store(c + 1 * ldc, w, c10, c11, accumulate);
-        StridedAMath.Store(c + 2 * ldc, w, c20, c21, accumulate);
-        StridedAMath.Store(c + 3 * ldc, w, c30, c31, accumulate);
-        StridedAMath.Store(c + 4 * ldc, w, c40, c41, accumulate);
-        StridedAMath.Store(c + 5 * ldc, w, c50, c51, accumulate);
-    }
-}
-
-/// <summary>The strided-A kernels' arithmetic on float or double vectors.</summary>
-internal static unsafe class StridedAMath
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc)
-    {
-        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
-        throw new NotSupportedException($"Packed GEMM does not support {typeof(T).Name}.");
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> acc)
-    {
-        if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
-        throw new NotSupportedException($"Packed GEMM does not support {typeof(T).Name}.");
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store<T>(T* c, int w, Vector512<T> lo, Vector512<T> hi, bool accumulate) where T : unmanaged
-    {
-        if (accumulate)
-        {
-            lo = Add(Vector512.Load(c), lo);
-            hi = Add(Vector512.Load(c + w), hi);
-        }
-        Vector512.Store(lo, c);
-        Vector512.Store(hi, c + w);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store<T>(T* c, int w, Vector256<T> lo, Vector256<T> hi, bool accumulate) where T : unmanaged
-    {
-        if (accumulate)
-        {
-            lo = Add(Vector256.Load(c), lo);
-            hi = Add(Vector256.Load(c + w), hi);
-        }
-        Vector256.Store(lo, c);
-        Vector256.Store(hi, c + w);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Add<T>(Vector512<T> x, Vector512<T> y)
-    {
-        if (typeof(T) == typeof(float)) return (x.AsSingle() + y.AsSingle()).As<float, T>();
-        return (x.AsDouble() + y.AsDouble()).As<double, T>();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Add<T>(Vector256<T> x, Vector256<T> y)
-    {
-        if (typeof(T) == typeof(float)) return (x.AsSingle() + y.AsSingle()).As<float, T>();
-        return (x.AsDouble() + y.AsDouble()).As<double, T>();
+        Kernel256<T>.Store(c + 0 * ldc, w, c00, c01, accumulate);
+        Kernel256<T>.Store(c + 1 * ldc, w, c10, c11, accumulate);
+        Kernel256<T>.Store(c + 2 * ldc, w, c20, c21, accumulate);
+        Kernel256<T>.Store(c + 3 * ldc, w, c30, c31, accumulate);
+        Kernel256<T>.Store(c + 4 * ldc, w, c40, c41, accumulate);
+        Kernel256<T>.Store(c + 5 * ldc, w, c50, c51, accumulate);
     }
 }
 
