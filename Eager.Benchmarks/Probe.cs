@@ -50,7 +50,7 @@ internal static class Probe
         }
         // Back to back, as BenchmarkDotNet's loop runs a method: results dropped call after call, so an eager op's
         // output buffers come back only through the pool's collections, while ONNX Runtime reuses one output.
-        var burst = new List<(double Median, double Mean, int Gen0, int Gen2, int Calls)>();
+        var burst = new List<(double Median, double Mean, int Gen0, int Gen2, int Calls, double Slow)>();
         foreach (var v in variants.Where(v => v.Threads == all))
         {
             Workers.Count = all;
@@ -63,7 +63,10 @@ internal static class Probe
                 v.Call();
                 times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             }
-            burst.Add((Median(times), times.Average(), GC.CollectionCount(0) - g0, GC.CollectionCount(2) - g2, times.Count));
+            double median = Median(times);
+            // Time spent in calls over twice the median, beyond the median: what collections and preemption add.
+            double slow = times.Where(t => t > 2 * median).Sum(t => t - median);
+            burst.Add((median, times.Average(), GC.CollectionCount(0) - g0, GC.CollectionCount(2) - g2, times.Count, slow));
         }
         Workers.Count = all;
         Console.WriteLine($"{typeName} {param}: {rounds} rounds, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
@@ -71,7 +74,7 @@ internal static class Probe
         foreach (var v in variants.Where(v => v.Threads == all))
         {
             var b = burst[bi++];
-            Console.WriteLine(string.Create(Inv, $"  {v.Name,-24} back to back {b.Median,9:F3} ms (mean {b.Mean,9:F3}; {b.Calls} calls, {b.Gen0} gen0 / {b.Gen2} gen2 collections)"));
+            Console.WriteLine(string.Create(Inv, $"  {v.Name,-24} back to back {b.Median,9:F3} ms (mean {b.Mean,9:F3}; {b.Calls} calls, {b.Gen0} gen0 / {b.Gen2} gen2 collections, {b.Slow:F1} ms in calls over 2x the median)"));
         }
         for (int i = 0; i < variants.Count; i++)
             Console.WriteLine(string.Create(Inv, $"  {variants[i].Name,-24} wall {Median(wall[i]),9:F3} ms (min {wall[i].Min(),9:F3})"));

@@ -51,12 +51,13 @@ public static class BufferPool<T> where T : unmanaged
         if (length < MinPooledLength) return TryPop(b) ?? GC.AllocateUninitializedArray<T>(1 << b);
         // After enough rentals since the last full collection, dead tensors are likely holding many buffers:
         // collect them first (outside any pool lock), so they come back before the pool runs dry.
-        if (PoolCollection.Rented((1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())) PoolCollection.Collect();
+        long bytes = (1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (PoolCollection.Rented(bytes)) PoolCollection.Reclaim();
+        PoolCollection.Lent(bytes);
         if (TryPop(b) is { } hit) return hit;
         // A large miss right after a tensor of this size was dropped: a young-generation collection (about 0.1 ms)
         // usually brings that buffer back, where a fresh one costs page faults (about 1-12 us per 4 KiB, 0.3-50 ms
         // for 4-16 MiB). This is what keeps the first calls of a large op near its steady-state time.
-        long bytes = (1L << b) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         if (PoolCollection.QuickMissWorthCollecting(b, bytes))
         {
             PoolCollection.CollectYoung(b, bytes);
@@ -66,7 +67,7 @@ public static class BufferPool<T> where T : unmanaged
         // since the last collection that some of it may be dead.
         if (PoolCollection.MissWorthCollecting())
         {
-            PoolCollection.Collect();
+            PoolCollection.Reclaim();
             if (TryPop(b) is { } late) return late;
         }
         // Still a miss while other sizes sit idle: let the GC have them, so the fresh array takes their (resident) space in
@@ -140,7 +141,12 @@ public static class BufferPool<T> where T : unmanaged
     }
 
     /// <summary>Gives an array back. Arrays not from <see cref="Rent"/> with a power-of-two length are dropped.</summary>
-    public static void Return(T[] array) => Keep(array);
+    public static void Return(T[] array)
+    {
+        if (array.Length >= MinPooledLength && BitOperations.IsPow2(array.Length))
+            PoolCollection.CameBack((long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        Keep(array);
+    }
 
     /// <summary>Gives back an array its owner knows is dead (not found dead by the GC): it also no longer counts
     /// toward <see cref="PoolCollection.Budget"/>, since no collection is needed to recover it. True when the array
@@ -148,7 +154,11 @@ public static class BufferPool<T> where T : unmanaged
     public static bool ReturnLive(T[] array)
     {
         if (array.Length >= MinPooledLength && BitOperations.IsPow2(array.Length))
-            PoolCollection.Returned((long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        {
+            long bytes = (long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            PoolCollection.Returned(bytes);
+            PoolCollection.CameBack(bytes);
+        }
         return Keep(array);
     }
 

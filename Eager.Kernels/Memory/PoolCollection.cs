@@ -14,7 +14,9 @@ namespace Eager.Kernels.Memory;
 /// 567 MiB instead of 642 MiB (PyTorch: 532 MiB). A smaller threshold saves more (32 MiB: 525 MiB) but a loop that
 /// drops one 16 MiB result per call then collects every other call, and a collection with its finalizer wait
 /// costs about as much as such a call (eager Add over 4M floats went from 1.0 to 2.0 ms). A full collection itself
-/// costs well under a millisecond when the heap holds few objects.
+/// costs well under a millisecond when the heap holds few objects, but milliseconds in a large one, so the budget's
+/// tick runs a young collection first and a full one only when the young one leaves too much outstanding
+/// (<see cref="Reclaim"/>).
 /// </summary>
 public static class PoolCollection
 {
@@ -39,6 +41,9 @@ public static class PoolCollection
             // A full collection ran on its own since we last looked: start counting again.
             Volatile.Write(ref lastFullCount, full);
             Interlocked.Exchange(ref rentedBytes, 0);
+            // Its finalizers may not all have run yet, so this overstates what it left: at worst the next tick's full
+            // collection comes later.
+            Interlocked.Exchange(ref baseline, Outstanding);
         }
         Interlocked.Add(ref rentedSinceAny, bytes);
         return Interlocked.Add(ref rentedBytes, bytes) > budget;
@@ -118,6 +123,57 @@ public static class PoolCollection
         if (Interlocked.Add(ref rentedSinceAny, -bytes) < 0) Interlocked.Exchange(ref rentedSinceAny, 0);
     }
 
+    private static long outstanding, baseline;
+
+    /// <summary>Bytes of pool-sized arrays handed out and not given back: live tensors, kernel scratch in use, and
+    /// dead tensors the GC has not found yet.</summary>
+    internal static long Outstanding => Interlocked.Read(ref outstanding);
+
+    /// <summary>Records a pool-sized array handed out (hit or fresh).</summary>
+    internal static void Lent(long bytes) => Interlocked.Add(ref outstanding, bytes);
+
+    /// <summary>Records a pool-sized array given back, by its owner or by a finalizer.</summary>
+    internal static void CameBack(long bytes)
+    {
+        if (Interlocked.Add(ref outstanding, -bytes) < 0) Interlocked.Exchange(ref outstanding, 0);
+    }
+
+    /// <summary>Outstanding bytes above what was outstanding right after the last full collection at which
+    /// <see cref="Reclaim"/> runs a full collection after its young one (default <see cref="Budget"/> / 16, 16 MiB).
+    /// What a young collection leaves outstanding above that level is either new live data or tensors that died
+    /// after being promoted to the oldest generation, which only a full collection finds.</summary>
+    internal static long OldDeadBudget => Budget / 16;
+
+    /// <summary>Number of budget ticks that a young collection settled without a full one (diagnostics and tests).</summary>
+    public static int ReclaimedYoung { get; private set; }
+
+    /// <summary>
+    /// What the budget's tick runs: a young collection first (about 0.1-0.2 ms, where a full one costs milliseconds
+    /// in a large heap), since most dropped tensors die young; then a full collection only when outstanding bytes
+    /// still stand <see cref="OldDeadBudget"/> above where the last full collection left them. A loop that drops one
+    /// result per call (a MatMul in a benchmark, a step whose tensors die young) then never pays a full collection,
+    /// while a training loop whose tensors reach the oldest generation before they die still gets one whenever they
+    /// add up. Kernel scratch still counts toward the tick (it paces the collections that keep such a loop flat).
+    /// </summary>
+    internal static void Reclaim()
+    {
+        if (Interlocked.Exchange(ref collecting, 1) == 1) return;
+        try
+        {
+            Interlocked.Exchange(ref rentedBytes, 0);
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
+            Interlocked.Exchange(ref rentedSinceAny, 0);
+            InducedYoung++;
+        }
+        finally
+        {
+            Volatile.Write(ref collecting, 0);
+        }
+        if (Outstanding - Interlocked.Read(ref baseline) >= OldDeadBudget) Collect();
+        else ReclaimedYoung++;
+    }
+
     /// <summary>Runs a full collection and waits for the finalizers that return buffers to the pool.
     /// Never called with a pool lock held; only one thread collects at a time, the others carry on.</summary>
     internal static void Collect()
@@ -130,6 +186,7 @@ public static class PoolCollection
             GC.WaitForPendingFinalizers();
             Volatile.Write(ref lastFullCount, GC.CollectionCount(2));
             Interlocked.Exchange(ref rentedSinceAny, 0);
+            Interlocked.Exchange(ref baseline, Outstanding);
             Induced++;
         }
         finally

@@ -15,8 +15,9 @@ public class PoolCollectionTests
         try
         {
             PoolCollection.Budget = 4 << 20;
+            int young = PoolCollection.InducedYoung;
             for (int i = 0; i < 64; i++) DropAOneMebibyteTensor();
-            Assert.That(PoolCollection.Induced, Is.GreaterThan(induced));
+            Assert.That(PoolCollection.Induced + PoolCollection.InducedYoung, Is.GreaterThan(induced + young));
         }
         finally
         {
@@ -79,10 +80,77 @@ public class PoolCollectionTests
     [Test]
     public void SmallMissesNeverRunAYoungCollection()
     {
-        DropATensor(100_000);
-        int young = PoolCollection.InducedYoung;
-        for (int i = 0; i < 64; i++) DropATensor(100_000);
-        Assert.That(PoolCollection.InducedYoung, Is.EqualTo(young));
+        long budget = PoolCollection.Budget;
+        try
+        {
+            // Far from the budget's tick, which runs a young collection of its own.
+            PoolCollection.Budget = 1L << 40;
+            DropATensor(100_000);
+            int young = PoolCollection.InducedYoung;
+            for (int i = 0; i < 64; i++) DropATensor(100_000);
+            Assert.That(PoolCollection.InducedYoung, Is.EqualTo(young));
+        }
+        finally
+        {
+            PoolCollection.Budget = budget;
+        }
+    }
+
+    [Test]
+    public void TensorsThatDieYoungAreReclaimedWithoutAFullCollection()
+    {
+        // A MatMul 256 in a loop: one 256 KiB result dropped per call, below the sizes whose misses collect on their own.
+        long budget = PoolCollection.Budget;
+        try
+        {
+            PoolCollection.Budget = 16 << 20;
+            for (int i = 0; i < 256; i++) DropATensor(1 << 16); // the pool grows to a tick's worth of buffers
+            int induced = PoolCollection.Induced, settled = PoolCollection.ReclaimedYoung;
+            long fresh = BufferPool<float>.FreshArrays;
+            for (int i = 0; i < 1024; i++) DropATensor(1 << 16);
+            int young = PoolCollection.ReclaimedYoung - settled, full = PoolCollection.Induced - induced;
+            TestContext.Out.WriteLine($"ticks settled young {young}, full collections {full}, fresh {BufferPool<float>.FreshArrays - fresh}");
+            Assert.That(young, Is.GreaterThanOrEqualTo(12), "each 16 MiB tick is settled by a young collection");
+            Assert.That(full, Is.LessThanOrEqualTo(2), "tensors that die young need no full collection");
+            Assert.That(BufferPool<float>.FreshArrays - fresh, Is.LessThanOrEqualTo(4), "and still come back to the pool");
+        }
+        finally
+        {
+            PoolCollection.Budget = budget;
+        }
+    }
+
+    [Test]
+    public void TensorsThatDieOldStillGetAFullCollection()
+    {
+        long budget = PoolCollection.Budget;
+        try
+        {
+            PoolCollection.Budget = 16 << 20;
+            int induced = PoolCollection.Induced;
+            for (int round = 0; round < 4; round++)
+            {
+                // Each round's tensors survive two collections (so they reach the oldest generation) and then die there,
+                // where a young collection cannot find them.
+                KeepThroughTwoCollectionsThenDrop(4);
+                for (int i = 0; i < 20; i++) DropAOneMebibyteTensor();
+            }
+            Assert.That(PoolCollection.Induced, Is.GreaterThan(induced), "old dead tensors add up to a full collection");
+        }
+        finally
+        {
+            PoolCollection.Budget = budget;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void KeepThroughTwoCollectionsThenDrop(int count)
+    {
+        var kept = new List<Tensor>();
+        for (int i = 0; i < count; i++) kept.Add(Tensor.Zeros(new Shape(1 << 20))); // 4 MiB each
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        GC.KeepAlive(kept);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
