@@ -120,9 +120,7 @@ internal static unsafe partial class ShiftedConv
         var padded = BufferPool<T>.Rent(padLen + slack);
         var acc = BufferPool<T>.Rent(mMax * cout);
         bool gathered = typeof(TKernel) == typeof(Kernel256<T>);
-        // Segments: several whole taps when cin is small, else one tap split into channel chunks.
-        var (tapsPerSegment, chunk) = gathered ? GatheredSegments(taps, cin) : (Math.Max(1, SegmentDepth / cin), Math.Min(cin, SegmentDepth));
-        if (tapsPerSegment > 1) chunk = cin;
+        var (tapsPerSegment, chunk) = TapSegments(taps, cin);
         int* offsets = stackalloc int[taps];
         for (int t = 0; t < taps; t++) offsets[t] = (t / kw * wp + t % kw) * cin;
         T* tile = stackalloc T[mr * nr];
@@ -150,8 +148,7 @@ internal static unsafe partial class ShiftedConv
                 {
                     int nv = Math.Min(nr, cout - jr);
                     T* bPanel = bp + (nint)jr * kTotal;
-                    // k is cut into segments of about SegmentDepth (whole taps, or channel chunks of one tap) so a
-                    // segment's slice of the B panel stays in L1 while every tile of the block uses it.
+                    // k is cut into segments of at most TapSegmentDepth (whole taps, or channel chunks of one tap).
                     for (int t0 = 0; t0 < taps; t0 += tapsPerSegment)
                     {
                         int tn = Math.Min(tapsPerSegment, taps - t0);
@@ -283,8 +280,7 @@ internal static unsafe partial class ShiftedConv
     {
         const int mr = Kernel512<T>.RowTileMR;
         int nr = Kernel512<T>.NR, taps = kh * kw, kTotal = taps * cin;
-        int tapsPerSegment = Math.Max(1, SegmentDepth / cin), chunk = Math.Min(cin, SegmentDepth);
-        if (tapsPerSegment > 1) chunk = cin;
+        var (tapsPerSegment, chunk) = TapSegments(taps, cin);
         int* offsets = stackalloc int[taps];
         for (int t = 0; t < taps; t++) offsets[t] = (t / kw * wp + t % kw) * cin;
         T* tile = stackalloc T[mr * nr];
@@ -322,23 +318,22 @@ internal static unsafe partial class ShiftedConv
         }
     }
 
-    /// <summary>k values per segment of the 512-bit tiles, whose B slice stays in L1 (see <see cref="GatheredSegments"/> for the AVX2 ones).</summary>
-    internal static int SegmentDepth { get; set; } = 256;
-
-    /// <summary>k values per segment of the AVX2 (gathered) tiles: 2304 x NR is 144 KiB of B, read from L2.</summary>
-    internal static int GatheredSegmentDepth { get; set; } = 2304;
+    /// <summary>Most k values per segment of the tap tiles: 2304 x NR is 144 KiB (AVX2) or 288 KiB (AVX-512) of B, read from L2.</summary>
+    internal static int TapSegmentDepth { get; set; } = 2304;
 
     /// <summary>
-    /// Taps per segment and channels per chunk for the AVX2 tiles: as many whole taps as fit in
-    /// <see cref="GatheredSegmentDepth"/>, spread evenly over the segments (9 taps at 512 channels: 3, 3 and 3, not 4, 4
+    /// Taps per segment and channels per chunk for the tap tiles (both kernel families): as many whole taps as fit in
+    /// <see cref="TapSegmentDepth"/>, spread evenly over the segments (9 taps at 512 channels: 3, 3 and 3, not 4, 4
     /// and 1); one tap in even channel chunks when a tap alone is deeper. A segment's B slice then streams from L2
-    /// rather than sitting in L1 as <see cref="SegmentDepth"/> keeps it, but each tile stores its C rows once per
-    /// segment instead of once per tap: at 56x56x256 the one-tap segments ran at 89% of the FMA peak (one core), all nine
-    /// taps in one at 94%. The 6x16 tile reads 8 values per 12 FMAs, so B from L2 does not hold it back.
+    /// rather than sitting in L1, but each tile stores its C rows once per segment instead of once per tap. AVX2, at
+    /// 56x56x256 on one core: one-tap segments ran at 89% of the FMA peak, all nine taps in one at 94% (the 6x16 tile
+    /// reads 8 values per 12 FMAs, so B from L2 does not hold it back). AVX-512 (the 14x32 row tiles, which kept
+    /// 256-deep segments whose 32 KiB of B filled L1): 56x56x256 33.4 -> 32.7 ms on one core, 28x28x256->512 17.0 ->
+    /// 16.6 ms, 14x14x512 8.63 -> 8.53 ms, and the 12-row tiles at widths off the 14 grid (20x20x256) 4.73 -> 4.63 ms.
     /// </summary>
-    internal static (int Taps, int Chunk) GatheredSegments(int taps, int cin)
+    internal static (int Taps, int Chunk) TapSegments(int taps, int cin)
     {
-        int depth = Math.Max(1, GatheredSegmentDepth);
+        int depth = Math.Max(1, TapSegmentDepth);
         if (cin <= depth)
         {
             int segments = (taps + depth / cin - 1) / (depth / cin);
