@@ -14,7 +14,7 @@ using Eager.Benchmarks;
 //   --smoke               run each workload once on both engines and check they agree (CI; no timing)
 //   --quick               BenchmarkDotNet's ShortRun job (3 warmups, 3 iterations) instead of the full job,
 //                         except MatMul and Conv (the judged ratios), which keep the full job's 10 iterations
-//   --filter <a,b,...>    only benchmark classes whose name contains one of the comma-separated parts
+//   --filter <a,b,...>    only benchmark classes whose name contains one of the comma-separated parts ("=Name": exactly)
 //   --table-only          write only the machine lines and the table (a section of BENCHMARKS.md, e.g. the AVX2 run)
 //   --report <file>       where to write the markdown table (default BENCHMARKS.md)
 //   --pytorch <file>      PyTorch results to put beside ours (default benchmarks/pytorch_results.json)
@@ -26,7 +26,9 @@ using Eager.Benchmarks;
 var opts = Options.Parse(args);
 var types = typeof(Program).Assembly.GetTypes()
     .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
-    .Where(t => opts.Filter is null || opts.Filter.Split(',').Any(f => t.Name.Contains(f, StringComparison.OrdinalIgnoreCase)))
+    .Where(t => opts.Filter is null || opts.Filter.Split(',').Any(f => f.StartsWith('=')
+        ? t.Name.Equals(f[1..], StringComparison.OrdinalIgnoreCase)
+        : t.Name.Contains(f, StringComparison.OrdinalIgnoreCase)))
     .OrderBy(t => t.Name, StringComparer.Ordinal)
     .ToArray();
 
