@@ -206,7 +206,7 @@ internal static unsafe class GemmDriver
                             if (aInPlace)
                             {
                                 // Only the ragged last rows are packed (zero-padded to a full panel).
-                                int tail = mc % mr;
+                                int tail = TallTiles<T, TKernel>(mc, nc) > 0 ? 0 : mc % mr;
                                 if (tail > 0) GemmPacking.PackA(tail, kc, mr, aBlock + (mc - tail) * ars, ars, acs, ap);
                                 Macro<T, TKernel>(mc, nc, kc, ap, aBlock, ars, bp, c + ic * ldc + jc, ldc, acc);
                             }
@@ -242,7 +242,18 @@ internal static unsafe class GemmDriver
         {
             // In place, the MR rows of A (a few KiB) stay in L1 while the micro-kernel walks the whole packed
             // B block, which is narrow enough to sit in L2: rows outer, panels inner.
-            for (int ir = 0; ir < mc; ir += mr)
+            int ir = 0;
+            int tall = TallTiles<T, TKernel>(mc, nc);
+            if (tall > 0)
+            {
+                // The first rows in 14-row tiles, so that the 12-row tiles after them cover the rest exactly: 256 rows
+                // are 2 x 14 + 19 x 12, where 12-row tiles alone end with a tile of 4 valid rows in 12.
+                int one = 0;
+                for (; ir < tall * Kernel512<T>.RowTileMR; ir += Kernel512<T>.RowTileMR)
+                    for (int jr = 0; jr < nc; jr += nr)
+                        Kernel512<T>.RunRowMajorATaps14(1, &one, kc, aRows + ir * lda, lda, bp + (nint)jr * kc, nr, c + ir * ldc + jr, ldc, accumulate);
+            }
+            for (; ir < mc; ir += mr)
             {
                 int mv = Math.Min(mr, mc - ir);
                 for (int jr = 0; jr < nc; jr += nr)
@@ -258,6 +269,22 @@ internal static unsafe class GemmDriver
                 Tile<T, TKernel>(kc, Math.Min(mr, mc - ir), nv, null, 0, ap + (nint)ir * kc, bp + (nint)jr * kc, c + ir * ldc + jr, ldc, accumulate, tile);
         }
     }
+
+    /// <summary>
+    /// How many 14-row tiles an in-place block of <paramref name="mc"/> rows starts with so that 12-row tiles cover
+    /// the rest with no ragged last tile: 0 when <paramref name="mc"/> is a multiple of 12, when no count up to
+    /// five fits (odd row counts), off the 512-bit kernel, or when the block has a ragged column panel.
+    /// </summary>
+    internal static int TallTiles<T, TKernel>(int mc, int nc) where T : unmanaged where TKernel : IMicroKernel<T>
+    {
+        if (typeof(TKernel) != typeof(Kernel512<T>) || !TallTilesEnabled || nc % TKernel.NR != 0 || mc % TKernel.MR == 0) return 0;
+        for (int tall = 1; tall <= 5 && tall * Kernel512<T>.RowTileMR <= mc; tall++)
+            if ((mc - tall * Kernel512<T>.RowTileMR) % TKernel.MR == 0) return tall;
+        return 0;
+    }
+
+    /// <summary>Set false to end in-place blocks with a ragged 12-row tile instead (tests and tuning runs).</summary>
+    internal static bool TallTilesEnabled { get; set; } = true;
 
     /// <summary>One micro-tile: A from <paramref name="aRows"/> in place when non-null, else from packed <paramref name="aPanel"/>.
     /// Edge tiles are computed in full into <paramref name="tile"/> and only their valid part is written.</summary>

@@ -75,6 +75,46 @@ public class GemmTests
         Check<float>(14, 2051, 519, ta, false, true, seed: 15);
     }
 
+    [TestCase(256, 256, ExpectedResult = 2)]
+    [TestCase(14, 32, ExpectedResult = 1)]
+    [TestCase(26, 64, ExpectedResult = 1)]
+    [TestCase(70, 32, ExpectedResult = 5)]
+    [TestCase(24, 32, ExpectedResult = 0)] // 12-row tiles fit already
+    [TestCase(27, 32, ExpectedResult = 0)] // no mix of 12 and 14 makes an odd count
+    [TestCase(16, 32, ExpectedResult = 0)] // 14 + 2: no
+    [TestCase(256, 40, ExpectedResult = 0)] // a ragged column panel keeps the edge path
+    public int TallTilesMakeTheRowCountExact(int mc, int nc) => GemmDriver.TallTiles<float, Kernel512<float>>(mc, nc);
+
+    [Test]
+    public void InPlaceBlocksStartingWithTallTilesMatchTheReference([Values(1, 2)] int workers, [Values] bool accumulate)
+    {
+        // A row-major A with a narrow B is read in place; rows not a multiple of 12 start with 14-row tiles.
+        Gemm.Path = GemmPath.Vector512;
+        Workers.Count = workers;
+        foreach (int m in new[] { 14, 26, 28, 40, 70, 256, 258 })
+            foreach (var (n, k) in new[] { (32, 1), (64, 7), (256, 300), (96, 515), (40, 33) })
+            {
+                Check<float>(m, n, k, false, false, accumulate, seed: m * 31 + k);
+                Check<double>(m, n, k, false, k % 2 == 1, accumulate, seed: m * 37 + n);
+            }
+    }
+
+    [Test]
+    public void TallTilesCanBeSwitchedOff()
+    {
+        Gemm.Path = GemmPath.Vector512;
+        GemmDriver.TallTilesEnabled = false;
+        try
+        {
+            Assert.That(GemmDriver.TallTiles<float, Kernel512<float>>(256, 256), Is.Zero);
+            Check<float>(256, 64, 40, false, false, true, seed: 5);
+        }
+        finally
+        {
+            GemmDriver.TallTilesEnabled = true;
+        }
+    }
+
     [Test]
     public void BlockSizesStartAtTheTunedDefaults()
     {
