@@ -152,20 +152,23 @@ internal static unsafe class GemmDriver
         var aBuf = BufferPool<T>.Rent(Math.Min(mcMax, RoundUp(m, mr)) * kc + 64 / sizeof(T));
         try
         {
-            fixed (T* aPin = aBuf)
-            {
-                T* ap = Align(aPin);
-                for (int ic = 0; ic < m; ic += mcMax)
-                {
-                    int mc = Math.Min(mcMax, m - ic);
-                    GemmPacking.PackA(mc, kc, mr, a + ic * ars, ars, acs, ap);
-                    Macro<T, TKernel>(mc, nc, kc, ap, null, 0, bp, c + ic * ldc, ldc, accumulate);
-                }
-            }
+            fixed (T* aPin = aBuf) PackedARows<T, TKernel>(m, nc, kc, a, ars, acs, bp, c, ldc, accumulate, mcMax, Align(aPin));
         }
         finally
         {
             BufferPool<T>.Return(aBuf);
+        }
+    }
+
+    /// <summary>Rows against a packed KC x NC block of B, each MC-row block of A packed into <paramref name="ap"/> first.</summary>
+    private static void PackedARows<T, TKernel>(int m, int nc, int kc, T* a, nint ars, nint acs, T* bp, T* c, nint ldc, bool accumulate, int mcMax, T* ap)
+        where T : unmanaged where TKernel : IMicroKernel<T>
+    {
+        for (int ic = 0; ic < m; ic += mcMax)
+        {
+            int mc = Math.Min(mcMax, m - ic);
+            GemmPacking.PackA(mc, kc, TKernel.MR, a + ic * ars, ars, acs, ap);
+            Macro<T, TKernel>(mc, nc, kc, ap, null, 0, bp, c + ic * ldc, ldc, accumulate);
         }
     }
 
@@ -199,22 +202,19 @@ internal static unsafe class GemmDriver
                         int kc = Math.Min(kcMax, k - pc);
                         bool acc = accumulate || pc > 0;
                         GemmPacking.PackB(kc, nc, nr, b + pc * brs + jc * bcs, brs, bcs, bp);
+                        if (!aInPlace)
+                        {
+                            PackedARows<T, TKernel>(m, nc, kc, a + pc * acs, ars, acs, bp, c + jc, ldc, acc, mcMax, ap);
+                            continue;
+                        }
                         for (int ic = 0; ic < m; ic += mcMax)
                         {
                             int mc = Math.Min(mcMax, m - ic);
                             T* aBlock = a + ic * ars + pc * acs;
-                            if (aInPlace)
-                            {
-                                // Only the ragged last rows are packed (zero-padded to a full panel).
-                                int tail = TallTiles<T, TKernel>(mc, nc) > 0 ? 0 : mc % mr;
-                                if (tail > 0) GemmPacking.PackA(tail, kc, mr, aBlock + (mc - tail) * ars, ars, acs, ap);
-                                Macro<T, TKernel>(mc, nc, kc, ap, aBlock, ars, bp, c + ic * ldc + jc, ldc, acc);
-                            }
-                            else
-                            {
-                                GemmPacking.PackA(mc, kc, mr, aBlock, ars, acs, ap);
-                                Macro<T, TKernel>(mc, nc, kc, ap, null, 0, bp, c + ic * ldc + jc, ldc, acc);
-                            }
+                            // Only the ragged last rows are packed (zero-padded to a full panel).
+                            int tail = TallTiles<T, TKernel>(mc, nc) > 0 ? 0 : mc % mr;
+                            if (tail > 0) GemmPacking.PackA(tail, kc, mr, aBlock + (mc - tail) * ars, ars, acs, ap);
+                            Macro<T, TKernel>(mc, nc, kc, ap, aBlock, ars, bp, c + ic * ldc + jc, ldc, acc);
                         }
                     }
                 }

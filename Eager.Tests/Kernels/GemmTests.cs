@@ -34,6 +34,7 @@ public class GemmTests
     {
         Gemm.Path = GemmPath.Auto;
         GemmDriver.InPlaceMaxN = 256;
+        GemmDriver.SharedPacking = true;
         Workers.Count = Environment.ProcessorCount;
     }
 
@@ -135,10 +136,12 @@ public class GemmTests
     }
 
     [Test]
-    public void LargeProductsSplitAcrossCoresAlongMAndN([Values(1, 2, 3)] int workers)
+    public void LargeProductsSplitAcrossCoresAlongMAndN([Values(1, 2, 3)] int workers, [Values] bool sharedPacking)
     {
-        // Over Workers.MinWorkPerChunk multiply-adds per part, so the parallel split really runs.
+        // Over Workers.MinWorkPerChunk multiply-adds per part, so the parallel split really runs; without the shared
+        // packing of B each part packs its own.
         Workers.Count = workers;
+        GemmDriver.SharedPacking = sharedPacking;
         Assert.That(GemmDriver.Ways(263, 70, 257), Is.EqualTo(Math.Min(workers, 4)), "the product is cut into one part per worker");
         Check<float>(263, 70, 257, false, false, true, seed: 7);  // split along M
         Check<float>(70, 263, 257, true, false, false, seed: 8);  // split along N
