@@ -211,7 +211,7 @@ internal static unsafe partial class ShiftedConv
             {
                 int n = b / perImage, y0 = b % perImage * rows, r = Math.Min(rows, yh - y0);
                 PadRows(x, n, xh, xw, cin, y0 - padT, r + kh - 1, padL, wp, pad);
-                RowTileBlock(pad, r, cin, wp, yw, cout, y + ((nint)(n * yh + y0) * yw) * cout, kh, kw, bp, 0, panels);
+                RowTileBlock(pad, y0, r, xh, padT, cin, wp, yw, cout, y + ((nint)(n * yh + y0) * yw) * cout, kh, kw, bp, 0, panels);
             }
         }
         BufferPool<T>.Return(padded);
@@ -259,7 +259,7 @@ internal static unsafe partial class ShiftedConv
                         for (int i = i0; i < i1; i++)
                         {
                             int g = i / perImage, y0 = i % perImage * rows;
-                            RowTileBlock((T*)pp + (nint)y0 * wp * cin, Math.Min(rows, yh - y0), cin, wp, yw, cout,
+                            RowTileBlock((T*)pp + (nint)y0 * wp * cin, y0, Math.Min(rows, yh - y0), xh, padT, cin, wp, yw, cout,
                                 (T*)py + ((nint)(img * yh + y0) * yw) * cout, kh, kw, (T*)pb, panels * g / groups, panels * (g + 1) / groups);
                         }
                     });
@@ -272,10 +272,18 @@ internal static unsafe partial class ShiftedConv
         }
     }
 
-    /// <summary>Output rows [0, r) of one row block over filter panels [p0, p1): <paramref name="pad"/> is the padded
-    /// input at the block's first row, <paramref name="yBlock"/> the output at it.</summary>
+    /// <summary>Set false to run every tap on every output row, the zero padding rows included (tests compare the two).</summary>
+    internal static bool SkipPaddingRows { get; set; } = true;
+
+    /// <summary>
+    /// Output rows [y0, y0 + r) of one row block over filter panels [p0, p1): <paramref name="pad"/> is the padded
+    /// input at the block's first row, <paramref name="yBlock"/> the output at it. The kernel rows of the filter that
+    /// fall on the zero padding above or below the image (the first and last KH / 2 output rows at SAME padding) are
+    /// skipped: their taps are a leading or trailing run of the fused k loop, so a row's tiles start later in B or end
+    /// earlier. At 56x56 that is 1.2% of the arithmetic, at 14x14 4.8%.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowTileBlock<T>(T* pad, int r, int cin, int wp, int yw, int cout, T* yBlock, int kh, int kw, T* bp, int p0, int p1)
+    private static void RowTileBlock<T>(T* pad, int y0, int r, int xh, int padT, int cin, int wp, int yw, int cout, T* yBlock, int kh, int kw, T* bp, int p0, int p1)
         where T : unmanaged, INumber<T>
     {
         const int mr = Kernel512<T>.RowTileMR;
@@ -294,21 +302,33 @@ internal static unsafe partial class ShiftedConv
                 for (int c0 = 0; c0 < cin; c0 += chunk)
                 {
                     int kc = Math.Min(chunk, cin - c0);
-                    bool more = t0 > 0 || c0 > 0;
-                    T* bSeg = bPanel + ((nint)t0 * cin + c0) * nr;
                     for (int rr = 0; rr < r; rr++)
                     {
+                        // Taps [tLo, tHi) of this output row read image rows; this segment runs their part [s, e).
+                        int tLo = 0, tHi = taps;
+                        if (SkipPaddingRows)
+                        {
+                            int top = y0 + rr - padT;
+                            tLo = Math.Clamp(-top, 0, kh) * kw;
+                            tHi = Math.Clamp(xh - top, 0, kh) * kw;
+                        }
+                        int s = Math.Max(t0, tLo), e = Math.Min(t0 + tn, tHi);
+                        if (s >= e && !(t0 == 0 && c0 == 0 && tLo >= tHi)) continue;
+                        // The row's first segment stores, later ones add; a row that reads no image row at all stores zeros.
+                        bool more = s > tLo || c0 > 0;
+                        int sn = Math.Max(0, e - s);
+                        T* bSeg = bPanel + ((nint)s * cin + c0) * nr;
                         for (int x0 = 0; x0 < yw; x0 += mr)
                         {
                             T* a = pad + ((nint)rr * wp + x0) * cin + c0;
                             T* c = yBlock + ((nint)rr * yw + x0) * cout + jr;
                             if (nv == nr)
                             {
-                                Kernel512<T>.RunRowMajorATaps14(tn, offsets + t0, kc, a, cin, bSeg, nr, c, cout, more);
+                                Kernel512<T>.RunRowMajorATaps14(sn, offsets + s, kc, a, cin, bSeg, nr, c, cout, more);
                             }
                             else
                             {
-                                Kernel512<T>.RunRowMajorATaps14(tn, offsets + t0, kc, a, cin, bSeg, nr, tile, nr, false);
+                                Kernel512<T>.RunRowMajorATaps14(sn, offsets + s, kc, a, cin, bSeg, nr, tile, nr, false);
                                 MergeTile(tile, nr, nv, mr, c, cout, more);
                             }
                         }
