@@ -137,7 +137,7 @@ internal static unsafe partial class ShiftedConv
                 PadRows(x, n, xh, xw, cin, y0 - padT, r + kh - 1, padL, wp, pad);
                 int used = (r + kh - 1) * wp * cin;
                 new Span<T>(pad + used, padLen + slack - used).Clear();
-                int m = gathered ? r * yw : (r - 1) * wp + yw;
+                int m = gathered ? r * yw : (r - 1) * wp + yw, pitch = gathered ? yw : wp;
                 if (gathered)
                     for (int q = 0; q < mMax; q++)
                     {
@@ -155,14 +155,21 @@ internal static unsafe partial class ShiftedConv
                         for (int c0 = 0; c0 < cin; c0 += chunk)
                         {
                             int kc = Math.Min(chunk, cin - c0);
-                            bool more = t0 > 0 || c0 > 0;
-                            T* bSeg = bPanel + ((nint)t0 * cin + c0) * nr;
                             for (int ir = 0; ir < m; ir += mr)
                             {
+                                // A tile spans output rows [ra, rb] of the block: it skips the taps that read padding
+                                // rows for all of them (the first row's lower bound, the last row's upper one).
+                                int ra = ir / pitch, rb = (Math.Min(ir + mr, m) - 1) / pitch;
+                                int tLo = ImageTaps(y0 + rb, xh, padT, kh, kw).Lo, tHi = ImageTaps(y0 + ra, xh, padT, kh, kw).Hi;
+                                int s = Math.Max(t0, tLo), e = Math.Min(t0 + tn, tHi);
+                                if (s >= e && !(t0 == 0 && c0 == 0 && tLo >= tHi)) continue;
+                                bool more = s > tLo || c0 > 0;
+                                int sn = Math.Max(0, e - s);
+                                T* bSeg = bPanel + ((nint)s * cin + c0) * nr;
                                 if (gathered)
                                 {
                                     bool direct = nv == nr;
-                                    Kernel256<T>.RunGatheredATaps(tn, offsets + t0, kc, pad + c0, rowOff + ir, bSeg, nr,
+                                    Kernel256<T>.RunGatheredATaps(sn, offsets + s, kc, pad + c0, rowOff + ir, bSeg, nr,
                                         direct ? o + (nint)ir * cout + jr : tile, direct ? cout : nr, direct && more);
                                     if (!direct) MergeTile(tile, nr, nv, mr, o + (nint)ir * cout + jr, cout, more);
                                     continue;
@@ -170,11 +177,11 @@ internal static unsafe partial class ShiftedConv
                                 T* a = pad + (nint)ir * cin + c0;
                                 if (nv == nr)
                                 {
-                                    TKernel.RunRowMajorATaps(tn, offsets + t0, kc, a, cin, bSeg, nr, o + (nint)ir * cout + jr, cout, more);
+                                    TKernel.RunRowMajorATaps(sn, offsets + s, kc, a, cin, bSeg, nr, o + (nint)ir * cout + jr, cout, more);
                                 }
                                 else
                                 {
-                                    TKernel.RunRowMajorATaps(tn, offsets + t0, kc, a, cin, bSeg, nr, tile, nr, false);
+                                    TKernel.RunRowMajorATaps(sn, offsets + s, kc, a, cin, bSeg, nr, tile, nr, false);
                                     MergeTile(tile, nr, nv, mr, o + (nint)ir * cout + jr, cout, more);
                                 }
                             }
@@ -275,6 +282,15 @@ internal static unsafe partial class ShiftedConv
     /// <summary>Set false to run every tap on every output row, the zero padding rows included (tests compare the two).</summary>
     internal static bool SkipPaddingRows { get; set; } = true;
 
+    /// <summary>The taps [Lo, Hi) of output row <paramref name="row"/> whose kernel rows read image rows, not the zero
+    /// padding above or below it (all taps when <see cref="SkipPaddingRows"/> is off); taps run kernel row by kernel row.</summary>
+    private static (int Lo, int Hi) ImageTaps(int row, int xh, int padT, int kh, int kw)
+    {
+        if (!SkipPaddingRows) return (0, kh * kw);
+        int top = row - padT;
+        return (Math.Clamp(-top, 0, kh) * kw, Math.Clamp(xh - top, 0, kh) * kw);
+    }
+
     /// <summary>
     /// Output rows [y0, y0 + r) of one row block over filter panels [p0, p1): <paramref name="pad"/> is the padded
     /// input at the block's first row, <paramref name="yBlock"/> the output at it. The kernel rows of the filter that
@@ -305,13 +321,7 @@ internal static unsafe partial class ShiftedConv
                     for (int rr = 0; rr < r; rr++)
                     {
                         // Taps [tLo, tHi) of this output row read image rows; this segment runs their part [s, e).
-                        int tLo = 0, tHi = taps;
-                        if (SkipPaddingRows)
-                        {
-                            int top = y0 + rr - padT;
-                            tLo = Math.Clamp(-top, 0, kh) * kw;
-                            tHi = Math.Clamp(xh - top, 0, kh) * kw;
-                        }
+                        var (tLo, tHi) = ImageTaps(y0 + rr, xh, padT, kh, kw);
                         int s = Math.Max(t0, tLo), e = Math.Min(t0 + tn, tHi);
                         if (s >= e && !(t0 == 0 && c0 == 0 && tLo >= tHi)) continue;
                         // The row's first segment stores, later ones add; a row that reads no image row at all stores zeros.
