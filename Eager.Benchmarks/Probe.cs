@@ -50,12 +50,15 @@ internal static class Probe
         }
         // Back to back, as BenchmarkDotNet's loop runs a method: results dropped call after call, so an eager op's
         // output buffers come back only through the pool's collections, while ONNX Runtime reuses one output.
-        var burst = new List<(double Median, double Mean, int Gen0, int Gen2, int Calls, double Slow)>();
+        var burst = new List<(double Median, double Mean, int Gen0, int Gen2, int Calls, double Slow, long Fresh, string Pool)>();
         foreach (var v in variants.Where(v => v.Threads == all))
         {
             Workers.Count = all;
             var times = new List<double>();
             int g0 = GC.CollectionCount(0), g2 = GC.CollectionCount(2);
+            long fresh = Eager.Kernels.Memory.BufferPool<float>.FreshArrays;
+            int full = Eager.Kernels.Memory.PoolCollection.Induced, young = Eager.Kernels.Memory.PoolCollection.InducedYoung;
+            int ticksFull = Eager.Kernels.Memory.PoolCollection.ReclaimedFull;
             var span = Stopwatch.StartNew();
             while (span.Elapsed < TimeSpan.FromSeconds(0.5) || times.Count < 5)
             {
@@ -66,7 +69,8 @@ internal static class Probe
             double median = Median(times);
             // Time spent in calls over twice the median, beyond the median: what collections and preemption add.
             double slow = times.Where(t => t > 2 * median).Sum(t => t - median);
-            burst.Add((median, times.Average(), GC.CollectionCount(0) - g0, GC.CollectionCount(2) - g2, times.Count, slow));
+            burst.Add((median, times.Average(), GC.CollectionCount(0) - g0, GC.CollectionCount(2) - g2, times.Count, slow, Eager.Kernels.Memory.BufferPool<float>.FreshArrays - fresh,
+                $"pool induced {Eager.Kernels.Memory.PoolCollection.Induced - full} full ({Eager.Kernels.Memory.PoolCollection.ReclaimedFull - ticksFull} at budget ticks), {Eager.Kernels.Memory.PoolCollection.InducedYoung - young} young"));
         }
         Workers.Count = all;
         Console.WriteLine($"{typeName} {param}: {rounds} rounds, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
@@ -74,7 +78,7 @@ internal static class Probe
         foreach (var v in variants.Where(v => v.Threads == all))
         {
             var b = burst[bi++];
-            Console.WriteLine(string.Create(Inv, $"  {v.Name,-24} back to back {b.Median,9:F3} ms (mean {b.Mean,9:F3}; {b.Calls} calls, {b.Gen0} gen0 / {b.Gen2} gen2 collections, {b.Slow:F1} ms in calls over 2x the median)"));
+            Console.WriteLine(string.Create(Inv, $"  {v.Name,-24} back to back {b.Median,9:F3} ms (mean {b.Mean,9:F3}; {b.Calls} calls, {b.Gen0} gen0 / {b.Gen2} gen2 collections, {b.Slow:F1} ms in calls over 2x the median, {b.Fresh} fresh pool arrays; {b.Pool})"));
         }
         for (int i = 0; i < variants.Count; i++)
             Console.WriteLine(string.Create(Inv, $"  {variants[i].Name,-24} wall {Median(wall[i]),9:F3} ms (min {wall[i].Min(),9:F3})"));

@@ -139,10 +139,18 @@ public static class PoolCollection
     }
 
     /// <summary>Outstanding bytes above what was outstanding right after the last full collection at which
-    /// <see cref="Reclaim"/> runs a full collection after its young one (default <see cref="Budget"/> / 16, 16 MiB).
-    /// What a young collection leaves outstanding above that level is either new live data or tensors that died
-    /// after being promoted to the oldest generation, which only a full collection finds.</summary>
-    internal static long OldDeadBudget => Budget / 16;
+    /// <see cref="Reclaim"/> runs a full collection after its young one (<see cref="Budget"/> / 16, 16 MiB by
+    /// default, doubled up to <see cref="Budget"/> while such collections find little). What a young collection
+    /// leaves outstanding above that level is either new live data or tensors that died after being promoted to the
+    /// oldest generation, which only a full collection finds.</summary>
+    internal static long OldDeadBudget => Math.Min(Budget, (Budget / 16) << oldDeadShift);
+
+    // Doublings of OldDeadBudget: a full collection that freed under half of it means the growth was live data (a
+    // network's forward pass keeping its activations), and the next tick should not pay for another one.
+    private static int oldDeadShift;
+
+    /// <summary>Full collections <see cref="Reclaim"/> ran (diagnostics and tests).</summary>
+    public static int ReclaimedFull { get; private set; }
 
     /// <summary>Number of budget ticks that a young collection settled without a full one (diagnostics and tests).</summary>
     public static int ReclaimedYoung { get; private set; }
@@ -170,8 +178,16 @@ public static class PoolCollection
         {
             Volatile.Write(ref collecting, 0);
         }
-        if (Outstanding - Interlocked.Read(ref baseline) >= OldDeadBudget) Collect();
-        else ReclaimedYoung++;
+        long threshold = OldDeadBudget, before = Outstanding;
+        if (before - Interlocked.Read(ref baseline) < threshold)
+        {
+            ReclaimedYoung++;
+            return;
+        }
+        Collect();
+        ReclaimedFull++;
+        bool foundLittle = before - Outstanding < threshold / 2;
+        oldDeadShift = foundLittle ? Math.Min(oldDeadShift + 1, 4) : 0;
     }
 
     /// <summary>Runs a full collection and waits for the finalizers that return buffers to the pool.

@@ -143,6 +143,37 @@ public class PoolCollectionTests
         }
     }
 
+    [Test]
+    public void AGrowingLiveSetStopsPayingForFullCollections()
+    {
+        // A forward pass keeping its activations: outstanding bytes grow because tensors are live, not dead; the first
+        // full collections find nothing, after which the threshold grows and full collections become rare.
+        long budget = PoolCollection.Budget;
+        var live = new List<Tensor>();
+        try
+        {
+            PoolCollection.Budget = 16 << 20;
+            int full = PoolCollection.ReclaimedFull, young = PoolCollection.ReclaimedYoung;
+            for (int i = 0; i < 256; i++)
+            {
+                live.Add(Tensor.Zeros(new Shape(1 << 18)));
+                DropAOneMebibyteTensor();
+            }
+            int paid = PoolCollection.ReclaimedFull - full, ticks = paid + PoolCollection.ReclaimedYoung - young;
+            TestContext.Out.WriteLine($"full collections at {paid} of {ticks} ticks");
+            Assert.That(paid, Is.GreaterThan(0), "live growth first looks like old dead tensors");
+            // 8 MiB of live growth per 16 MiB tick: with the threshold at its cap (the budget) every other tick.
+            Assert.That(paid, Is.LessThanOrEqualTo(ticks * 0.6), "once full collections find little they stop running at every tick");
+        }
+        finally
+        {
+            PoolCollection.Budget = budget;
+            live.Clear();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void KeepThroughTwoCollectionsThenDrop(int count)
     {
