@@ -68,7 +68,7 @@ static int Deploy(string key, string title, Func<Tensor, Tensor> f, Tensor input
         double err = RelativeError(run(input).ToArray<float>(), want);
         if (!(err < 1e-4)) { failed++; Console.WriteLine($"  not ok: {title}: {what} differs from eager (relative error {err:G3})"); }
     }
-    double eager = Median(() => f(input), iterations), tracedMs = Median(() => traced.Invoke(input), iterations);
+    var (eager, tracedMs) = WarmThenTime(() => f(input), () => traced.Invoke(input), iterations);
     double loadedMs = Median(() => loaded.Invoke(input), iterations), importedMs = Median(() => imported.Invoke(input), iterations);
     Console.WriteLine($"{title}: eager {eager:F2} ms, traced {tracedMs:F2} ms ({eager / tracedMs:F2}x), graph file {loadedMs:F2} ms, ONNX import {importedMs:F2} ms (median of {iterations})");
     Console.WriteLine(Row(key, eager, tracedMs));
@@ -100,7 +100,7 @@ static int TrainStep(Sequential model, Tensor x, int iterations)
     double err = Math.Abs(tracedLoss - eagerLoss) / Math.Max(1e-6, Math.Abs(eagerLoss));
     for (int i = 0; i < vars.Count; i++) err = Math.Max(err, RelativeError(vars[i].Value.ToArray<float>(), eagerWeights[i]));
     if (!(err < 1e-4)) { failed++; Console.WriteLine($"  not ok: MLP step: traced loss and weights differ from eager (relative error {err:G3})"); }
-    double eager = Median(() => Step(x, labels), iterations), tracedMs = Median(() => traced.Invoke(x, labels), iterations);
+    var (eager, tracedMs) = WarmThenTime(() => Step(x, labels), () => traced.Invoke(x, labels), iterations);
     Console.WriteLine($"MLP 784-512-512-10 SGD step [128]: eager {eager:F2} ms, traced {tracedMs:F2} ms ({eager / tracedMs:F2}x) (median of {iterations})");
     Console.WriteLine(Row("mlp_step", eager, tracedMs));
     return failed;
@@ -109,6 +109,21 @@ static int TrainStep(Sequential model, Tensor x, int iterations)
 // One machine-readable line per workload (bench.sh --deploy collects them).
 static string Row(string key, double eager, double traced) =>
     string.Create(CultureInfo.InvariantCulture, $"row\t{key}\t{eager:F3}\t{traced:F3}");
+
+// Eager and traced each timed back to back (as a loop runs them), after both were warmed: the first seconds of a fresh
+// process (tiered compilation, the pool and the heap still growing) would otherwise land on whichever is timed first.
+static (double A, double B) WarmThenTime(Func<Tensor> a, Func<Tensor> b, int iterations)
+{
+    Median(a, 1);
+    Median(b, 1);
+    return (Median(a, iterations), Median(b, iterations));
+}
+
+static double MedianOf(double[] ms)
+{
+    Array.Sort(ms);
+    return ms.Length % 2 == 1 ? ms[ms.Length / 2] : (ms[ms.Length / 2 - 1] + ms[ms.Length / 2]) / 2;
+}
 
 static double Median(Func<Tensor> call, int iterations)
 {
@@ -122,8 +137,7 @@ static double Median(Func<Tensor> call, int iterations)
         call();
         ms[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     }
-    Array.Sort(ms);
-    return ms.Length % 2 == 1 ? ms[ms.Length / 2] : (ms[ms.Length / 2 - 1] + ms[ms.Length / 2]) / 2;
+    return MedianOf(ms);
 }
 
 static double RelativeError(float[] got, float[] want)
