@@ -3,12 +3,12 @@
 # examples/AotInference, eager and traced, run as a file-based app under the JIT (PublishAot=false), as a
 # file-based app with default settings (dynamic code off) and as a Native AOT executable.
 # Prints markdown rows for BENCHMARKS.md. Usage: benchmarks/deploy.sh [--iterations N] [--rounds R]
-#   N timed calls per measurement (median; default 20); R rounds over the three ways, interleaved so that
-#   a noisy stretch of time hits all three (the median over rounds is printed; default 3).
+#   N timed calls per measurement (median; default 50); R rounds over the three ways, interleaved so that
+#   a noisy stretch of time hits all three (the median over rounds is printed; default 5: on a 2-vCPU VM whole measurements of the traced workloads come out 1.5x slower at times, when the two threads share a core).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 run="$root/examples/AotInference/run.sh"
-iterations=20; rounds=3
+iterations=50; rounds=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --iterations) iterations="$2"; shift 2 ;;
