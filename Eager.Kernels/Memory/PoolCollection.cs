@@ -156,8 +156,8 @@ public static class PoolCollection
     public static int ReclaimedYoung { get; private set; }
 
     /// <summary>
-    /// What the budget's tick runs: a young collection first (about 0.1-0.2 ms, where a full one costs milliseconds
-    /// in a large heap), since most dropped tensors die young; then a full collection only when outstanding bytes
+    /// What the budget's tick runs: a young collection first (0.1-0.5 ms, where a full one costs milliseconds in a
+    /// large heap), since most dropped tensors die young; then a full collection only when outstanding bytes
     /// still stand <see cref="OldDeadBudget"/> above where the last full collection left them. A loop that drops one
     /// result per call (a MatMul in a benchmark, a step whose tensors die young) then never pays a full collection,
     /// while a training loop whose tensors reach the oldest generation before they die still gets one whenever they
@@ -184,17 +184,17 @@ public static class PoolCollection
             ReclaimedYoung++;
             return;
         }
-        Collect();
+        if (!Collect()) return; // another thread is collecting: it decides
         ReclaimedFull++;
         bool foundLittle = before - Outstanding < threshold / 2;
         oldDeadShift = foundLittle ? Math.Min(oldDeadShift + 1, 4) : 0;
     }
 
     /// <summary>Runs a full collection and waits for the finalizers that return buffers to the pool.
-    /// Never called with a pool lock held; only one thread collects at a time, the others carry on.</summary>
-    internal static void Collect()
+    /// Never called with a pool lock held; only one thread collects at a time, the others carry on (false).</summary>
+    internal static bool Collect()
     {
-        if (Interlocked.Exchange(ref collecting, 1) == 1) return;
+        if (Interlocked.Exchange(ref collecting, 1) == 1) return false;
         try
         {
             Interlocked.Exchange(ref rentedBytes, 0);
@@ -209,5 +209,6 @@ public static class PoolCollection
         {
             Volatile.Write(ref collecting, 0);
         }
+        return true;
     }
 }
