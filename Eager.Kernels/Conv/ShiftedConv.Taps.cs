@@ -161,10 +161,8 @@ internal static unsafe partial class ShiftedConv
                                 // rows for all of them (the first row's lower bound, the last row's upper one).
                                 int ra = ir / pitch, rb = (Math.Min(ir + mr, m) - 1) / pitch;
                                 int tLo = ImageTaps(y0 + rb, xh, padT, kh, kw).Lo, tHi = ImageTaps(y0 + ra, xh, padT, kh, kw).Hi;
-                                int s = Math.Max(t0, tLo), e = Math.Min(t0 + tn, tHi);
-                                if (s >= e && !(t0 == 0 && c0 == 0 && tLo >= tHi)) continue;
-                                bool more = s > tLo || c0 > 0;
-                                int sn = Math.Max(0, e - s);
+                                var (run, s, sn, more) = SegmentPart(tLo, tHi, t0, tn, c0);
+                                if (!run) continue;
                                 T* bSeg = bPanel + ((nint)s * cin + c0) * nr;
                                 if (gathered)
                                 {
@@ -292,6 +290,19 @@ internal static unsafe partial class ShiftedConv
     }
 
     /// <summary>
+    /// The taps [S, S + Sn) of the k segment of taps [t0, t0 + tn) (channels from <paramref name="c0"/>) that a tile
+    /// runs when its rows read image rows through taps [tLo, tHi); Run is false when the tile has nothing to do in this
+    /// segment. The tile's first part stores and later ones add (More); a tile that reads no image row at all still
+    /// runs its first segment with no taps, so it stores zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (bool Run, int S, int Sn, bool More) SegmentPart(int tLo, int tHi, int t0, int tn, int c0)
+    {
+        int s = Math.Max(t0, tLo), e = Math.Min(t0 + tn, tHi);
+        return (s < e || (t0 == 0 && c0 == 0 && tLo >= tHi), s, Math.Max(0, e - s), s > tLo || c0 > 0);
+    }
+
+    /// <summary>
     /// Output rows [y0, y0 + r) of one row block over filter panels [p0, p1): <paramref name="pad"/> is the padded
     /// input at the block's first row, <paramref name="yBlock"/> the output at it. The kernel rows of the filter that
     /// fall on the zero padding above or below the image (the first and last KH / 2 output rows at SAME padding) are
@@ -320,13 +331,9 @@ internal static unsafe partial class ShiftedConv
                     int kc = Math.Min(chunk, cin - c0);
                     for (int rr = 0; rr < r; rr++)
                     {
-                        // Taps [tLo, tHi) of this output row read image rows; this segment runs their part [s, e).
                         var (tLo, tHi) = ImageTaps(y0 + rr, xh, padT, kh, kw);
-                        int s = Math.Max(t0, tLo), e = Math.Min(t0 + tn, tHi);
-                        if (s >= e && !(t0 == 0 && c0 == 0 && tLo >= tHi)) continue;
-                        // The row's first segment stores, later ones add; a row that reads no image row at all stores zeros.
-                        bool more = s > tLo || c0 > 0;
-                        int sn = Math.Max(0, e - s);
+                        var (run, s, sn, more) = SegmentPart(tLo, tHi, t0, tn, c0);
+                        if (!run) continue;
                         T* bSeg = bPanel + ((nint)s * cin + c0) * nr;
                         for (int x0 = 0; x0 < yw; x0 += mr)
                         {
