@@ -7,60 +7,44 @@ namespace Eager.Tests.Kernels;
 [NonParallelizable]
 public class PoolCollectionTests
 {
+    private long budget;
+
+    [SetUp]
+    public void SaveBudget() => budget = PoolCollection.Budget;
+
+    [TearDown]
+    public void RestoreBudget() => PoolCollection.Budget = budget;
+
     [Test]
     public void RentalsPastTheBudgetInduceACollection()
     {
-        long budget = PoolCollection.Budget;
         int induced = PoolCollection.Induced;
-        try
-        {
-            PoolCollection.Budget = 4 << 20;
-            int young = PoolCollection.InducedYoung;
-            for (int i = 0; i < 64; i++) DropAOneMebibyteTensor();
-            Assert.That(PoolCollection.Induced + PoolCollection.InducedYoung, Is.GreaterThan(induced + young));
-        }
-        finally
-        {
-            PoolCollection.Budget = budget;
-        }
+        PoolCollection.Budget = 4 << 20;
+        int young = PoolCollection.InducedYoung;
+        for (int i = 0; i < 64; i++) DropAOneMebibyteTensor();
+        Assert.That(PoolCollection.Induced + PoolCollection.InducedYoung, Is.GreaterThan(induced + young));
     }
 
     [Test]
     public void ZeroBudgetNeverCollects()
     {
-        long budget = PoolCollection.Budget;
-        try
-        {
-            PoolCollection.Budget = 0;
-            int induced = PoolCollection.Induced;
-            for (int i = 0; i < 16; i++) DropAOneMebibyteTensor();
-            Assert.That(PoolCollection.Induced, Is.EqualTo(induced));
-        }
-        finally
-        {
-            PoolCollection.Budget = budget;
-        }
+        PoolCollection.Budget = 0;
+        int induced = PoolCollection.Induced;
+        for (int i = 0; i < 16; i++) DropAOneMebibyteTensor();
+        Assert.That(PoolCollection.Induced, Is.EqualTo(induced));
     }
 
     [Test]
     public void AMissCollectsBeforeAllocatingAFreshArray()
     {
-        long budget = PoolCollection.Budget;
-        try
-        {
-            // A 32 MiB bucket nothing else uses; the miss threshold is half the budget.
-            PoolCollection.Budget = 64 << 20;
-            DropATensor(5_000_000);
-            long fresh = BufferPool<float>.FreshArrays;
-            int induced = PoolCollection.Induced + PoolCollection.InducedYoung;
-            for (int i = 0; i < 8; i++) DropATensor(5_000_000);
-            Assert.That(BufferPool<float>.FreshArrays - fresh, Is.LessThanOrEqualTo(1), "each dropped tensor's buffer comes back for the next");
-            Assert.That(PoolCollection.Induced + PoolCollection.InducedYoung, Is.GreaterThan(induced));
-        }
-        finally
-        {
-            PoolCollection.Budget = budget;
-        }
+        // A 32 MiB bucket nothing else uses; the miss threshold is half the budget.
+        PoolCollection.Budget = 64 << 20;
+        DropATensor(5_000_000);
+        long fresh = BufferPool<float>.FreshArrays;
+        int induced = PoolCollection.Induced + PoolCollection.InducedYoung;
+        for (int i = 0; i < 8; i++) DropATensor(5_000_000);
+        Assert.That(BufferPool<float>.FreshArrays - fresh, Is.LessThanOrEqualTo(1), "each dropped tensor's buffer comes back for the next");
+        Assert.That(PoolCollection.Induced + PoolCollection.InducedYoung, Is.GreaterThan(induced));
     }
 
     [Test]
@@ -80,67 +64,43 @@ public class PoolCollectionTests
     [Test]
     public void SmallMissesNeverRunAYoungCollection()
     {
-        long budget = PoolCollection.Budget;
-        try
-        {
-            // Far from the budget's tick, which runs a young collection of its own.
-            PoolCollection.Budget = 1L << 40;
-            DropATensor(100_000);
-            int young = PoolCollection.InducedYoung;
-            for (int i = 0; i < 64; i++) DropATensor(100_000);
-            Assert.That(PoolCollection.InducedYoung, Is.EqualTo(young));
-        }
-        finally
-        {
-            PoolCollection.Budget = budget;
-        }
+        // Far from the budget's tick, which runs a young collection of its own.
+        PoolCollection.Budget = 1L << 40;
+        DropATensor(100_000);
+        int young = PoolCollection.InducedYoung;
+        for (int i = 0; i < 64; i++) DropATensor(100_000);
+        Assert.That(PoolCollection.InducedYoung, Is.EqualTo(young));
     }
 
     [Test]
     public void TensorsThatDieYoungAreReclaimedWithoutAFullCollection()
     {
         // A MatMul 256 in a loop: one 256 KiB result dropped per call, below the sizes whose misses collect on their own.
-        long budget = PoolCollection.Budget;
-        try
-        {
-            PoolCollection.Budget = 16 << 20;
-            for (int i = 0; i < 256; i++) DropATensor(1 << 16); // the pool grows to a tick's worth of buffers
-            int induced = PoolCollection.Induced, settled = PoolCollection.ReclaimedYoung;
-            long fresh = BufferPool<float>.FreshArrays;
-            for (int i = 0; i < 1024; i++) DropATensor(1 << 16);
-            int young = PoolCollection.ReclaimedYoung - settled, full = PoolCollection.Induced - induced;
-            TestContext.Out.WriteLine($"ticks settled young {young}, full collections {full}, fresh {BufferPool<float>.FreshArrays - fresh}");
-            Assert.That(young, Is.GreaterThanOrEqualTo(12), "each 16 MiB tick is settled by a young collection");
-            Assert.That(full, Is.LessThanOrEqualTo(2), "tensors that die young need no full collection");
-            Assert.That(BufferPool<float>.FreshArrays - fresh, Is.LessThanOrEqualTo(4), "and still come back to the pool");
-        }
-        finally
-        {
-            PoolCollection.Budget = budget;
-        }
+        PoolCollection.Budget = 16 << 20;
+        for (int i = 0; i < 256; i++) DropATensor(1 << 16); // the pool grows to a tick's worth of buffers
+        int induced = PoolCollection.Induced, settled = PoolCollection.ReclaimedYoung;
+        long fresh = BufferPool<float>.FreshArrays;
+        for (int i = 0; i < 1024; i++) DropATensor(1 << 16);
+        int young = PoolCollection.ReclaimedYoung - settled, full = PoolCollection.Induced - induced;
+        TestContext.Out.WriteLine($"ticks settled young {young}, full collections {full}, fresh {BufferPool<float>.FreshArrays - fresh}");
+        Assert.That(young, Is.GreaterThanOrEqualTo(12), "each 16 MiB tick is settled by a young collection");
+        Assert.That(full, Is.LessThanOrEqualTo(2), "tensors that die young need no full collection");
+        Assert.That(BufferPool<float>.FreshArrays - fresh, Is.LessThanOrEqualTo(4), "and still come back to the pool");
     }
 
     [Test]
     public void TensorsThatDieOldStillGetAFullCollection()
     {
-        long budget = PoolCollection.Budget;
-        try
+        PoolCollection.Budget = 16 << 20;
+        int induced = PoolCollection.Induced;
+        for (int round = 0; round < 4; round++)
         {
-            PoolCollection.Budget = 16 << 20;
-            int induced = PoolCollection.Induced;
-            for (int round = 0; round < 4; round++)
-            {
-                // Each round's tensors survive two collections (so they reach the oldest generation) and then die there,
-                // where a young collection cannot find them.
-                KeepThroughTwoCollectionsThenDrop(4);
-                for (int i = 0; i < 20; i++) DropAOneMebibyteTensor();
-            }
-            Assert.That(PoolCollection.Induced, Is.GreaterThan(induced), "old dead tensors add up to a full collection");
+            // Each round's tensors survive two collections (so they reach the oldest generation) and then die there,
+            // where a young collection cannot find them.
+            KeepThroughTwoCollectionsThenDrop(4);
+            for (int i = 0; i < 20; i++) DropAOneMebibyteTensor();
         }
-        finally
-        {
-            PoolCollection.Budget = budget;
-        }
+        Assert.That(PoolCollection.Induced, Is.GreaterThan(induced), "old dead tensors add up to a full collection");
     }
 
     [Test]
@@ -148,7 +108,6 @@ public class PoolCollectionTests
     {
         // A forward pass keeping its activations: outstanding bytes grow because tensors are live, not dead; the first
         // full collections find nothing, after which the threshold grows and full collections become rare.
-        long budget = PoolCollection.Budget;
         var live = new List<Tensor>();
         try
         {
@@ -167,7 +126,6 @@ public class PoolCollectionTests
         }
         finally
         {
-            PoolCollection.Budget = budget;
             live.Clear();
             GC.Collect();
             GC.WaitForPendingFinalizers();
