@@ -257,7 +257,7 @@ public static class FastExp
     /// non-temporal stores, which go to memory without first reading each destination line into the cache and without
     /// evicting the input. An op that drops its result on every call writes a different pooled buffer each time, whose
     /// lines are not cached; ordinary stores then read every line before overwriting it and push the input out of the
-    /// L3. Measured on a 2-core Zen 5 with AVX-512 (exp and sigmoid over 4M floats called back to back, against ONNX
+    /// L3. Measured on a 2-core Zen 4 EPYC with AVX-512 (exp and sigmoid over 4M floats called back to back, against ONNX
     /// Runtime writing one preallocated output; loaded machine, medians of alternating blocks): exp 1.65-1.70x to
     /// 1.25-1.29x ONNX Runtime's time, sigmoid 1.00-1.08x to 0.89-0.94x. TensorPrimitives' loops (add, max) stream too.
     /// </summary>
